@@ -1,0 +1,700 @@
+"""Incidents, cases, and everything agencies do together on a case.
+
+Who may see a case is decided by django-guardian group object permissions on `Case` (direct
+foreign keys, `CaseGroupObjectPermission`), granted to organisations' groups by the services in
+`asb_cases.access`; see docs/adr/0007-access-control.md. Incidents are visible to the agency they
+were reported to and to every agency that can see a case they are linked to.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from partners.models import LocalAuthority, Organisation, User
+from victims.models import RiskBand
+
+# Geography ------------------------------------------------------------------------------------
+
+
+class Ward(models.Model):
+    """An electoral ward (or County Durham division) in one year's set of ward codes."""
+
+    code = models.CharField(max_length=9)
+    year = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "year"], name="asb_cases_ward_code_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class Lsoa(models.Model):
+    """A lower layer super output area, in the 2011 or 2021 set, with its best-fit 2025 ward."""
+
+    code = models.CharField(max_length=9)
+    vintage = models.PositiveSmallIntegerField(help_text="2011 or 2021")
+    name = models.CharField(max_length=120)
+    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT)
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "LSOA"
+        constraints = [
+            models.UniqueConstraint(fields=["code", "vintage"], name="asb_cases_lsoa_code_vintage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class LocationFields(models.Model):
+    """Where something happened: an address, and the areas derived from it."""
+
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lsoa_code = models.CharField("LSOA code", max_length=9, blank=True)
+    lsoa_vintage = models.PositiveSmallIntegerField(null=True, blank=True)
+    ward_code = models.CharField(max_length=9, blank=True)
+    ward_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def location_summary(self) -> str:
+        return ", ".join(part for part in (self.address, self.postcode) if part)
+
+
+# Reference lists ------------------------------------------------------------------------------
+
+
+class IncidentType(models.Model):
+    """The local picklist of incident types (configurable, seeded by a migration)."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActionType(models.Model):
+    """A tool or power, with its statutory limits kept as data so law changes need no code.
+
+    The clocks of a `CaseAction` are computed from these when it is recorded.
+    """
+
+    class Group(models.TextChoices):
+        INFORMAL = "informal", "Informal and early intervention"
+        CIVIL = "civil", "Civil and statutory powers"
+        SUPPORT = "support", "Support"
+        OTHER = "other", "Other"
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    group = models.CharField(max_length=20, choices=Group.choices, default=Group.OTHER)
+    legal_basis = models.CharField(max_length=200, blank=True)
+    # How long it lasts: hours (short powers such as dispersal) or days. Blank: open-ended.
+    duration_hours = models.PositiveIntegerField(null=True, blank=True)
+    duration_days = models.PositiveIntegerField(null=True, blank=True)
+    # A different maximum where the person it is against is under 18.
+    duration_days_under_18 = models.PositiveIntegerField(null=True, blank=True)
+    max_duration_days = models.PositiveIntegerField(null=True, blank=True)
+    review_after_days = models.PositiveIntegerField(null=True, blank=True)
+    appeal_within_days = models.PositiveIntegerField(null=True, blank=True)
+    minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Organisation kinds that may use it (Organisation.Kind values); empty means any.
+    allowed_organisation_kinds = models.JSONField(default=list, blank=True)
+    max_penalty_pounds = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    notes = models.TextField(blank=True, help_text="What the limits mean, for officers.")
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Choices shared by incidents and cases ------------------------------------------------------
+
+
+class Category(models.TextChoices):
+    """The National Standard for Incident Recording qualifier."""
+
+    PERSONAL = "personal", "Personal"
+    NUISANCE = "nuisance", "Nuisance"
+    ENVIRONMENTAL = "environmental", "Environmental"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Telephone"
+    ONLINE = "online", "Online form"
+    EMAIL = "email", "E-mail"
+    IN_PERSON = "in_person", "In person"
+    LETTER = "letter", "Letter"
+    PATROL = "patrol", "Seen by an officer on patrol"
+    PARTNER_REFERRAL = "partner_referral", "Referral from a partner"
+    PARTNER_SYSTEM = "partner_system", "Partner system (API)"
+
+
+class ProtectedCharacteristic(models.TextChoices):
+    RACE = "race", "Race"
+    RELIGION = "religion", "Religion or belief"
+    DISABILITY = "disability", "Disability"
+    SEXUAL_ORIENTATION = "sexual_orientation", "Sexual orientation"
+    TRANSGENDER = "transgender", "Transgender identity"
+    AGE = "age", "Age"
+    SEX = "sex", "Sex"
+    OTHER = "other", "Other"
+
+
+# Incidents ------------------------------------------------------------------------------------
+
+
+class Incident(LocationFields):
+    """One report of ASB to one agency."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reported_to = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="incidents"
+    )
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField()
+    reported_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    incident_type = models.ForeignKey(IncidentType, on_delete=models.PROTECT)
+    hate_motivated = models.BooleanField(default=False)
+    protected_characteristic = models.CharField(
+        max_length=30, choices=ProtectedCharacteristic.choices, blank=True
+    )
+    description = models.TextField()
+    anonymous = models.BooleanField(default=False)
+    reporter = models.ForeignKey(
+        "victims.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents_reported",
+    )
+    victim = models.ForeignKey(
+        "victims.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents_as_victim",
+    )
+    # The same event recorded by another agency: counted once wherever incidents are counted.
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    external_ref = models.CharField(
+        max_length=100, blank=True, help_text="The reporting agency's own reference."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reported_to", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="asb_cases_incident_external_ref_per_org",
+                violation_error_message="This organisation already has an incident with this "
+                "reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_at__gte=models.F("occurred_at")),
+                name="asb_cases_incident_reported_after_occurred",
+            ),
+            models.CheckConstraint(
+                condition=Q(hate_motivated=False) | ~Q(protected_characteristic=""),
+                name="asb_cases_incident_hate_has_characteristic",
+            ),
+        ]
+        indexes = [
+            # An agency's own incidents, newest first (incident list, partner sync).
+            models.Index(fields=["reported_to", "-reported_at"], name="asb_inc_org_reported"),
+            # Possible duplicates and the Case Review: recent incidents at a postcode.
+            models.Index(fields=["postcode", "-occurred_at"], name="asb_inc_postcode_occurred"),
+            # Repeat victims and the Case Review: a person's incidents over time.
+            models.Index(fields=["victim", "-occurred_at"], name="asb_inc_victim_occurred"),
+            models.Index(fields=["reporter", "-occurred_at"], name="asb_inc_reporter_occurred"),
+            # Hotspots: incidents by area and time.
+            models.Index(fields=["lsoa_code", "occurred_at"], name="asb_inc_lsoa_occurred"),
+            # Partner sync: changed since.
+            models.Index(fields=["reported_to", "updated_at"], name="asb_inc_org_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_type} at {self.location_summary or 'unknown location'}"
+
+
+# Cases ----------------------------------------------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    INVESTIGATING = "investigating", "Investigating"
+    ACTION = "action", "Action"
+    MONITORING = "monitoring", "Monitoring"
+    CLOSED = "closed", "Closed"
+
+
+class ClosureReason(models.TextChoices):
+    RESOLVED = "resolved", "Problem resolved"
+    ENFORCEMENT = "enforcement", "Enforcement action completed"
+    NO_FURTHER_ACTION = "no_further_action", "No further action possible"
+    VICTIM_WITHDREW = "victim_withdrew", "Victim no longer wants action"
+    PERPETRATOR_MOVED = "perpetrator_moved", "Perpetrator has moved away"
+    NO_CONTACT = "no_contact", "Unable to contact the victim"
+    DUPLICATE = "duplicate", "Duplicate of another case"
+    OTHER = "other", "Other"
+
+
+class Case(models.Model):
+    """A managed problem, led by one organisation, shared with others as needed."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    incident_type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, help_text="The main problem"
+    )
+    lead_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    # The victim's single point of contact. Blank: the case is unowned within its organisation.
+    lead_officer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_cases"
+    )
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    risk_band = models.CharField(max_length=10, choices=RiskBand.choices, default=RiskBand.STANDARD)
+    local_authority = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    incidents = models.ManyToManyField(Incident, through="CaseIncident", related_name="cases")
+    people = models.ManyToManyField("victims.Person", through="CasePerson", related_name="cases")
+    # Lower-cased reference, names, addresses and postcodes, kept by the services that change
+    # them, so one indexed column answers the case search.
+    search_document = models.TextField(blank=True, default="")
+    # Incremented by every change to the fields above: an edit based on an older version is
+    # refused rather than silently overwriting someone else's.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("contribute_case", "Can add notes, actions, tasks and people to a case"),
+            ("share_case", "Can share a case with partners and propose its transfer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False)
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                name="asb_cases_case_closed_at_with_status",
+            ),
+        ]
+        indexes = [
+            # The case list's default order (and its stable tie-break).
+            models.Index(fields=["-updated_at", "-id"], name="asb_case_updated"),
+            # "My cases": a lead officer's cases by last change.
+            models.Index(fields=["lead_officer", "-updated_at"], name="asb_case_officer_updated"),
+            # Ownership dashboards: an organisation's cases by status.
+            models.Index(fields=["lead_organisation", "status"], name="asb_case_org_status"),
+            models.Index(fields=["-opened_at", "-id"], name="asb_case_opened"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CaseStatus.CLOSED
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """Who may do what on a case: granted to organisations' groups (the source of truth)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    # A copy of the case's updated_at, kept by database triggers (migration 0003), so the case
+    # list can be read in order straight from one index on this table: the filter and the sort
+    # key sit side by side, whatever share of the cases an organisation sees.
+    case_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [
+            # Detail checks and the EXISTS probes from a case: (case, group, permission).
+            # guardian's unique constraint (group, permission, case) serves the reverse walk.
+            models.Index(
+                fields=["content_object", "group", "permission"], name="asb_caseperm_case_group"
+            ),
+            # The case list in its default order: one organisation's visible cases, newest
+            # change first, read in index order however many or few there are.
+            models.Index(
+                fields=["group", "permission", "-case_updated_at", "-content_object"],
+                name="asb_caseperm_group_updated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.permission.codename} {self.content_object_id}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Guardian needs both tables; grants to single users are never made."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.permission.codename} {self.content_object_id}"
+
+
+class CaseReferenceCounter(models.Model):
+    """The last case number issued in a year (ASB-YYYY-NNNNNN)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class CaseStatusChange(models.Model):
+    """The status history, appended on every change."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["case", "changed_at"], name="asb_statuschange_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.status} at {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class CaseIncident(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incident_links")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="case_links")
+    linked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "incident"], name="asb_cases_caseincident_once"
+            ),
+        ]
+        indexes = [
+            # Incidents visible through cases: from an incident to its cases.
+            models.Index(fields=["incident", "case"], name="asb_caseincident_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} incident {self.incident_id}"
+
+
+class PersonRole(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    COMPLAINANT = "complainant", "Complainant"
+    WITNESS = "witness", "Witness"
+    PERPETRATOR = "perpetrator", "Alleged perpetrator"
+
+
+class CasePerson(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="person_links")
+    person = models.ForeignKey(
+        "victims.Person", on_delete=models.PROTECT, related_name="case_links"
+    )
+    role = models.CharField(max_length=20, choices=PersonRole.choices)
+    added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["role", "added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "role"], name="asb_cases_caseperson_once_per_role"
+            ),
+        ]
+        indexes = [
+            # A person's cases (signposts, repeat victims).
+            models.Index(fields=["person", "role"], name="asb_caseperson_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} as {self.role} on case {self.case_id}"
+
+
+class CaseLocation(LocationFields):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="locations")
+    added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        indexes = [models.Index(fields=["postcode"], name="asb_caselocation_postcode")]
+
+    def __str__(self) -> str:
+        return self.location_summary
+
+
+class CaseTask(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    due_on = models.DateField()
+    assignee = models.ForeignKey(User, on_delete=models.PROTECT, related_name="case_tasks")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+        indexes = [
+            # A person's open tasks by due date; overdue tasks on dashboards.
+            models.Index(fields=["assignee", "status", "due_on"], name="asb_task_assignee_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (due {self.due_on})"
+
+
+class CaseNote(models.Model):
+    class Visibility(models.TextChoices):
+        ALL_AGENCIES = "all_agencies", "All agencies on the case"
+        MY_ORGANISATION = "my_organisation", "My organisation only"
+
+    id = models.BigAutoField(primary_key=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    visibility = models.CharField(max_length=20, choices=Visibility.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="asb_note_case")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_id} on case {self.case_id}"
+
+
+class CaseAction(models.Model):
+    """A tool or power used on a case, with its clocks computed from the action type."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        COMPLIED = "complied", "Complied with"
+        BREACHED = "breached", "Breached"
+        GRANTED = "granted", "Granted by the court"
+        REFUSED = "refused", "Refused by the court"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
+    action_type = models.ForeignKey(ActionType, on_delete=models.PROTECT)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(
+        "victims.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions_against",
+        help_text="The person the action is against, where there is one.",
+    )
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    appeal_by = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    cost_pounds = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_pounds__gte=0), name="asb_cases_action_cost_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "started_at"], name="asb_action_case"),
+            # Costs and powers used, by agency and over time.
+            models.Index(fields=["organisation", "started_at"], name="asb_action_org_started"),
+            models.Index(fields=["review_on"], name="asb_action_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_type_id} on case {self.case_id}"
+
+
+class CaseShare(models.Model):
+    """A case shared with a partner: who, why, on what legal basis, and whether it still is."""
+
+    class AccessLevel(models.TextChoices):
+        VIEW = "view", "View"
+        CONTRIBUTE = "contribute", "Contribute (add notes, actions and tasks)"
+
+    class LegalBasis(models.TextChoices):
+        CDA_S115 = "cda_1998_s115", "Crime and Disorder Act 1998, section 115"
+        CONSENT = "consent", "Consent of the people concerned"
+        ISA = "isa", "Information sharing agreement"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="case_shares"
+    )
+    access_level = models.CharField(max_length=20, choices=AccessLevel.choices)
+    purpose = models.TextField()
+    legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
+    shared_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    shared_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.TextField(blank=True)
+    # Set when consent to share is withdrawn by someone on the case: the share needs review.
+    needs_review = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["shared_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "organisation"],
+                condition=Q(revoked_at__isnull=True),
+                name="asb_cases_one_active_share_per_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} shared with {self.organisation_id} ({self.access_level})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def access_word(self) -> str:
+        return "contribute" if self.access_level == self.AccessLevel.CONTRIBUTE else "view"
+
+
+class OwnershipTransfer(models.Model):
+    """A proposal that another organisation lead a case, and its answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting acceptance"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transfers")
+    from_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    reason = models.TextField()
+    proposed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    proposed_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        permissions = [
+            ("decide_transfer", "Can accept or decline a case transferred to their organisation"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="pending"),
+                name="asb_cases_one_pending_transfer_per_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_organisation=models.F("to_organisation")),
+                name="asb_cases_transfer_to_another_org",
+            ),
+        ]
+        indexes = [
+            # The receiving organisation's inbox of transfers to decide.
+            models.Index(fields=["to_organisation", "status"], name="asb_transfer_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} to {self.to_organisation_id} ({self.status})"

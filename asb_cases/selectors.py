@@ -1,0 +1,658 @@
+"""Reads of incidents and cases, always scoped to the user asking.
+
+Views and API views never query `Case`, `Incident` or `Person` themselves; they call these.
+Anything the user may not see is `Http404`, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from itertools import chain
+from uuid import UUID
+
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from asb_cases import access
+from asb_cases.models import (
+    ActionType,
+    Case,
+    CaseAction,
+    CaseIncident,
+    CaseLocation,
+    CaseNote,
+    CasePerson,
+    CaseShare,
+    CaseStatus,
+    CaseStatusChange,
+    CaseTask,
+    Incident,
+    IncidentType,
+    OwnershipTransfer,
+)
+from partners.access import permission_id
+from partners.models import Membership, Organisation, User
+from partners.postcodes import normalise_postcode
+from victims.models import ContactLog, ImpactStatement, Person, RiskAssessment, SupportReferral
+from victims.selectors import case_contact_due
+
+REFERENCE_RE = re.compile(r"^ASB-\d{4}-\d{6}$", re.IGNORECASE)
+
+
+def _uuid(value) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise Http404("Not a valid identifier") from None
+
+
+# Cases --------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseFilters:
+    q: str = ""
+    statuses: list[str] = field(default_factory=list)
+    risk_bands: list[str] = field(default_factory=list)
+    incident_type: IncidentType | None = None
+    lead_organisation: Organisation | None = None
+    local_authority_code: str = ""
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    mine: bool = False
+    sort: str = "updated"
+
+    SORTS = {
+        "updated": (
+            "-casegroupobjectpermission__case_updated_at",
+            "-casegroupobjectpermission__content_object_id",
+        ),
+        "opened": ("-opened_at", "-id"),
+        "oldest": ("opened_at", "id"),
+        "reference": ("reference",),
+        "risk": ("-risk_rank", "-updated_at", "-id"),
+    }
+
+    def is_search(self) -> bool:
+        """Whether the user is searching or filtering (an audited search), or just listing."""
+        return bool(
+            self.q
+            or self.statuses
+            or self.risk_bands
+            or self.incident_type
+            or self.lead_organisation
+            or self.local_authority_code
+            or self.opened_from
+            or self.opened_to
+        )
+
+    def terms(self) -> dict:
+        return {
+            key: value
+            for key, value in {
+                "q": self.q,
+                "status": self.statuses,
+                "risk": self.risk_bands,
+                "incident_type": self.incident_type.code if self.incident_type else "",
+                "lead_organisation": self.lead_organisation.slug if self.lead_organisation else "",
+                "area": self.local_authority_code,
+                "opened_from": str(self.opened_from or ""),
+                "opened_to": str(self.opened_to or ""),
+                "mine": self.mine,
+                "sort": self.sort,
+            }.items()
+            if value
+        }
+
+
+def case_list_for_user(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The cases the user's organisation may see, filtered and ordered; empty for roles that
+    do not see case records."""
+    filters = filters or CaseFilters()
+    if not user.has_perm("asb_cases.view_case"):
+        return Case.objects.none()
+    # A join on the organisation's view permission rows (unique per case, so no duplicates):
+    # the default order then comes from the same rows' index (docs/adr/0007).
+    cases = Case.objects.filter(
+        casegroupobjectpermission__group_id=user.membership.organisation.group_id,
+        casegroupobjectpermission__permission_id=permission_id("asb_cases", "case", access.VIEW),
+    )
+    if filters.mine:
+        cases = cases.filter(lead_officer=user)
+    if filters.q:
+        term = filters.q.strip()
+        if REFERENCE_RE.match(term):
+            cases = cases.filter(reference=term.upper())
+        else:
+            lowered = term.lower()
+            postcode = normalise_postcode(term).lower()
+            cases = cases.filter(
+                Q(search_document__contains=lowered) | Q(search_document__contains=postcode)
+            )
+    if filters.statuses:
+        cases = cases.filter(status__in=filters.statuses)
+    if filters.risk_bands:
+        cases = cases.filter(risk_band__in=filters.risk_bands)
+    if filters.incident_type:
+        cases = cases.filter(incident_type=filters.incident_type)
+    if filters.lead_organisation:
+        cases = cases.filter(lead_organisation=filters.lead_organisation)
+    if filters.local_authority_code:
+        cases = cases.filter(local_authority__code=filters.local_authority_code)
+    if filters.opened_from:
+        cases = cases.filter(opened_at__date__gte=filters.opened_from)
+    if filters.opened_to:
+        cases = cases.filter(opened_at__date__lte=filters.opened_to)
+    order = CaseFilters.SORTS.get(filters.sort, CaseFilters.SORTS["updated"])
+    if filters.sort == "risk":
+        cases = cases.annotate(
+            risk_rank=SqlCase(
+                When(risk_band="high", then=Value(3)),
+                When(risk_band="medium", then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+    return cases.select_related(
+        "lead_organisation", "lead_officer", "incident_type", "local_authority"
+    ).order_by(*order)
+
+
+def case_get_for_user(*, user: User, case_uuid, codename: str = access.VIEW) -> Case:
+    """One case the user may see (or act on, with `codename`); 404 otherwise."""
+    if not user.has_perm(f"asb_cases.{codename}"):
+        raise Http404("No such case")
+    case = (
+        Case.objects.filter(
+            access.case_visible_to(user.membership.organisation, codename),
+            uuid=_uuid(case_uuid),
+        )
+        .select_related("lead_organisation", "lead_officer", "incident_type", "local_authority")
+        .first()
+    )
+    if case is None:
+        raise Http404("No such case")
+    return case
+
+
+@dataclass
+class CaseRecord:
+    """Everything the case page shows, fetched with a fixed number of queries."""
+
+    case: Case
+    access: access.CaseAccess
+    people: list[CasePerson]
+    locations: list[CaseLocation]
+    incidents: list[Incident]
+    tasks: list[CaseTask]
+    shares: list[CaseShare]
+    transfers: list[OwnershipTransfer]
+    actions: list[CaseAction]
+    timeline: list[dict]
+
+    @property
+    def pending_transfer(self) -> OwnershipTransfer | None:
+        return next((t for t in self.transfers if t.status == "pending"), None)
+
+    @property
+    def active_shares(self) -> list[CaseShare]:
+        return [share for share in self.shares if share.is_active]
+
+    @property
+    def open_tasks(self) -> list[CaseTask]:
+        return [task for task in self.tasks if task.status == CaseTask.Status.OPEN]
+
+
+def case_record_for_user(*, user: User, case: Case) -> CaseRecord:
+    """The case page: its people, places, incidents, tasks, shares, transfers, and one
+    timeline. Notes another organisation kept to itself are left out."""
+    organisation = user.membership.organisation
+    people = list(
+        CasePerson.objects.filter(case=case)
+        .select_related("person", "person__status")
+        .order_by("role", "added_at")
+    )
+    locations = list(CaseLocation.objects.filter(case=case).select_related("local_authority"))
+    incidents = list(
+        Incident.objects.filter(case_links__case=case)
+        .select_related("reported_to", "incident_type")
+        .order_by("-reported_at")
+    )
+    tasks = list(CaseTask.objects.filter(case=case).select_related("assignee", "organisation"))
+    shares = list(
+        CaseShare.objects.filter(case=case).select_related(
+            "organisation", "shared_by", "revoked_by"
+        )
+    )
+    transfers = list(
+        OwnershipTransfer.objects.filter(case=case).select_related(
+            "from_organisation", "to_organisation", "proposed_by", "decided_by"
+        )
+    )
+    actions = list(
+        CaseAction.objects.filter(case=case).select_related(
+            "action_type", "organisation", "officer", "subject"
+        )
+    )
+    notes = list(
+        CaseNote.objects.filter(case=case)
+        .filter(Q(visibility=CaseNote.Visibility.ALL_AGENCIES) | Q(organisation=organisation))
+        .select_related("author", "organisation")
+    )
+    status_changes = list(
+        CaseStatusChange.objects.filter(case=case).select_related("changed_by", "organisation")
+    )
+    timeline = _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks)
+    return CaseRecord(
+        case=case,
+        access=access.CaseAccess.for_user(user, case),
+        people=people,
+        locations=locations,
+        incidents=incidents,
+        tasks=tasks,
+        shares=shares,
+        transfers=transfers,
+        actions=actions,
+        timeline=timeline,
+    )
+
+
+def _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks) -> list[dict]:
+    """One list, newest first, of everything that happened on the case."""
+    entries = chain(
+        (
+            {"kind": "incident", "at": i.reported_at, "item": i, "organisation": i.reported_to}
+            for i in incidents
+        ),
+        (
+            {"kind": "status", "at": s.changed_at, "item": s, "organisation": s.organisation}
+            for s in status_changes
+        ),
+        (
+            {"kind": "action", "at": a.started_at, "item": a, "organisation": a.organisation}
+            for a in actions
+        ),
+        (
+            {"kind": "note", "at": n.created_at, "item": n, "organisation": n.organisation}
+            for n in notes
+        ),
+        ({"kind": "shared", "at": s.shared_at, "item": s, "organisation": None} for s in shares),
+        (
+            {"kind": "unshared", "at": s.revoked_at, "item": s, "organisation": None}
+            for s in shares
+            if s.revoked_at
+        ),
+        (
+            {
+                "kind": "transfer",
+                "at": t.proposed_at,
+                "item": t,
+                "organisation": t.from_organisation,
+            }
+            for t in transfers
+        ),
+        (
+            {
+                "kind": "transfer_decided",
+                "at": t.decided_at,
+                "item": t,
+                "organisation": t.to_organisation,
+            }
+            for t in transfers
+            if t.decided_at and t.status != OwnershipTransfer.Status.WITHDRAWN
+        ),
+        (
+            {"kind": "task_done", "at": t.completed_at, "item": t, "organisation": t.organisation}
+            for t in tasks
+            if t.completed_at
+        ),
+    )
+    return sorted(entries, key=lambda entry: entry["at"], reverse=True)
+
+
+def case_share_get(*, case: Case, share_uuid) -> CaseShare:
+    """A share of a case already fetched through a user-scoped selector."""
+    share = CaseShare.objects.filter(case=case, uuid=_uuid(share_uuid)).first()
+    if share is None:
+        raise Http404("No such share")
+    return share
+
+
+def case_task_get_for_user(*, user: User, task_uuid) -> CaseTask:
+    """A task on a case the user's organisation can contribute to."""
+    if not user.has_perm("asb_cases.contribute_case"):
+        raise Http404("No such task")
+    task = (
+        CaseTask.objects.filter(uuid=_uuid(task_uuid))
+        .filter(
+            Exists(
+                Case.objects.filter(
+                    access.case_visible_to(user.membership.organisation, access.CONTRIBUTE),
+                    pk=OuterRef("case_id"),
+                )
+            )
+        )
+        .select_related("case")
+        .first()
+    )
+    if task is None:
+        raise Http404("No such task")
+    return task
+
+
+def transfer_get_for_user(*, user: User, transfer_uuid) -> OwnershipTransfer:
+    """A transfer the user's organisation proposed or was asked to accept."""
+    organisation_id = user.membership.organisation_id
+    transfer = (
+        OwnershipTransfer.objects.filter(uuid=_uuid(transfer_uuid))
+        .filter(Q(from_organisation_id=organisation_id) | Q(to_organisation_id=organisation_id))
+        .select_related("case", "case__lead_organisation", "from_organisation", "to_organisation")
+        .first()
+    )
+    if transfer is None or not user.has_perm("asb_cases.view_case"):
+        raise Http404("No such transfer")
+    return transfer
+
+
+def transfers_awaiting_user(*, user: User) -> QuerySet[OwnershipTransfer]:
+    """Transfers to the user's organisation that are waiting for an answer, oldest first."""
+    if not user.has_perm("asb_cases.view_case"):
+        return OwnershipTransfer.objects.none()
+    return (
+        OwnershipTransfer.objects.filter(
+            to_organisation_id=user.membership.organisation_id,
+            status=OwnershipTransfer.Status.PENDING,
+        )
+        .select_related("case", "from_organisation", "proposed_by")
+        .order_by("proposed_at")
+    )
+
+
+# Incidents ----------------------------------------------------------------------------------
+
+
+def incidents_visible_q(organisation: Organisation) -> Q:
+    """Incidents reported to the organisation, or linked to a case it can see."""
+    on_visible_case = Exists(
+        CaseIncident.objects.filter(
+            incident_id=OuterRef("pk"),
+        ).filter(
+            Exists(
+                Case.objects.filter(access.case_visible_to(organisation), pk=OuterRef("case_id"))
+            )
+        )
+    )
+    return Q(reported_to=organisation) | Q(on_visible_case)
+
+
+def incident_list_for_user(
+    *, user: User, q: str = "", own_only: bool = False
+) -> QuerySet[Incident]:
+    if not user.has_perm("asb_cases.view_incident"):
+        return Incident.objects.none()
+    organisation = user.membership.organisation
+    incidents = (
+        Incident.objects.filter(reported_to=organisation)
+        if own_only
+        else Incident.objects.filter(incidents_visible_q(organisation))
+    )
+    if q:
+        postcode = normalise_postcode(q)
+        incidents = incidents.filter(
+            Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
+        )
+    return incidents.select_related("reported_to", "incident_type").order_by("-reported_at", "-id")
+
+
+def incident_get_for_user(*, user: User, incident_uuid) -> Incident:
+    if not user.has_perm("asb_cases.view_incident"):
+        raise Http404("No such incident")
+    incident = (
+        Incident.objects.filter(incidents_visible_q(user.membership.organisation))
+        .filter(uuid=_uuid(incident_uuid))
+        .select_related(
+            "reported_to",
+            "incident_type",
+            "reporter",
+            "victim",
+            "recorded_by",
+            "local_authority",
+            "duplicate_of__reported_to",
+        )
+        .first()
+    )
+    if incident is None:
+        raise Http404("No such incident")
+    return incident
+
+
+def incident_cases_for_user(*, user: User, incident: Incident) -> QuerySet[Case]:
+    return case_list_for_user(user=user).filter(incident_links__incident=incident)
+
+
+def incidents_linkable_for_user(*, user: User, case: Case, limit: int = 50) -> list[Incident]:
+    """Recent incidents of the user's organisation not yet on the case."""
+    return list(
+        Incident.objects.filter(reported_to=user.membership.organisation)
+        .exclude(case_links__case=case)
+        .select_related("incident_type")
+        .order_by("-reported_at")[:limit]
+    )
+
+
+# Possible duplicates ------------------------------------------------------------------------
+
+DUPLICATE_WINDOW = dt.timedelta(days=183)  # six months
+
+
+@dataclass
+class PossibleDuplicates:
+    incidents: list[Incident]
+    cases: list[Case]
+
+    def __bool__(self) -> bool:
+        return bool(self.incidents or self.cases)
+
+
+def _people_matching(people: list[dict]) -> QuerySet[Person]:
+    """People with the same name and either the same date of birth or the same postcode."""
+    condition = Q(pk__in=[])
+    for person in people:
+        given, family = person.get("given_name", "").strip(), person.get("family_name", "").strip()
+        if not (given and family):
+            continue
+        same = Q(given_name__iexact=given, family_name__iexact=family)
+        identifiers = Q(pk__in=[])
+        if person.get("date_of_birth"):
+            identifiers |= Q(date_of_birth=person["date_of_birth"])
+        if person.get("postcode"):
+            identifiers |= Q(postcode=normalise_postcode(person["postcode"]))
+        condition |= same & identifiers
+    return Person.objects.filter(condition)
+
+
+def possible_duplicates_for_user(
+    *,
+    user: User,
+    postcode: str = "",
+    address: str = "",
+    people: list[dict] = (),
+    now: dt.datetime | None = None,
+    limit: int = 10,
+) -> PossibleDuplicates:
+    """Incidents and cases the user can see, from the last six months, at the same address or
+    postcode or about the same people: the records an officer should check before keying
+    another."""
+    now = now or timezone.now()
+    since = now - DUPLICATE_WINDOW
+    postcode = normalise_postcode(postcode) if postcode else ""
+    address = address.strip()
+    matching_people = _people_matching(list(people))
+    place = Q(pk__in=[])
+    if postcode:
+        place |= Q(postcode=postcode)
+    if address:
+        place |= Q(address__iexact=address)
+    incident_match = place | Q(victim__in=matching_people) | Q(reporter__in=matching_people)
+    incidents = []
+    if user.has_perm("asb_cases.view_incident"):
+        incidents = list(
+            Incident.objects.filter(incidents_visible_q(user.membership.organisation))
+            .filter(incident_match, occurred_at__gte=since)
+            .select_related("reported_to", "incident_type")
+            .order_by("-occurred_at")[:limit]
+        )
+    case_place = Q(pk__in=[])
+    if postcode:
+        case_place |= Q(locations__postcode=postcode) | Q(incidents__postcode=postcode)
+    if address:
+        case_place |= Q(locations__address__iexact=address) | Q(incidents__address__iexact=address)
+    cases = list(
+        case_list_for_user(user=user)
+        .filter(case_place | Q(people__in=matching_people))
+        .filter(Q(opened_at__gte=since) | ~Q(status=CaseStatus.CLOSED))
+        .distinct()[:limit]
+    )
+    return PossibleDuplicates(incidents=incidents, cases=cases)
+
+
+# Reference lists and people -----------------------------------------------------------------
+
+
+def incident_types_active() -> QuerySet[IncidentType]:
+    return IncidentType.objects.filter(active=True)
+
+
+def action_types_active() -> QuerySet[ActionType]:
+    return ActionType.objects.filter(active=True)
+
+
+def partner_organisations_for(*, user: User) -> QuerySet[Organisation]:
+    """Other active organisations of the partnership, to share with or transfer to."""
+    return Organisation.objects.filter(active=True).exclude(pk=user.membership.organisation_id)
+
+
+def case_workers_for(*, organisation: Organisation) -> list[User]:
+    """Active members of an organisation who can lead or work on cases."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organisation=organisation,
+            user__is_active=True,
+            role__in=[
+                Membership.Role.CASE_OFFICER,
+                Membership.Role.SUPERVISOR,
+                Membership.Role.ASB_CHAMPION,
+            ],
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name")
+    ]
+
+
+def case_assignees_for(*, case: Case) -> list[User]:
+    """People who can be given a task on the case: workers of every organisation that can
+    contribute to it."""
+    organisations = Organisation.objects.filter(
+        group__casegroupobjectpermission__content_object=case,
+        group__casegroupobjectpermission__permission__codename=access.CONTRIBUTE,
+    )
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            organisation__in=organisations,
+            user__is_active=True,
+            role__in=[
+                Membership.Role.CASE_OFFICER,
+                Membership.Role.SUPERVISOR,
+                Membership.Role.ASB_CHAMPION,
+            ],
+        )
+        .select_related("user", "organisation")
+        .order_by("organisation__name", "user__first_name")
+    ]
+
+
+def case_people_queryset(*, case: Case) -> QuerySet[Person]:
+    """The people on a case (already visible to whoever can see the case)."""
+    return Person.objects.filter(case_links__case=case).distinct().order_by("family_name")
+
+
+def case_record_access(*, user: User, case: Case) -> access.CaseAccess:
+    return access.CaseAccess.for_user(user, case)
+
+
+# Victims on a case ---------------------------------------------------------------------------
+
+
+def case_person_get(*, case: Case, person_uuid) -> Person:
+    """A person on a case already fetched through a user-scoped selector."""
+    person = (
+        Person.objects.filter(case_links__case=case, uuid=_uuid(person_uuid))
+        .select_related("status")
+        .first()
+    )
+    if person is None:
+        raise Http404("No such person on this case")
+    return person
+
+
+@dataclass
+class CaseVictimRecord:
+    case: Case
+    person: Person
+    roles: list[str]
+    assessments: list
+    contacts: list
+    referrals: list
+    statements: list
+    contact: object
+
+
+def case_victim_record(*, case: Case, person: Person) -> CaseVictimRecord:
+    """A victim's support on one case: risk, contact against the standard, referrals and their
+    own statements."""
+    return CaseVictimRecord(
+        case=case,
+        person=person,
+        roles=list(
+            CasePerson.objects.filter(case=case, person=person).values_list("role", flat=True)
+        ),
+        assessments=list(
+            RiskAssessment.objects.filter(case=case, person=person).select_related(
+                "assessed_by", "organisation"
+            )
+        ),
+        contacts=list(
+            ContactLog.objects.filter(case=case, person=person).select_related("by", "organisation")
+        ),
+        referrals=list(
+            SupportReferral.objects.filter(case=case, person=person).select_related(
+                "referred_by", "organisation"
+            )
+        ),
+        statements=list(
+            ImpactStatement.objects.filter(case=case, person=person).select_related(
+                "recorded_by", "organisation"
+            )
+        ),
+        contact=case_contact_due(case=case, person=person),
+    )
+
+
+def case_referral_get(*, case: Case, referral_uuid) -> SupportReferral:
+    referral = SupportReferral.objects.filter(case=case, uuid=_uuid(referral_uuid)).first()
+    if referral is None:
+        raise Http404("No such referral")
+    return referral
+
+
+def case_statement_get(*, case: Case, statement_uuid) -> ImpactStatement:
+    statement = ImpactStatement.objects.filter(case=case, uuid=_uuid(statement_uuid)).first()
+    if statement is None:
+        raise Http404("No such statement")
+    return statement

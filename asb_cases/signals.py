@@ -1,0 +1,8 @@
+"""Events other apps may act on. Sent by services inside their transaction, so a receiver that
+records work (in the outbox) commits or rolls back with the change."""
+
+from django.dispatch import Signal
+
+# Sent with `incident_ids` after incidents are recorded or changed: one incident from a page,
+# or a partner system's whole batch.
+incidents_recorded = Signal()

@@ -1,0 +1,1055 @@
+"""Pages for incidents and cases. Thin: parse input, call a selector or a service, render.
+
+Reads go through asb_cases.selectors (scoped to the user; 404 for anything out of scope) and
+are audited here: every case and incident viewed, every search with its terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asb_cases import selectors, services
+from asb_cases.forms import (
+    CaseActionForm,
+    CaseDetailsForm,
+    CaseLocationForm,
+    CaseNoteForm,
+    CaseOpenForm,
+    CasePersonForm,
+    CaseSearchForm,
+    CaseShareForm,
+    CaseStatusForm,
+    CaseTaskForm,
+    IncidentForm,
+    LinkIncidentForm,
+    ReasonForm,
+    TransferDecideForm,
+    TransferProposeForm,
+)
+from asb_cases.models import Case
+from partners.audit import audit_record
+from partners.models import AuditEvent
+from partners.paging import paginate
+from partners.views import _add_errors
+from victims import forms as victim_forms
+from victims import matching as victim_matching
+from victims import selectors as victim_selectors
+from victims import services as victim_services
+
+Verb = AuditEvent.Verb
+
+
+def _post(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _audit_view(request: HttpRequest, target, action: str) -> None:
+    with transaction.atomic():
+        audit_record(actor=request.user, verb=Verb.VIEWED, action=action, target=target)
+
+
+def _case_url(case: Case) -> str:
+    return f"/cases/{case.uuid}/"
+
+
+# Case lists ---------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("asb_cases.view_case", raise_exception=True)
+def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
+    form = CaseSearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else getattr(form, "cleaned_data", {})
+    filters = selectors.CaseFilters(
+        q=data.get("q", ""),
+        statuses=data.get("status") or [],
+        risk_bands=data.get("risk") or [],
+        incident_type=data.get("incident_type"),
+        lead_organisation=data.get("lead_organisation"),
+        local_authority_code=data["area"].code if data.get("area") else "",
+        opened_from=data.get("opened_from"),
+        opened_to=data.get("opened_to"),
+        mine=mine,
+        sort=data.get("sort") or "updated",
+    )
+    page = paginate(selectors.case_list_for_user(user=request.user, filters=filters), request.GET)
+    if filters.is_search():
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                verb=Verb.SEARCHED,
+                action="case_search",
+                target_type="asb_cases.case",
+                detail={"terms": filters.terms(), "results": page.count_label},
+            )
+    return render(
+        request,
+        "asb_cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "mine": mine,
+            "searching": filters.is_search(),
+            "transfers_waiting": selectors.transfers_awaiting_user(user=request.user).count(),
+        },
+    )
+
+
+@login_required
+@permission_required("asb_cases.view_case", raise_exception=True)
+def transfer_inbox(request: HttpRequest) -> HttpResponse:
+    transfers = selectors.transfers_awaiting_user(user=request.user)
+    return render(request, "asb_cases/transfer_inbox.html", {"transfers": transfers})
+
+
+# Case page ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    record = selectors.case_record_for_user(user=request.user, case=case)
+    _audit_view(request, case, "case_view")
+    return render(request, "asb_cases/case_detail.html", {"record": record, "case": case})
+
+
+def _case_form_page(
+    request: HttpRequest,
+    case_uuid,
+    *,
+    codename: str,
+    form_class,
+    heading: str,
+    button: str,
+    handle,
+    form_kwargs=None,
+    context=None,
+    template: str = "asb_cases/case_form.html",
+) -> HttpResponse:
+    """The shape every 'do something to a case' page shares: fetch the case the user may act on
+    (404 otherwise), validate, call the service, show its errors on the form."""
+    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    access = selectors.case_record_access(user=request.user, case=case)
+    if not getattr(access, f"can_{codename}"):
+        raise PermissionDenied(f"Cannot {codename} on this case")
+    kwargs = form_kwargs(case) if callable(form_kwargs) else (form_kwargs or {})
+    form = form_class(_post(request), **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = handle(case, form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except services.CaseConflict:
+            return _conflict(request, case)
+        else:
+            messages.success(request, message)
+            return redirect(_case_url(case))
+    extra = context(case) if callable(context) else (context or {})
+    return render(
+        request,
+        template,
+        {"case": case, "form": form, "heading": heading, "button": button, **extra},
+    )
+
+
+def _conflict(request: HttpRequest, case: Case) -> HttpResponse:
+    case.refresh_from_db()
+    return render(request, "asb_cases/conflict.html", {"case": case}, status=409)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_note_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_add_note(
+            actor=request.user, case=case, body=data["body"], visibility=data["visibility"]
+        )
+        return "Your note has been added."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=CaseNoteForm,
+        heading="Add a note",
+        button="Add note",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        action = services.case_add_action(
+            actor=request.user,
+            case=case,
+            action_type=data["action_type"],
+            started_at=data["started_at"],
+            subject=data.get("subject"),
+            outcome=data["outcome"],
+            cost_pounds=data["cost_pounds"],
+            notes=data.get("notes", ""),
+        )
+        return f"{action.action_type.name} has been recorded."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=CaseActionForm,
+        heading="Record a tool or power",
+        button="Record it",
+        handle=handle,
+        template="asb_cases/case_action_form.html",
+        form_kwargs=lambda case: {"people": selectors.case_people_queryset(case=case)},
+        context=lambda case: {"action_types": selectors.action_types_active()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_task_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        task = services.case_add_task(
+            actor=request.user,
+            case=case,
+            title=data["title"],
+            due_on=data["due_on"],
+            assignee=data["assignee"],
+        )
+        return f"The task has been given to {task.assignee.display_name}."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=CaseTaskForm,
+        heading="Add a task",
+        button="Add task",
+        handle=handle,
+        form_kwargs=lambda case: {"assignees": selectors.case_assignees_for(case=case)},
+    )
+
+
+@login_required
+@require_POST
+def case_task_complete(request: HttpRequest, task_uuid) -> HttpResponse:
+    task = selectors.case_task_get_for_user(user=request.user, task_uuid=task_uuid)
+    services.case_task_complete(actor=request.user, task=task)
+    messages.success(request, f"‘{task.title}’ is done.")
+    return redirect(_case_url(task.case))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_status_change(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_change_status(
+            actor=request.user,
+            case=case,
+            status=data["status"],
+            closure_reason=data.get("closure_reason", ""),
+            note=data.get("note", ""),
+            expected_version=data["version"],
+        )
+        return f"The case is now {case.get_status_display().lower()}."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="change",
+        form_class=CaseStatusForm,
+        heading="Change the status",
+        button="Change status",
+        handle=handle,
+        form_kwargs=lambda case: {"initial": {"version": case.version}},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_update_details(
+            actor=request.user,
+            case=case,
+            expected_version=data["version"],
+            title=data["title"],
+            summary=data.get("summary", ""),
+            incident_type=data["incident_type"],
+            risk_band=data["risk_band"],
+            lead_officer=data.get("lead_officer"),
+        )
+        return "The case details have been saved."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="change",
+        form_class=CaseDetailsForm,
+        heading="Change case details",
+        button="Save details",
+        handle=handle,
+        form_kwargs=lambda case: {
+            "workers": selectors.case_workers_for(organisation=case.lead_organisation),
+            "initial": {
+                "version": case.version,
+                "title": case.title,
+                "summary": case.summary,
+                "incident_type": case.incident_type_id,
+                "risk_band": case.risk_band,
+                "lead_officer": case.lead_officer_id,
+            },
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_share(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        share = services.case_share_with_partner(
+            actor=request.user,
+            case=case,
+            organisation=data["organisation"],
+            access_level=data["access_level"],
+            purpose=data["purpose"],
+            legal_basis=data["legal_basis"],
+        )
+        return f"The case has been shared with {share.organisation}."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="share",
+        form_class=CaseShareForm,
+        heading="Share the case with a partner",
+        button="Share case",
+        handle=handle,
+        template="asb_cases/case_share_form.html",
+        form_kwargs=lambda case: {
+            "partners": selectors.partner_organisations_for(user=request.user)
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_share_revoke(request: HttpRequest, case_uuid, share_uuid) -> HttpResponse:
+    def handle(case, data):
+        share = selectors.case_share_get(case=case, share_uuid=share_uuid)
+        services.case_share_revoke(actor=request.user, share=share, reason=data.get("reason", ""))
+        return f"{share.organisation} can no longer see the case."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="share",
+        form_class=ReasonForm,
+        heading="Stop sharing the case",
+        button="Stop sharing",
+        handle=handle,
+        template="asb_cases/case_share_revoke.html",
+        context=lambda case: {"share": selectors.case_share_get(case=case, share_uuid=share_uuid)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_transfer(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        transfer = services.case_transfer_propose(
+            actor=request.user,
+            case=case,
+            to_organisation=data["to_organisation"],
+            reason=data["reason"],
+        )
+        return (
+            f"{transfer.to_organisation} has been asked to lead the case. Your organisation "
+            "leads it until they accept."
+        )
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="share",
+        form_class=TransferProposeForm,
+        heading="Ask another organisation to lead the case",
+        button="Send request",
+        handle=handle,
+        form_kwargs=lambda case: {
+            "partners": selectors.partner_organisations_for(user=request.user)
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_transfer_withdraw(request: HttpRequest, transfer_uuid) -> HttpResponse:
+    transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
+    try:
+        services.case_transfer_withdraw(actor=request.user, transfer=transfer)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The transfer has been withdrawn.")
+    return redirect(_case_url(transfer.case))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_decide(request: HttpRequest, transfer_uuid) -> HttpResponse:
+    transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
+    if transfer.to_organisation_id != request.user.membership.organisation_id:
+        raise Http404("No such transfer")
+    if not request.user.has_perm("asb_cases.decide_transfer"):
+        raise PermissionDenied("Only a supervisor can accept or decline a transfer")
+    form = TransferDecideForm(
+        _post(request),
+        workers=selectors.case_workers_for(organisation=transfer.to_organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                services.case_transfer_accept(
+                    actor=request.user,
+                    transfer=transfer,
+                    lead_officer=data.get("lead_officer"),
+                    reason=data.get("reason", ""),
+                )
+                messages.success(request, f"Your organisation now leads {transfer.case.reference}.")
+                return redirect(_case_url(transfer.case))
+            services.case_transfer_decline(
+                actor=request.user, transfer=transfer, reason=data.get("reason", "")
+            )
+            messages.success(
+                request,
+                f"You have declined {transfer.case.reference}; "
+                f"{transfer.from_organisation} still leads it.",
+            )
+            return redirect("asb_cases:transfer_inbox")
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    return render(request, "asb_cases/transfer_decide.html", {"transfer": transfer, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_person_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    if not selectors.case_record_access(user=request.user, case=case).can_contribute:
+        raise PermissionDenied("Cannot contribute to this case")
+    data = request.POST.copy() if request.method == "POST" else None
+    form = CasePersonForm(data)
+    panels: list[PersonPanel] = []
+    if request.method == "POST" and form.is_valid():
+        panels = _person_panels(request, form, ["person_"])
+        if not request.POST.get("people_reviewed") and any(p.candidates for p in panels):
+            pass  # show the candidates first
+        elif _check_panels(form, panels):
+            try:
+                with transaction.atomic():
+                    person = _person_for(request, form, panels, "person_")
+                    services.case_add_person(
+                        actor=request.user,
+                        case=case,
+                        person=person,
+                        role=form.cleaned_data["role"],
+                    )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"{person.full_name} has been added to the case.")
+                return redirect(_case_url(case))
+    return render(
+        request,
+        "asb_cases/case_person_form.html",
+        {
+            "case": case,
+            "form": form,
+            "panels": panels,
+            "heading": "Add a person to the case",
+            "button": "Add person",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_location_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_add_location(actor=request.user, case=case, location=form.location_input())
+        return "The location has been added."
+
+    # The form instance is needed by the handler for its location helper.
+    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    form = CaseLocationForm(_post(request))
+    access = selectors.case_record_access(user=request.user, case=case)
+    if not access.can_contribute:
+        raise PermissionDenied("Cannot contribute to this case")
+    if request.method == "POST" and form.is_valid():
+        try:
+            messages.success(request, handle(case, form.cleaned_data))
+            return redirect(_case_url(case))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    return render(
+        request,
+        "asb_cases/case_form.html",
+        {"case": case, "form": form, "heading": "Add a location", "button": "Add location"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        incident = selectors.incident_get_for_user(
+            user=request.user, incident_uuid=data["incident"]
+        )
+        services.case_link_incident(actor=request.user, case=case, incident=incident)
+        return "The incident has been added to the case."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=LinkIncidentForm,
+        heading="Add an incident to the case",
+        button="Add incident",
+        handle=handle,
+        template="asb_cases/case_incident_link.html",
+        form_kwargs=lambda case: {
+            "incidents": selectors.incidents_linkable_for_user(user=request.user, case=case)
+        },
+    )
+
+
+# Opening a case -----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("asb_cases.add_case", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    incident_ids = request.POST.getlist("incidents") or request.GET.getlist("incident")
+    incidents = [
+        selectors.incident_get_for_user(user=request.user, incident_uuid=incident_id)
+        for incident_id in incident_ids
+    ]
+    first = incidents[0] if incidents else None
+    initial = {"incidents": [str(i.uuid) for i in incidents]}
+    if first:
+        initial |= {
+            "incident_type": first.incident_type_id,
+            "address": first.address,
+            "postcode": first.postcode,
+            "title": f"{first.incident_type} at {first.location_summary}"[:200],
+            "lead_officer": request.user.pk,
+        }
+    workers = selectors.case_workers_for(organisation=request.user.membership.organisation)
+    data = request.POST.copy() if request.method == "POST" else None
+    form = CaseOpenForm(data, workers=workers, initial=initial)
+    duplicates = None
+    if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
+        if not cleaned.get("duplicates_reviewed"):
+            people = [
+                {
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth,
+                    "postcode": p.postcode,
+                }
+                for i in incidents
+                for p in (i.victim, i.reporter)
+                if p
+            ]
+            duplicates = selectors.possible_duplicates_for_user(
+                user=request.user,
+                postcode=cleaned.get("postcode", ""),
+                address=cleaned.get("address", ""),
+                people=people,
+            )
+            duplicates.incidents = [i for i in duplicates.incidents if i not in incidents]
+        if duplicates:
+            data["duplicates_reviewed"] = "1"
+            form = CaseOpenForm(data, workers=workers, initial=initial)
+            form.is_valid()
+        else:
+            choice = request.POST.get("duplicate_choice", "new")
+            if choice.startswith("case:"):
+                existing = selectors.case_get_for_user(
+                    user=request.user, case_uuid=choice[5:], codename="contribute_case"
+                )
+                for incident in incidents:
+                    services.case_link_incident(
+                        actor=request.user, case=existing, incident=incident
+                    )
+                messages.success(
+                    request, f"No new case was opened: the incident is now on {existing.reference}."
+                )
+                return redirect(_case_url(existing))
+            try:
+                case = services.case_open(
+                    actor=request.user,
+                    title=cleaned["title"],
+                    summary=cleaned.get("summary", ""),
+                    incident_type=cleaned["incident_type"],
+                    risk_band=cleaned["risk_band"],
+                    lead_officer=cleaned.get("lead_officer"),
+                    incidents=incidents,
+                    location=form.location_input(),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"Case {case.reference} has been opened.")
+                return redirect(_case_url(case))
+    return render(
+        request,
+        "asb_cases/case_new.html",
+        {"form": form, "incidents": incidents, "duplicates": duplicates},
+    )
+
+
+# Incidents ----------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("asb_cases.view_incident", raise_exception=True)
+def incident_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    own_only = request.GET.get("own") == "1"
+    page = paginate(
+        selectors.incident_list_for_user(user=request.user, q=q, own_only=own_only), request.GET
+    )
+    if q:
+        with transaction.atomic():
+            audit_record(
+                actor=request.user,
+                verb=Verb.SEARCHED,
+                action="incident_search",
+                target_type="asb_cases.incident",
+                detail={"terms": {"q": q, "own": own_only}},
+            )
+    return render(
+        request, "asb_cases/incident_list.html", {"page": page, "q": q, "own_only": own_only}
+    )
+
+
+@login_required
+@require_GET
+def incident_detail(request: HttpRequest, incident_uuid) -> HttpResponse:
+    incident = selectors.incident_get_for_user(user=request.user, incident_uuid=incident_uuid)
+    cases = selectors.incident_cases_for_user(user=request.user, incident=incident)
+    _audit_view(request, incident, "incident_view")
+    return render(request, "asb_cases/incident_detail.html", {"incident": incident, "cases": cases})
+
+
+@dataclass
+class PersonPanel:
+    """'Is this someone the partnership already knows?' for one person typed into a form."""
+
+    prefix: str
+    name: str  # the radio's name
+    typed_name: str
+    candidates: list
+    chosen: str = ""
+    choice_error: str = ""
+
+    def chosen_person(self):
+        if not self.candidates or self.chosen in ("", "new"):
+            return None
+        return next(c.person for c in self.candidates if str(c.person.uuid) == self.chosen)
+
+
+def _person_panels(request, form, prefixes) -> list[PersonPanel]:
+    panels = []
+    for prefix in prefixes:
+        details = form.person_data(prefix)
+        if details is None:
+            continue
+        query = victim_matching.Query(
+            given_name=details["given_name"],
+            family_name=details["family_name"],
+            date_of_birth=details.get("date_of_birth"),
+            postcode=details.get("postcode", ""),
+        )
+        panels.append(
+            PersonPanel(
+                prefix=prefix,
+                name=f"{prefix}match",
+                typed_name=f"{details['given_name']} {details['family_name']}",
+                candidates=victim_selectors.person_candidates(user=request.user, query=query),
+                chosen=request.POST.get(f"{prefix}match", ""),
+            )
+        )
+    return panels
+
+
+def _check_panels(form, panels: list[PersonPanel]) -> bool:
+    """Every panel with candidates needs an answer that is one of them, or 'new'."""
+    ok = True
+    for panel in panels:
+        if not panel.candidates:
+            continue
+        allowed = {"new"} | {str(c.person.uuid) for c in panel.candidates}
+        if panel.chosen not in allowed:
+            panel.choice_error = f"Select whether {panel.typed_name} is one of these people"
+            form.add_error(None, panel.choice_error)
+            ok = False
+    return ok
+
+
+def _person_for(request, form, panels: list[PersonPanel], prefix: str):
+    """The chosen existing person, or a new one made from what was typed."""
+    panel = next((p for p in panels if p.prefix == prefix), None)
+    if panel is None:
+        return None
+    existing = panel.chosen_person()
+    if existing is not None:
+        return existing
+    return victim_services.person_create(actor=request.user, **form.person_data(prefix))
+
+
+INCIDENT_PEOPLE = ("reporter_", "victim_")
+
+
+@login_required
+@permission_required("asb_cases.add_incident", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    data = request.POST.copy() if request.method == "POST" else None
+    form = IncidentForm(data)
+    duplicates = None
+    panels: list[PersonPanel] = []
+    choice_error = ""
+    if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
+        people = [
+            prefix
+            for prefix in INCIDENT_PEOPLE
+            if not (prefix == "reporter_" and cleaned.get("anonymous"))
+            and not (prefix == "victim_" and cleaned["victim_is"] != "other")
+        ]
+        panels = _person_panels(request, form, people)
+        duplicates = selectors.possible_duplicates_for_user(
+            user=request.user,
+            postcode=cleaned.get("postcode", ""),
+            address=cleaned.get("address", ""),
+            people=form.people_for_duplicates(),
+        )
+        if not cleaned.get("duplicates_reviewed") and (
+            duplicates or any(panel.candidates for panel in panels)
+        ):
+            data["duplicates_reviewed"] = "1"
+            form = IncidentForm(data)
+            form.is_valid()
+        else:
+            ready = _check_panels(form, panels)
+            if duplicates and "duplicate_choice" not in request.POST:
+                choice_error = "Select whether this is the same as a record below, or new"
+                form.add_error(None, choice_error)
+                ready = False
+            if ready:
+                try:
+                    incident, case = _record_incident(
+                        request, form, request.POST.get("duplicate_choice", "new"), panels
+                    )
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    if case is not None:
+                        messages.success(
+                            request,
+                            f"The incident has been recorded and added to {case.reference}.",
+                        )
+                        return redirect(_case_url(case))
+                    messages.success(request, "The incident has been recorded.")
+                    return redirect(f"/incidents/{incident.uuid}/")
+    return render(
+        request,
+        "asb_cases/incident_new.html",
+        {"form": form, "duplicates": duplicates, "choice_error": choice_error, "panels": panels},
+    )
+
+
+@transaction.atomic
+def _record_incident(request: HttpRequest, form: IncidentForm, choice: str, panels):
+    """Find or create the people, then record the incident; link it as the officer chose."""
+    cleaned = form.cleaned_data
+    duplicate_of = link_to_case = None
+    if choice.startswith("same:"):
+        duplicate_of = selectors.incident_get_for_user(user=request.user, incident_uuid=choice[5:])
+    elif choice.startswith("case:"):
+        link_to_case = selectors.case_get_for_user(
+            user=request.user, case_uuid=choice[5:], codename="contribute_case"
+        )
+    reporter = None if cleaned.get("anonymous") else _person_for(request, form, panels, "reporter_")
+    victim = None
+    if cleaned["victim_is"] == "reporter":
+        victim = reporter
+    elif cleaned["victim_is"] == "other":
+        victim = _person_for(request, form, panels, "victim_")
+    incident = services.incident_record(
+        actor=request.user,
+        data=services.IncidentInput(
+            occurred_at=cleaned["occurred_at"],
+            reported_at=cleaned["reported_at"],
+            channel=cleaned["channel"],
+            category=cleaned["category"],
+            incident_type=cleaned["incident_type"],
+            description=cleaned["description"],
+            location=form.location_input(),
+            hate_motivated=cleaned["hate_motivated"] == "yes",
+            protected_characteristic=cleaned.get("protected_characteristic", ""),
+            anonymous=bool(cleaned.get("anonymous")),
+            reporter=reporter,
+            victim=victim,
+            external_ref=cleaned.get("external_ref", ""),
+        ),
+        duplicate_of=duplicate_of,
+        link_to_case=link_to_case,
+    )
+    return incident, link_to_case
+
+
+# A victim's support on a case ----------------------------------------------------------------
+
+
+def _victim_page(request, case_uuid, person_uuid, *, contribute: bool = True):
+    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    person = selectors.case_person_get(case=case, person_uuid=person_uuid)
+    if contribute and not selectors.case_record_access(user=request.user, case=case).can_contribute:
+        raise PermissionDenied("Cannot contribute to this case")
+    return case, person
+
+
+def _victim_url(case, person) -> str:
+    return f"/cases/{case.uuid}/people/{person.uuid}/"
+
+
+@login_required
+@require_GET
+def case_victim(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    case, person = _victim_page(request, case_uuid, person_uuid, contribute=False)
+    record = selectors.case_victim_record(case=case, person=person)
+    _audit_view(request, person, "case_victim_view")
+    return render(
+        request,
+        "asb_cases/case_victim.html",
+        {
+            "case": case,
+            "person": person,
+            "record": record,
+            "access": selectors.case_record_access(user=request.user, case=case),
+        },
+    )
+
+
+def _victim_form_page(
+    request,
+    case_uuid,
+    person_uuid,
+    *,
+    form_class,
+    heading,
+    button,
+    handle,
+    form_kwargs=None,
+    template="asb_cases/victim_form.html",
+):
+    case, person = _victim_page(request, case_uuid, person_uuid)
+    form = form_class(_post(request), **(form_kwargs or {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = handle(case, person, form)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(_victim_url(case, person))
+    return render(
+        request,
+        template,
+        {"case": case, "person": person, "form": form, "heading": heading, "button": button},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_risk(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    questionnaire = victim_selectors.questionnaire_current()
+
+    def handle(case, person, form):
+        assessment = services.case_victim_assess_risk(
+            actor=request.user,
+            case=case,
+            person=person,
+            questionnaire=questionnaire,
+            answers=form.answers(),
+            notes=form.cleaned_data.get("notes", ""),
+        )
+        message = (
+            f"Risk assessed as {assessment.get_band_display().lower()} (score {assessment.score})."
+        )
+        if assessment.referral_prompted:
+            message += f" The score is {questionnaire.referral_from} or more: refer "
+            message += f"{person.given_name} to victim support."
+        return message
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.RiskAssessmentForm,
+        heading="Assess risk",
+        button="Save assessment",
+        handle=handle,
+        form_kwargs={"questionnaire": questionnaire},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_contact(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    def handle(case, person, form):
+        data = form.cleaned_data
+        services.case_victim_contact(
+            actor=request.user,
+            case=case,
+            person=person,
+            contacted_at=data["contacted_at"],
+            method=data["method"],
+            summary=data["summary"],
+            made_contact=data["made_contact"] == "yes",
+        )
+        return "The contact has been recorded."
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.ContactForm,
+        heading="Record contact",
+        button="Save contact",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_refer(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    def handle(case, person, form):
+        data = form.cleaned_data
+        referral = services.case_victim_refer(
+            actor=request.user,
+            case=case,
+            person=person,
+            service=data["service"],
+            provider=data.get("provider", ""),
+            reason=data["reason"],
+        )
+        return f"The referral to {referral.get_service_display().lower()} has been recorded."
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.ReferralForm,
+        heading="Refer for support",
+        button="Save referral",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_referral(request: HttpRequest, case_uuid, person_uuid, referral_uuid):
+    case, _person = _victim_page(request, case_uuid, person_uuid)
+    referral = selectors.case_referral_get(case=case, referral_uuid=referral_uuid)
+
+    def handle(case, person, form):
+        services.case_victim_referral_update(
+            actor=request.user,
+            referral=referral,
+            status=form.cleaned_data["status"],
+            outcome=form.cleaned_data.get("outcome", ""),
+        )
+        return "The referral has been updated."
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.ReferralUpdateForm,
+        heading=f"Update the referral to {referral.get_service_display().lower()}",
+        button="Save",
+        handle=handle,
+        form_kwargs={"initial": {"status": referral.status, "outcome": referral.outcome}},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_statement(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    def handle(case, person, form):
+        services.case_victim_statement(
+            actor=request.user,
+            case=case,
+            person=person,
+            text=form.cleaned_data["text"],
+            reading=form.cleaned_data["reading"],
+        )
+        return "The impact statement has been recorded."
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.StatementForm,
+        heading="Record an impact statement",
+        button="Save statement",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_victim_statement_correct(request, case_uuid, person_uuid, statement_uuid):
+    case, _person = _victim_page(request, case_uuid, person_uuid)
+    statement = selectors.case_statement_get(case=case, statement_uuid=statement_uuid)
+
+    def handle(case, person, form):
+        data = form.cleaned_data
+        corrected = services.case_victim_statement_correct(
+            actor=request.user,
+            statement=statement,
+            text=data["text"],
+            reading=data["reading"],
+            correction_note=data["correction_note"],
+        )
+        return f"Version {corrected.version} of the statement has been saved."
+
+    return _victim_form_page(
+        request,
+        case_uuid,
+        person_uuid,
+        form_class=victim_forms.StatementCorrectForm,
+        heading="Correct the impact statement",
+        button="Save as a new version",
+        handle=handle,
+        form_kwargs={"initial": {"text": statement.text, "reading": statement.reading}},
+    )

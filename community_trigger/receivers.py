@@ -1,0 +1,22 @@
+"""Listening for incidents: each one recorded may bring a pending application over the
+threshold, so the engine looks again — as outbox work, in the incidents' own transaction."""
+
+from asb_cases.signals import incidents_recorded
+from partners.outbox import outbox_enqueue_many
+
+# Incidents per task: a partner system's bulk import is one or two tasks, not hundreds.
+INCIDENTS_PER_TASK = 500
+
+
+def _on_incidents_recorded(sender, incident_ids: list[int], **kwargs) -> None:
+    outbox_enqueue_many(
+        task_name="community_trigger.incidents_recorded",
+        kwargs_list=[
+            {"incident_ids": incident_ids[start : start + INCIDENTS_PER_TASK]}
+            for start in range(0, len(incident_ids), INCIDENTS_PER_TASK)
+        ],
+    )
+
+
+def connect() -> None:
+    incidents_recorded.connect(_on_incidents_recorded, dispatch_uid="community_trigger.incidents")

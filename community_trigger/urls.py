@@ -1,0 +1,61 @@
+from django.urls import path
+
+from community_trigger import views
+
+app_name = "community_trigger"
+
+urlpatterns = [
+    # The public (no sign-in).
+    path("case-review/", views.guidance, name="guidance"),
+    path("case-review/apply/", views.apply, name="apply"),
+    path("case-review/apply/done/", views.apply_done, name="apply_done"),
+    path("case-review/status/", views.status, name="status"),
+    path("case-review/statement/", views.statement, name="statement"),
+    path("case-review/appeal/", views.appeal, name="appeal"),
+    path("case-review/figures/", views.figures, name="figures"),
+    path("case-review/figures.csv", views.figures_csv, name="figures_csv"),
+    # The partnership.
+    path("case-reviews/", views.pipeline, name="pipeline"),
+    path("case-reviews/new/", views.staff_apply, name="staff_apply"),
+    path("case-reviews/alerts/", views.alerts, name="alerts"),
+    path(
+        "case-reviews/alerts/<int:alert_id>/acknowledge/",
+        views.alert_acknowledge,
+        name="alert_acknowledge",
+    ),
+    path("case-reviews/recommendations/", views.recommendations, name="recommendations"),
+    path(
+        "case-reviews/recommendations/<uuid:recommendation_uuid>/",
+        views.recommendation_update,
+        name="recommendation_update",
+    ),
+    path("case-reviews/policies/", views.policies, name="policies"),
+    path("case-reviews/policies/<str:area_code>/new/", views.policy_new, name="policy_new"),
+    path(
+        "case-reviews/<uuid:application_uuid>/", views.application_detail, name="application_detail"
+    ),
+    path("case-reviews/<uuid:application_uuid>/decide/", views.decide, name="decide"),
+    path("case-reviews/<uuid:application_uuid>/tell/", views.tell_applicant, name="tell"),
+    path(
+        "case-reviews/<uuid:application_uuid>/meetings/new/", views.meeting_new, name="meeting_new"
+    ),
+    path(
+        "case-reviews/<uuid:application_uuid>/meetings/<uuid:meeting_uuid>/minutes/",
+        views.meeting_minutes,
+        name="meeting_minutes",
+    ),
+    path(
+        "case-reviews/<uuid:application_uuid>/recommendations/add/",
+        views.recommendation_add,
+        name="recommendation_add",
+    ),
+    path("case-reviews/<uuid:application_uuid>/consult/", views.consult, name="consult"),
+    path("case-reviews/<uuid:application_uuid>/outcome/", views.outcome_send, name="outcome"),
+    path("case-reviews/<uuid:application_uuid>/letter/", views.letter, name="letter"),
+    path("case-reviews/<uuid:application_uuid>/agenda/", views.agenda, name="agenda"),
+    path(
+        "case-reviews/<uuid:application_uuid>/appeals/<uuid:appeal_uuid>/",
+        views.appeal_decide,
+        name="appeal_decide",
+    ),
+]

@@ -1,0 +1,697 @@
+"""Pages for the ASB Case Review: the public's (apply, follow progress, add a statement, appeal,
+the published figures) and the partnership's (the ASB Champion's pipeline, decisions, meetings,
+recommendations, appeals, alerts and policies)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from asb_cases import selectors as case_selectors
+from community_trigger import selectors, services
+from community_trigger.forms import (
+    AppealDecideForm,
+    ApplicationForm,
+    ConsultForm,
+    DiscretionForm,
+    LookupForm,
+    MeetingForm,
+    MinutesForm,
+    PolicyForm,
+    PublicAppealForm,
+    PublicStatementForm,
+    RecommendationForm,
+    RecommendationUpdateForm,
+    StaffApplicationForm,
+    TellApplicantForm,
+)
+from community_trigger.models import Stage, ThresholdDecision
+from partners.audit import audit_record
+from partners.models import AuditEvent, LocalAuthority
+from partners.throttle import allow
+from partners.views import _add_errors
+from victims import services as victim_services
+from victims.models import ImpactStatement
+
+Verb = AuditEvent.Verb
+LAST_REFERENCE = "case_review_reference"
+
+
+def _post(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _url(application) -> str:
+    return f"/case-reviews/{application.uuid}/"
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "community_trigger/public/too_many.html", status=429)
+
+
+def _submit(request: HttpRequest, form, actor) -> object:
+    data = form.cleaned_data
+    return services.application_submit(
+        actor=actor,
+        applicant_name=data["applicant_name"],
+        applicant_email=data.get("applicant_email", ""),
+        applicant_phone=data.get("applicant_phone", ""),
+        applicant_address=data.get("applicant_address", ""),
+        relationship=data["relationship"],
+        victim_consents=bool(data.get("victim_consents")),
+        victim_given_name=data["victim_given_name"],
+        victim_family_name=data["victim_family_name"],
+        victim_date_of_birth=data.get("victim_date_of_birth"),
+        problem_type=data["problem_type"],
+        problem_address=data.get("problem_address", ""),
+        problem_postcode=data["problem_postcode"],
+        local_authority=data.get("local_authority"),
+        description=data["description"],
+        hate_motivated=data["hate_motivated"] == "yes",
+        agencies_told=data.get("agencies_told") or [],
+        lead_case=data.get("lead_case"),
+        impact_statement=data.get("impact_statement", ""),
+        reading=data.get("reading", ""),
+    )
+
+
+# The public ---------------------------------------------------------------------------------
+
+
+@require_GET
+def guidance(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/public/guidance.html",
+        {"policies": selectors.policies_current()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    form = ApplicationForm(_post(request))
+    if request.method == "POST":
+        if not allow(request, scope="case-review-apply", limit=10):
+            return _too_many(request)
+        if form.is_valid():
+            if form.cleaned_data.get("website"):
+                return redirect("community_trigger:apply_done")  # a robot: say nothing
+            try:
+                application = _submit(request, form, actor=None)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                request.session[LAST_REFERENCE] = application.reference
+                return redirect("community_trigger:apply_done")
+    return render(request, "community_trigger/public/apply.html", {"form": form})
+
+
+@require_GET
+def apply_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/public/apply_done.html",
+        {"reference": request.session.get(LAST_REFERENCE)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(_post(request))
+    application = None
+    not_found = False
+    if request.method == "POST":
+        if not allow(request, scope="case-review-status", limit=30):
+            return _too_many(request)
+        if form.is_valid():
+            application = selectors.application_for_applicant(
+                reference=form.cleaned_data["reference"], postcode=form.cleaned_data["postcode"]
+            )
+            not_found = application is None
+    return render(
+        request,
+        "community_trigger/public/status.html",
+        {
+            "form": form,
+            "application": application,
+            "not_found": not_found,
+            "clocks": selectors.clocks_for(application) if application else [],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def statement(request: HttpRequest) -> HttpResponse:
+    form = PublicStatementForm(_post(request))
+    if request.method == "POST":
+        if not allow(request, scope="case-review-statement", limit=20):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            application = selectors.application_for_applicant(
+                reference=data["reference"], postcode=data["postcode"]
+            )
+            if application is None or application.victim_id is None:
+                form.add_error(
+                    "reference", "We could not find an application with that reference and postcode"
+                )
+            else:
+                victim_services.statement_record(
+                    actor=None,
+                    person=application.victim,
+                    text=data["text"],
+                    reading=data["reading"],
+                    source=ImpactStatement.Source.VICTIM,
+                )
+                return render(request, "community_trigger/public/statement_done.html")
+    return render(request, "community_trigger/public/statement.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def appeal(request: HttpRequest) -> HttpResponse:
+    form = PublicAppealForm(_post(request))
+    if request.method == "POST":
+        if not allow(request, scope="case-review-appeal", limit=20):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            application = selectors.application_for_applicant(
+                reference=data["reference"], postcode=data["postcode"]
+            )
+            if application is None:
+                form.add_error(
+                    "reference", "We could not find an application with that reference and postcode"
+                )
+            else:
+                try:
+                    services.appeal_lodge(
+                        actor=None,
+                        application=application,
+                        grounds=data["grounds"],
+                        details=data["details"],
+                    )
+                except ValidationError as exc:
+                    _add_errors(form, exc)
+                else:
+                    return render(request, "community_trigger/public/appeal_done.html")
+    return render(request, "community_trigger/public/appeal.html", {"form": form})
+
+
+@require_GET
+def figures(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "community_trigger/public/figures.html", {"figures": selectors.published_figures()}
+    )
+
+
+@require_GET
+def figures_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="asb-case-review-figures.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "area",
+            "area_code",
+            "year",
+            "applications",
+            "threshold_not_met",
+            "reviews_carried_out",
+            "reviews_with_recommendations",
+        ]
+    )
+    for row in selectors.published_figures():
+        writer.writerow(
+            [
+                row.area.name,
+                row.area.code,
+                row.year_label,
+                row.applications,
+                row.not_met,
+                row.reviews,
+                row.with_recommendations,
+            ]
+        )
+    return response
+
+
+# The ASB Champion and partners ---------------------------------------------------------------
+
+
+@login_required
+@permission_required("community_trigger.view_application", raise_exception=True)
+@require_GET
+def pipeline(request: HttpRequest) -> HttpResponse:
+    by_stage = selectors.pipeline(user=request.user)
+    return render(
+        request,
+        "community_trigger/pipeline.html",
+        {
+            "by_stage": [
+                (stage, label, by_stage[stage])
+                for stage, label in Stage.choices
+                if stage
+                in (Stage.RECEIVED, Stage.AWAITING_DISCRETION, Stage.REVIEW, Stage.MEETING_HELD)
+            ],
+            "closed": [a for stage in (Stage.NOT_MET, Stage.COMPLETED) for a in by_stage[stage]],
+            "meetings": selectors.meetings_upcoming(user=request.user),
+            "alerts": selectors.alerts_open(user=request.user)[:10],
+            "is_champion": selectors.is_champion(request.user),
+            "clocks": {a.pk: selectors.clocks_for(a) for stage in by_stage.values() for a in stage},
+        },
+    )
+
+
+@login_required
+@permission_required("community_trigger.add_application", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_apply(request: HttpRequest) -> HttpResponse:
+    cases = case_selectors.case_list_for_user(user=request.user).exclude(status="closed")[:200]
+    form = StaffApplicationForm(
+        _post(request),
+        cases=case_selectors.case_list_for_user(user=request.user).filter(
+            pk__in=[c.pk for c in cases]
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = _submit(request, form, actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Application {application.reference} has been recorded. The threshold check "
+                "runs now; the applicant can follow it with this reference.",
+            )
+            return redirect(_url(application))
+    return render(request, "community_trigger/staff_apply.html", {"form": form})
+
+
+@login_required
+@require_GET
+def application_detail(request: HttpRequest, application_uuid) -> HttpResponse:
+    application = selectors.application_get_for_user(
+        user=request.user, application_uuid=application_uuid
+    )
+    record = selectors.application_record_for_user(user=request.user, application=application)
+    with transaction.atomic():
+        audit_record(
+            actor=request.user, verb=Verb.VIEWED, action="application_view", target=application
+        )
+    return render(
+        request,
+        "community_trigger/application_detail.html",
+        {
+            "application": application,
+            "record": record,
+            "clocks": selectors.clocks_for(application),
+            "is_champion": selectors.is_champion(request.user),
+        },
+    )
+
+
+def _champion_page(
+    request,
+    application_uuid,
+    *,
+    form_class,
+    heading,
+    button,
+    handle,
+    form_kwargs=None,
+    template="community_trigger/form.html",
+    context=None,
+):
+    application = selectors.application_get_for_user(
+        user=request.user, application_uuid=application_uuid
+    )
+    if not selectors.is_champion(request.user):
+        raise PermissionDenied("Only the ASB Champion can do this")
+    kwargs = form_kwargs(application) if callable(form_kwargs) else (form_kwargs or {})
+    form = form_class(_post(request), **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = handle(application, form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(_url(application))
+    extra = context(application) if callable(context) else (context or {})
+    return render(
+        request,
+        template,
+        {"application": application, "form": form, "heading": heading, "button": button, **extra},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        decision = services.application_decide_discretion(
+            actor=request.user,
+            application=application,
+            outcome=data["outcome"],
+            route=data.get("route", ""),
+            reasons=data["reasons"],
+            caveats=data.get("caveats") or [],
+            caveat_justification=data.get("caveat_justification", ""),
+        )
+        if decision.outcome == ThresholdDecision.Outcome.MET:
+            return "The Case Review will go ahead. Arrange the meeting."
+        return "The threshold is not met. The applicant will be told the reasons."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=DiscretionForm,
+        heading="Decide whether the Case Review goes ahead",
+        button="Record decision",
+        handle=handle,
+        template="community_trigger/decide.html",
+        form_kwargs=lambda application: {"policy": application.policy},
+        context=lambda application: {
+            "record": selectors.application_record_for_user(
+                user=request.user, application=application
+            )
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        meeting = services.meeting_schedule(
+            actor=request.user,
+            application=application,
+            scheduled_for=data["scheduled_for"],
+            location=data["location"],
+            invited=data["invited"],
+            victim_participation=data["victim_participation"],
+            chair=data.get("chair"),
+            independent_chair_name=data.get("independent_chair_name", ""),
+        )
+        return (
+            f"The meeting is arranged for "
+            f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}; "
+            "the invited agencies have been told."
+        )
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=MeetingForm,
+        heading="Arrange the review meeting",
+        button="Arrange meeting",
+        handle=handle,
+        form_kwargs={"chairs": services.champions()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_minutes(request: HttpRequest, application_uuid, meeting_uuid) -> HttpResponse:
+    def handle(application, data):
+        meeting = selectors.meeting_get(application=application, meeting_uuid=meeting_uuid)
+        services.meeting_record_held(actor=request.user, meeting=meeting, minutes=data["minutes"])
+        return "The meeting is recorded as held. Add the recommendations."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=MinutesForm,
+        heading="Record the meeting",
+        button="Save minutes",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_add(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        meeting = application.meetings.filter(status="held").order_by("-held_at").first()
+        services.recommendation_add(
+            actor=request.user,
+            application=application,
+            text=data["text"],
+            lead_organisation=data["lead_organisation"],
+            lead_person=data["lead_person"],
+            due_on=data["due_on"],
+            meeting=meeting,
+        )
+        return "The recommendation has been added to the action plan."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=RecommendationForm,
+        heading="Add a recommendation",
+        button="Add recommendation",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consult(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.plan_consult_victim(
+            actor=request.user, application=application, comments=data["comments"]
+        )
+        return "The victim's views on the action plan have been recorded."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=ConsultForm,
+        heading="Consult the victim on the action plan",
+        button="Save",
+        handle=handle,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tell_applicant(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.application_record_applicant_told(
+            actor=request.user, application=application, how=data["how"]
+        )
+        return "Recorded that the applicant has been told."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=TellApplicantForm,
+        heading="Record that the applicant has been told",
+        button="Save",
+        handle=handle,
+    )
+
+
+@login_required
+@require_POST
+def outcome_send(request: HttpRequest, application_uuid) -> HttpResponse:
+    application = selectors.application_get_for_user(
+        user=request.user, application_uuid=application_uuid
+    )
+    try:
+        services.outcome_send(actor=request.user, application=application)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The action plan is final and the outcome has been sent.")
+    return redirect(_url(application))
+
+
+@login_required
+@require_GET
+def letter(request: HttpRequest, application_uuid) -> HttpResponse:
+    application = selectors.application_get_for_user(
+        user=request.user, application_uuid=application_uuid
+    )
+    record = selectors.application_record_for_user(user=request.user, application=application)
+    return render(
+        request, "community_trigger/letter.html", {"application": application, "record": record}
+    )
+
+
+@login_required
+@require_GET
+def agenda(request: HttpRequest, application_uuid) -> HttpResponse:
+    """The pack for the meeting, built from the shared case record: what the user may see."""
+    application = selectors.application_get_for_user(
+        user=request.user, application_uuid=application_uuid
+    )
+    record = selectors.application_record_for_user(user=request.user, application=application)
+    case_record = None
+    if application.lead_case_id:
+        try:
+            case = case_selectors.case_get_for_user(
+                user=request.user, case_uuid=application.lead_case.uuid
+            )
+        except Http404:  # the case is not shared with the user's organisation
+            case = None
+        if case is not None:
+            case_record = case_selectors.case_record_for_user(user=request.user, case=case)
+    with transaction.atomic():
+        audit_record(actor=request.user, verb=Verb.VIEWED, action="agenda_view", target=application)
+    return render(
+        request,
+        "community_trigger/agenda.html",
+        {"application": application, "record": record, "case_record": case_record},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recommendation_update(request: HttpRequest, recommendation_uuid) -> HttpResponse:
+    recommendation = selectors.recommendation_get_for_user(
+        user=request.user, recommendation_uuid=recommendation_uuid
+    )
+    form = RecommendationUpdateForm(
+        _post(request),
+        initial={"status": recommendation.status, "progress": recommendation.progress},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.recommendation_update(
+            actor=request.user,
+            recommendation=recommendation,
+            status=form.cleaned_data["status"],
+            progress=form.cleaned_data.get("progress", ""),
+        )
+        messages.success(request, "The recommendation has been updated.")
+        return redirect(_url(recommendation.application))
+    return render(
+        request,
+        "community_trigger/form.html",
+        {
+            "application": recommendation.application,
+            "form": form,
+            "button": "Save",
+            "heading": "Update the recommendation",
+            "intro": recommendation.text,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appeal_decide(request: HttpRequest, application_uuid, appeal_uuid) -> HttpResponse:
+    def handle(application, data):
+        appeal_ = selectors.appeal_get(application=application, appeal_uuid=appeal_uuid)
+        services.appeal_decide(
+            actor=request.user,
+            appeal=appeal_,
+            reviewer=data["reviewer"],
+            reviewer_organisation=data.get("reviewer_organisation", ""),
+            status=data["status"],
+            outcome=data.get("outcome", ""),
+        )
+        return "The appeal has been updated."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=AppealDecideForm,
+        heading="The independent review of the appeal",
+        button="Save",
+        handle=handle,
+    )
+
+
+@login_required
+@permission_required("community_trigger.view_application", raise_exception=True)
+@require_GET
+def recommendations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/recommendations.html",
+        {
+            "groups": selectors.recommendations_open_by_agency(user=request.user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@permission_required("community_trigger.view_sweepalert", raise_exception=True)
+@require_GET
+def alerts(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/alerts.html",
+        {"alerts": selectors.alerts_open(user=request.user)[:200]},
+    )
+
+
+@login_required
+@permission_required("community_trigger.change_sweepalert", raise_exception=True)
+@require_POST
+def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
+    services.alert_acknowledge(actor=request.user, alert=alert)
+    messages.success(request, "The alert has been acknowledged.")
+    return redirect("community_trigger:alerts")
+
+
+@login_required
+@permission_required("community_trigger.view_thresholdpolicy", raise_exception=True)
+@require_GET
+def policies(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/policies.html",
+        {
+            "policies": selectors.policies_current(),
+            "can_change": request.user.has_perm("community_trigger.change_threshold_policy"),
+        },
+    )
+
+
+@login_required
+@permission_required("community_trigger.change_threshold_policy", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def policy_new(request: HttpRequest, area_code: str) -> HttpResponse:
+    area = LocalAuthority.objects.filter(code=area_code).first()
+    current = next((p for p in selectors.policies_current() if p.local_authority == area), None)
+    if area is None or current is None:
+        raise Http404("No such area")
+    fields = [name for name in PolicyForm.base_fields if name != "effective_from"]
+    form = PolicyForm(
+        _post(request),
+        initial={name: getattr(current, name) for name in fields}
+        | {"effective_from": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy = services.policy_create(
+                actor=request.user, local_authority=area, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Version {policy.version} of {area}'s policy is saved.")
+            return redirect("community_trigger:policies")
+    return render(
+        request,
+        "community_trigger/policy_form.html",
+        {
+            "form": form,
+            "area": area,
+            "current": current,
+            "history": selectors.policy_history(local_authority=area),
+        },
+    )

@@ -1,0 +1,324 @@
+"""Organisations of the partnership, the people who work for them, and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.db.models import Q
+
+
+class LocalAuthority(models.Model):
+    """A local authority area (ONS code), the unit policies and published figures use."""
+
+    code = models.CharField(max_length=9, unique=True, help_text="ONS code, e.g. E06000047")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "local authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        POLICE = "police", "Police"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        HOUSING_PROVIDER = "housing_provider", "Housing provider"
+        FIRE_RESCUE = "fire_rescue", "Fire and rescue"
+        HEALTH = "health", "Health"
+        PROBATION = "probation", "Probation"
+        PCC_OFFICE = "pcc_office", "Office of the Police and Crime Commissioner"
+        EDUCATION = "education", "Education"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+
+    class LawfulBasis(models.TextChoices):
+        PUBLIC_TASK = "uk_gdpr_6_1_e", "UK GDPR Article 6(1)(e): public task"
+        LAW_ENFORCEMENT = "dpa_2018_part_3", "Data Protection Act 2018 Part 3: law enforcement"
+        LEGAL_OBLIGATION = "uk_gdpr_6_1_c", "UK GDPR Article 6(1)(c): legal obligation"
+        LEGITIMATE_INTERESTS = "uk_gdpr_6_1_f", "UK GDPR Article 6(1)(f): legitimate interests"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    areas = models.ManyToManyField(
+        LocalAuthority,
+        related_name="organisations",
+        blank=True,
+        help_text="Local authority areas the organisation serves.",
+    )
+    lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices)
+    isa_reference = models.CharField(
+        "information sharing agreement reference", max_length=100, blank=True
+    )
+    contact_email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+    # Object permissions are granted to this group, never to individual users.
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("manage_organisation_users", "Can manage the users of their own organisation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Usernames are e-mail-like (officer@durham-constabulary)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    """A user's place in one organisation, with one role."""
+
+    class Role(models.TextChoices):
+        CASE_OFFICER = "case_officer", "Case officer"
+        SUPERVISOR = "supervisor", "Supervisor"
+        ASB_CHAMPION = "asb_champion", "ASB Champion"
+        PARTNER_ADMIN = "partner_admin", "Partner admin"
+        ANALYST = "analyst", "Analyst"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    job_title = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when the invitation e-mail goes out; cleared to send it again.
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__username"]
+        indexes = [
+            # The partner admin's user list: one organisation's members by role.
+            models.Index(fields=["organisation", "role"], name="partners_member_org_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+    @classmethod
+    def roles_for(cls, organisation: Organisation) -> list[tuple[str, str]]:
+        """The roles an organisation's members may hold: the ASB Champion sits in the office of
+        the Police and Crime Commissioner, which runs the partnership's Case Reviews."""
+        return [
+            (value, label)
+            for value, label in cls.Role.choices
+            if value != cls.Role.ASB_CHAMPION or organisation.kind == Organisation.Kind.PCC_OFFICE
+        ]
+
+
+class UserSession(AbstractBaseSession):
+    """A database session that knows its user, so all of a user's sessions can be ended."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from partners.sessions import SessionStore
+
+        return SessionStore
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only: audit events cannot be updated.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only: audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One thing someone (or the system) did: append-only, written by services.
+
+    Separate from the timeline users see: this is the compliance record of who viewed,
+    searched, changed, shared and exported what, from where.
+    """
+
+    class Verb(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        SEARCHED = "searched", "Searched"
+        CREATED = "created", "Created"
+        CHANGED = "changed", "Changed"
+        SHARED = "shared", "Shared"
+        REVOKED = "revoked", "Revoked"
+        EXPORTED = "exported", "Exported"
+        SENT = "sent", "Sent"
+        LOGGED_IN = "logged_in", "Logged in"
+        LOGGED_OUT = "logged_out", "Logged out"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOCKED_OUT = "locked_out", "Locked out"
+        PERMISSION_DENIED = "permission_denied", "Permission denied"
+
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who acted, as text: a username, "system:<name>" or "api-client:<id>", kept even if the
+    # actor row changes later.
+    actor_label = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=30, choices=Verb.choices)
+    # The service (or event) that wrote this, e.g. "membership_change_role".
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Search terms, before/after values of a change, reasons; never passwords or tokens.
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            # "Everything that happened to this record", newest first.
+            models.Index(
+                fields=["target_type", "target_id", "-occurred_at"], name="partners_audit_target"
+            ),
+            # A supervisor reviewing one person's trail.
+            models.Index(fields=["actor", "-occurred_at"], name="partners_audit_actor"),
+            # An organisation's own trail.
+            models.Index(fields=["organisation", "-occurred_at"], name="partners_audit_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only: audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only: audit events cannot be deleted.")
+
+
+class OutboxTask(models.Model):
+    """Background work recorded in the same transaction as the change that needs it.
+
+    It is published to Celery after the commit; if the broker is away it stays here and the
+    relay publishes it when the broker is back. Tasks are idempotent, so publishing twice is
+    harmless; losing one is not.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    task_name = models.CharField(max_length=120)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's scan for work not yet published, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="partners_outbox_pending",
+                condition=Q(dispatched_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "published" if self.dispatched_at else "pending"
+        return f"{self.task_name} {self.kwargs} ({state})"
+
+
+class Notification(models.Model):
+    """Something a person should act on (a deadline, an alert), shown on their home page and
+    e-mailed. `key` makes each notification idempotent: the same key is never sent twice."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=120)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="partners_notification_once"),
+        ]
+        indexes = [
+            # A person's unread notifications, newest first.
+            models.Index(
+                fields=["user", "-created_at"],
+                name="partners_notification_unread",
+                condition=Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} for {self.user_id}"
+
+
+class APIClient(models.Model):
+    """A partner system (a housing CRM, the police records system) calling the API for one
+    organisation. It acts through its own service user, a member of that organisation with the
+    role chosen at creation, so every selector and service applies to it unchanged. The token
+    is shown once and only its SHA-256 is kept (docs/adr/0009-api-clients.md)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="api_clients"
+    )
+    name = models.CharField(max_length=100, help_text="What the system is, e.g. Housing CRM")
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_client")
+    # The first characters of the token, so people can tell their tokens apart.
+    token_prefix = models.CharField(max_length=8)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Updated at most once a minute by the API authentication.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API client"
+        indexes = [
+            # The partner admin's list of their organisation's clients, newest first.
+            models.Index(fields=["organisation", "-created_at"], name="partners_apiclient_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

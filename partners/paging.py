@@ -1,0 +1,88 @@
+"""Pagination for long lists without counting a million rows on every page.
+
+The total is counted only up to a cap (one `COUNT(*)` over a `LIMIT` subquery); beyond it the
+page says "more than 1,000" and asks the user to narrow the search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+
+COUNT_CAP = 1000
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    number: int
+    per_page: int
+    count: int  # capped at COUNT_CAP + 1
+    query: dict[str, Any]
+
+    @property
+    def count_is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def count_label(self) -> str:
+        return f"more than {COUNT_CAP:,}" if self.count_is_capped else f"{self.count:,}"
+
+    @property
+    def last_number(self) -> int:
+        return max(1, -(-min(self.count, COUNT_CAP) // self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.items else 0
+
+    def url_for(self, number: int) -> str:
+        return "?" + urlencode({**self.query, "page": number}, doseq=True)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url_for(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url_for(self.number + 1) if self.number < self.last_number else None
+
+    @property
+    def numbers(self) -> list[int | None]:
+        """Page numbers to show, with None for a gap (GOV.UK pagination's ellipsis)."""
+        wanted = {1, self.last_number, self.number - 1, self.number, self.number + 1}
+        shown = sorted(n for n in wanted if 1 <= n <= self.last_number)
+        result: list[int | None] = []
+        for n in shown:
+            if result and n - result[-1] > 1:
+                result.append(None)
+            result.append(n)
+        return result
+
+
+def paginate(queryset: QuerySet, params, *, per_page: int = 50) -> Page:
+    try:
+        number = max(1, int(params.get("page", 1)))
+    except (TypeError, ValueError):
+        number = 1
+    # Counted without the list's ORDER BY, so the database may drive the count from whichever
+    # side is cheapest rather than walking the sort index.
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    last = max(1, -(-min(count, COUNT_CAP) // per_page))
+    number = min(number, last)
+    offset = (number - 1) * per_page
+    query = {key: params.getlist(key) for key in params if key != "page"}
+    return Page(
+        items=list(queryset[offset : offset + per_page]),
+        number=number,
+        per_page=per_page,
+        count=count,
+        query=query,
+    )

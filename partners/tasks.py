@@ -1,0 +1,27 @@
+"""Celery tasks: thin, taking ids, calling a service."""
+
+from celery import shared_task
+from django.core.management import call_command
+
+from partners import outbox, services
+
+
+@shared_task(name="partners.invitation_send")
+def invitation_send(user_id: int) -> bool:
+    return services.invitation_send(user_id=user_id)
+
+
+@shared_task(name="partners.outbox_relay")
+def outbox_relay() -> int:
+    return outbox.outbox_relay()
+
+
+@shared_task(name="partners.sessions_clear_expired")
+def sessions_clear_expired() -> None:
+    call_command("clearsessions")
+
+
+@shared_task(name="partners.ping", ignore_result=False)
+def ping(value: str) -> str:
+    """A round trip through the broker, a worker and the result backend (operations checks)."""
+    return value

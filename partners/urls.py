@@ -1,0 +1,48 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from partners import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
+    path("invitation/done/", views.invitation_done, name="invitation_done"),
+    path("organisation/", views.organisation_detail, name="organisation"),
+    path("organisation/users/", views.member_list, name="member_list"),
+    path("organisation/users/add/", views.member_invite, name="member_invite"),
+    path("organisation/users/<uuid:membership_id>/", views.member_detail, name="member_detail"),
+    path(
+        "organisation/users/<uuid:membership_id>/deactivate/",
+        views.member_deactivate,
+        name="member_deactivate",
+    ),
+    path(
+        "organisation/users/<uuid:membership_id>/reactivate/",
+        views.member_reactivate,
+        name="member_reactivate",
+    ),
+    path(
+        "organisation/users/<uuid:membership_id>/unlock/",
+        views.member_unlock,
+        name="member_unlock",
+    ),
+    path(
+        "organisation/users/<uuid:membership_id>/resend-invitation/",
+        views.member_resend_invitation,
+        name="member_resend_invitation",
+    ),
+    path("organisation/api-clients/", views.api_client_list, name="api_client_list"),
+    path("organisation/api-clients/add/", views.api_client_create, name="api_client_create"),
+    path(
+        "organisation/api-clients/<uuid:client_id>/revoke/",
+        views.api_client_revoke,
+        name="api_client_revoke",
+    ),
+]

@@ -1,0 +1,121 @@
+"""A member of the public applies for an ASB Case Review; the threshold engine (a real worker)
+decides; the ASB Champion sees the decision, arranges the meeting, records recommendations
+agreed with the victim; the published figures change."""
+
+import datetime as dt
+import time
+
+from django.utils import timezone
+
+from community_trigger.models import Application, Stage
+from tests.browser.test_case_journey import fill_datetime
+from tests.community_trigger.conftest import report
+from tests.factories import make_person
+
+
+def wait_for(predicate, timeout=40.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_a_public_application_becomes_a_review_with_an_action_plan(
+    journey, cast, celery_worker_process
+):
+    mabel = make_person(
+        cast.owner.officer,
+        given_name="Mabel",
+        family_name="Thornbury",
+        date_of_birth=dt.date(1948, 6, 2),
+        postcode="DL1 4QT",
+    )
+    now = timezone.now()
+    for days, officer in (
+        (50, cast.owner.officer),
+        (30, cast.partner.officer),
+        (10, cast.unrelated.officer),
+    ):
+        report(officer, mabel, occurred=now - dt.timedelta(days=days))
+
+    public = journey()
+    public.visit("/case-review/figures/")
+    assert "No applications yet" in public.text()
+    public.visit("/case-review/")
+    public.submit("Apply now")
+    public.submit("Send application")  # empty: every problem is listed
+    assert public.page.title().startswith("Error:")
+    assert "Enter your full name" in public.page.locator(".govuk-error-summary").inner_text()
+    public.choose("I am the victim")
+    public.fill("Your full name", "Mabel Thornbury")
+    public.fill("Your e-mail address (optional)", "mabel@example.org")
+    public.fill("The victim's first name", "Mabel")
+    public.fill("The victim's last name", "Thornbury")
+    for part, value in (("day", "2"), ("month", "6"), ("year", "1948")):
+        public.page.locator(f"#id_victim_date_of_birth-{part}").fill(value)
+    public.page.get_by_label("What kind of anti-social behaviour is it?").select_option(
+        label="Noise"
+    )
+    public.fill("Postcode of where it is happening", "DL1 4QT")
+    public.page.get_by_label("Which council area is it in?").select_option(label="Darlington")
+    public.fill("Tell us about the anti-social behaviour", "Loud music every night since August")
+    public.page.locator("#id_hate_motivated_1").check()
+    public.fill("How is it affecting you? (optional)", "I cannot sleep and I am frightened.")
+    public.choose("I would like someone to read it for me")
+    public.submit("Send application")
+    assert "Application received" in public.text()
+    reference = Application.objects.get().reference
+    assert reference in public.text()
+
+    assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
+
+    champion = journey()
+    champion.sign_in("champion@test-opcc")
+    champion.follow("Case Reviews")
+    champion.follow(reference)
+    assert "Threshold met: complaints about the same problem" in champion.text()
+    assert "Counted" in champion.text()
+    champion.submit("Arrange the meeting")
+    fill_datetime(champion, "scheduled_for", timezone.now() + dt.timedelta(days=7))
+    champion.fill("Where, or how to join", "Darlington Town Hall, committee room 2")
+    champion.choose("Test Housing")
+    champion.choose("Test Police")
+    champion.fill("Independent chair's name and role", "Jo Mills, County Durham Fire Service")
+    champion.choose("The victim's impact statement will be read")
+    champion.submit("Arrange meeting")
+    assert "The meeting is arranged" in champion.text()
+
+    champion.follow("Agenda pack")
+    assert "I cannot sleep and I am frightened." in champion.text()
+    champion.page.go_back()
+    champion.check_accessibility()
+
+    champion.follow("Record the meeting as held")
+    champion.fill("Minutes", "The agencies reviewed the response and agreed a plan.")
+    champion.submit("Save minutes")
+    champion.submit("Add a recommendation")
+    champion.fill("Recommendation", "Police and housing to visit the tenant together")
+    champion.page.get_by_label("Lead agency").select_option(label="Test Police")
+    champion.fill("Lead person", "PC Hall")
+    due = timezone.localdate() + dt.timedelta(days=21)
+    for part, value in (("day", due.day), ("month", due.month), ("year", due.year)):
+        champion.page.locator(f"#id_due_on-{part}").fill(str(value))
+    champion.submit("Add recommendation")
+    champion.submit("Consult the victim on the plan")
+    champion.fill(
+        "What did the victim say about the draft action plan?",
+        "Agrees, and asks to be told after the visit",
+    )
+    champion.submit("Save")
+    champion.submit("Finalise the plan and send the outcome")
+    assert "the outcome has been sent" in champion.text()
+    champion.follow("Outcome letter (printable)")
+    assert "Police and housing to visit the tenant together" in champion.text()
+
+    public.visit("/case-review/figures/")
+    row = public.page.locator("tbody tr").first.inner_text()
+    assert "Darlington" in row
+    cells = [c.strip() for c in row.split("\t")]
+    assert cells[-4:] == ["1", "0", "1", "1"]

@@ -1,0 +1,67 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from asb_cases.models import IncidentType
+from asb_cases.services import LocationInput
+from community_trigger import services
+from community_trigger.models import Application
+from partners.models import LocalAuthority
+from tests.factories import make_incident, make_person
+
+LONDON = ZoneInfo("Europe/London")
+DARLINGTON = "E06000005"
+ELM_COURT = LocationInput(address="14 Elm Court", postcode="DL1 4QT")
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=LONDON)
+
+
+def report(officer, victim=None, *, occurred, reported=None, type_code="noise", **kw):
+    """An incident about `victim` at Elm Court (Darlington)."""
+    kw.setdefault("location", ELM_COURT)
+    kw.setdefault("local_authority", None)
+    kw.pop("local_authority")
+    return make_incident(
+        officer,
+        victim=victim,
+        reporter=kw.pop("reporter", victim),
+        occurred_at=occurred,
+        reported_at=reported or occurred + dt.timedelta(hours=1),
+        type_code=type_code,
+        **kw,
+    )
+
+
+def apply_for(victim, *, type_code="noise", postcode="DL1 4QT", actor=None, **kw) -> Application:
+    return services.application_submit(
+        actor=actor,
+        applicant_name=victim.full_name if victim else "A. Neighbour",
+        applicant_email="applicant@example.org",
+        relationship=Application.Relationship.SELF,
+        victim_given_name=victim.given_name if victim else "Alex",
+        victim_family_name=victim.family_name if victim else "Neighbour",
+        victim_date_of_birth=victim.date_of_birth if victim else None,
+        problem_type=IncidentType.objects.get(code=type_code),
+        problem_postcode=postcode,
+        local_authority=LocalAuthority.objects.get(code=DARLINGTON),
+        description="It keeps happening",
+        **kw,
+    )
+
+
+@pytest.fixture
+def victim(cast):
+    return make_person(
+        cast.owner.officer,
+        given_name="Mabel",
+        family_name="Thornbury",
+        date_of_birth=dt.date(1948, 6, 2),
+        postcode="DL1 4QT",
+    )
+
+
+__all__ = ["apply_for", "at", "report", "timezone"]

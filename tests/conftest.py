@@ -1,0 +1,307 @@
+"""The shared cast and the plumbing every test relies on.
+
+The cast, across agencies (see STYLE.md): an owner agency (a housing provider), a partner agency
+(the police), an unrelated agency (a council) and the office of the PCC with the ASB Champion.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from partners.models import Membership, Organisation, User
+from tests.factories import PASSWORD, OrganisationFactory, user_in
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the same
+# tests are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+Role = Membership.Role
+Kind = Organisation.Kind
+
+# Reference data the data migrations load. A transactional test's flush empties every table;
+# Django then re-creates content types, permissions and (through post_migrate) the role groups,
+# but not this, so it is loaded again before the next test that needs the database.
+REFERENCE_LOADERS = [
+    ("partners.migrations.0002_local_authorities_and_audit_guard", "add_local_authorities"),
+    ("asb_cases.migrations.0002_reference_data", "add_reference_data"),
+    ("asb_cases.migrations.0002_reference_data", "add_geography"),
+    ("victims.migrations.0003_reference_data", "add_reference_data"),
+    ("community_trigger.migrations.0002_policies", "add_policies"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _own_throttle_counts(settings):
+    """Each test counts its own public-form attempts (the cache is shared Redis)."""
+    import uuid
+
+    settings.THROTTLE_NAMESPACE = uuid.uuid4().hex
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if not {"db", "transactional_db", "live_server"} & set(request.fixturenames) and (
+        request.node.get_closest_marker("django_db") is None
+    ):
+        return
+    request.getfixturevalue(
+        "transactional_db"
+        if (
+            request.node.get_closest_marker("django_db")
+            and request.node.get_closest_marker("django_db").kwargs.get("transaction")
+        )
+        or {"transactional_db", "live_server"} & set(request.fixturenames)
+        else "db"
+    )
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from asb_cases.models import IncidentType
+
+    if IncidentType.objects.exists():
+        return
+    for module, function in REFERENCE_LOADERS:
+        getattr(import_module(module), function)(apps, None)
+
+
+@dataclass
+class Agency:
+    organisation: Organisation
+    officer: User
+    supervisor: User
+    admin: User
+    analyst: User
+
+
+def make_agency(slug: str, name: str, kind: str, areas=("E06000047",)) -> Agency:
+    organisation = OrganisationFactory(slug=slug, name=name, kind=kind, area_codes=areas)
+    return Agency(
+        organisation=organisation,
+        officer=user_in(organisation, Role.CASE_OFFICER, username=f"officer@{slug}"),
+        supervisor=user_in(organisation, Role.SUPERVISOR, username=f"supervisor@{slug}"),
+        admin=user_in(organisation, Role.PARTNER_ADMIN, username=f"admin@{slug}"),
+        analyst=user_in(organisation, Role.ANALYST, username=f"analyst@{slug}"),
+    )
+
+
+@dataclass
+class Cast:
+    owner: Agency  # a housing provider that owns the records
+    partner: Agency  # the police, with whom records are shared
+    contributor: Agency  # a second partner, given contribute access where a test needs it
+    unrelated: Agency  # a council that must see nothing
+    pcc: Agency  # the office of the PCC
+    champion: User  # the ASB Champion
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    pcc = make_agency("test-opcc", "Test PCC Office", Kind.PCC_OFFICE, ("E06000047", "E06000005"))
+    return Cast(
+        owner=make_agency("test-housing", "Test Housing", Kind.HOUSING_PROVIDER),
+        partner=make_agency("test-police", "Test Police", Kind.POLICE, ("E06000047", "E06000005")),
+        contributor=make_agency("test-council", "Test County Council", Kind.LOCAL_AUTHORITY),
+        unrelated=make_agency(
+            "test-borough", "Test Borough Council", Kind.LOCAL_AUTHORITY, ("E06000005",)
+        ),
+        pcc=pcc,
+        champion=user_in(pcc.organisation, Role.ASB_CHAMPION, username="champion@test-opcc"),
+    )
+
+
+def client_for(user: User) -> Client:
+    """A client signed in as `user` through the real sign-in page (sessions, audit, axes)."""
+    client = Client()
+    response = client.post(
+        "/sign-in/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 302, f"could not sign in as {user}: {response.status_code}"
+    return client
+
+
+@pytest.fixture
+def as_user():
+    return client_for
+
+
+# A real Celery worker ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` process on real Redis, using this session's test database.
+
+    Tests that use it must commit their data (`transactional_db`) for the worker to see it.
+    """
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from config.celery import app
+
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        "ASB_TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with app.connection_for_write() as conn:  # start from an empty queue
+        conn.default_channel.queue_purge(queue)
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    log = open(Path(settings.VAR_DIR) / f"celery-test-worker-{os.getpid()}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if app.send_task("partners.ping", args=["ready"]).get(timeout=5) == "ready":
+                    break
+            except Exception:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"The Celery worker did not start; see {log.name}") from None
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+# Networks that misbehave -------------------------------------------------------------------
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A local port nothing listens on (connections are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def silent_tcp_server():
+    """A local port that accepts connections and never says anything: a hung server."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture
+def private_redis(unused_tcp_port):
+    """A Redis server of this test's own, which the test may stop and start again."""
+    import subprocess
+    import time
+
+    import redis as redis_client
+
+    class PrivateRedis:
+        port = unused_tcp_port
+        url = f"redis://127.0.0.1:{unused_tcp_port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            client = redis_client.Redis.from_url(self.url)
+            for _ in range(100):
+                try:
+                    client.ping()
+                    return
+                except redis_client.ConnectionError:
+                    time.sleep(0.05)
+            raise RuntimeError("private redis-server did not start")
+
+        def stop(self):
+            if self.process is not None:
+                self.process.terminate()
+                self.process.wait(timeout=10)
+                self.process = None
+
+        def queue_length(self, queue: str) -> int:
+            return redis_client.Redis.from_url(self.url).llen(queue)
+
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_broker():
+    """Point this process's Celery app at another broker for the length of a test."""
+    from contextlib import contextmanager
+
+    from config.celery import app
+
+    original = app.conf.broker_url
+
+    def repoint(url):
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    @contextmanager
+    def use(url):
+        repoint(url)
+        try:
+            yield
+        finally:
+            repoint(original)
+
+    yield use
+    repoint(original)

@@ -1,0 +1,465 @@
+"""People and the support of victims: one person across agencies, their status, risk, contact,
+referrals and their own account of the harm.
+
+A person is one partnership-wide record. What an agency may see of a person depends on its cases
+and incidents (victims/selectors.py); to every other agency the person is only a signpost.
+Merging two records never moves anything: the duplicate points at the survivor, every read
+resolves the group, and undoing the merge clears the pointer.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from partners.models import Organisation, User
+
+
+class RiskBand(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class VulnerabilityFactor(models.Model):
+    """The configurable list of things that make a victim vulnerable (seeded by a migration)."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        TEXT = "text", "Text message"
+        EMAIL = "email", "E-mail"
+        LETTER = "letter", "Letter"
+        VISIT = "visit", "Home visit"
+
+    class ConsentScope(models.TextChoices):
+        PARTNERSHIP = "partnership", "All partner agencies, to help with the problem"
+        LEAD_ONLY = "lead_only", "Only the agency leading their case"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # Matching keys, kept by the services: a phonetic code of the family name and the
+    # normalised given name (docs in victims/matching.py).
+    family_name_key = models.CharField(max_length=8, blank=True)
+    given_name_key = models.CharField(max_length=100, blank=True)
+
+    # How they want to be contacted, and what they need.
+    preferred_contact_method = models.CharField(
+        max_length=10, choices=ContactMethod.choices, blank=True
+    )
+    preferred_contact_times = models.CharField(max_length=200, blank=True)
+    safe_to_leave_messages = models.BooleanField(default=True)
+    interpreter_needed = models.BooleanField(default=False)
+    language = models.CharField(max_length=60, blank=True)
+    large_print = models.BooleanField(default=False)
+    other_access_needs = models.TextField(blank=True)
+    vulnerability_factors = models.ManyToManyField(
+        VulnerabilityFactor, blank=True, related_name="people"
+    )
+
+    # Consent to share their information between partner agencies.
+    consent_given_on = models.DateField(null=True, blank=True)
+    consent_scope = models.CharField(max_length=20, choices=ConsentScope.choices, blank=True)
+    consent_withdrawn_on = models.DateField(null=True, blank=True)
+
+    # Set when this record was found to be the same person as another (reversible).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_people",
+        db_index=False,  # the partial index below: merged records are few
+    )
+
+    created_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        permissions = [("merge_person", "Can merge two records of the same person")]
+        indexes = [
+            # Finding a person again: surname first, then given name and date of birth.
+            models.Index(
+                fields=["family_name", "given_name", "date_of_birth"], name="victims_person_name"
+            ),
+            # Matching candidates: by date of birth, or by the phonetic surname code and the
+            # first name.
+            models.Index(fields=["date_of_birth"], name="victims_person_dob"),
+            models.Index(fields=["family_name_key", "given_name_key"], name="victims_person_key"),
+            models.Index(fields=["uprn"], name="victims_person_uprn", condition=~Q(uprn="")),
+            # Only merged records: small, so PostgreSQL uses it for a long list of survivors
+            # (with a full index it would estimate most rows and scan the whole table).
+            models.Index(
+                fields=["merged_into"],
+                name="victims_person_merged",
+                condition=Q(merged_into__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def consent_withdrawn(self) -> bool:
+        return self.consent_withdrawn_on is not None
+
+    @property
+    def has_access_needs(self) -> bool:
+        return bool(self.interpreter_needed or self.large_print or self.other_access_needs)
+
+
+class PersonMerge(models.Model):
+    """Two records found to be one person; undone by setting `undone_at`."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    duplicate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    merged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField()
+    # People that pointed at the duplicate and were re-pointed at the survivor with it.
+    repointed = models.JSONField(default=list, blank=True)
+    undone_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} merged into {self.survivor_id}"
+
+
+class StatusDefinition(models.Model):
+    """How the partnership defines a repeat victim and a vulnerable one. The latest row whose
+    `effective_from` has come applies; older rows are kept for the record."""
+
+    effective_from = models.DateField()
+    repeat_incident_count = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(2)]
+    )
+    repeat_window_months = models.PositiveSmallIntegerField(
+        default=12, validators=[MinValueValidator(1)]
+    )
+    second_report_window_months = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1)]
+    )
+    vulnerable_risk_bands = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"Repeat: {self.repeat_incident_count} in {self.repeat_window_months} months, "
+            f"from {self.effective_from}"
+        )
+
+
+class PersonStatus(models.Model):
+    """A person's repeat and vulnerable status, recomputed from incidents to every agency when
+    one is recorded and every night, with the reasons people read."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="status")
+    is_repeat = models.BooleanField(default=False)
+    repeat_reason = models.CharField(max_length=300, blank=True)
+    second_report = models.BooleanField(default=False)
+    second_report_reason = models.CharField(max_length=300, blank=True)
+    is_vulnerable = models.BooleanField(default=False)
+    vulnerable_reason = models.CharField(max_length=300, blank=True)
+    risk_band = models.CharField(max_length=10, choices=RiskBand.choices, blank=True)
+    incidents_in_window = models.PositiveIntegerField(default=0)
+    agencies_in_window = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "person statuses"
+        indexes = [
+            # Dashboards: repeat and vulnerable victims.
+            models.Index(
+                fields=["is_repeat", "is_vulnerable"],
+                name="victims_status_flags",
+                condition=Q(is_repeat=True) | Q(is_vulnerable=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: repeat={self.is_repeat} vulnerable={self.is_vulnerable}"
+
+
+# Risk assessment -----------------------------------------------------------------------------
+
+
+class RiskQuestionnaire(models.Model):
+    """A versioned question set: weights, band cut-offs, referral threshold and review cadence
+    are data. Assessments keep the version they were answered against."""
+
+    name = models.CharField(max_length=120)
+    version = models.PositiveSmallIntegerField()
+    effective_from = models.DateField()
+    active = models.BooleanField(default=True)
+    medium_from = models.PositiveSmallIntegerField(help_text="Scores from here are medium risk")
+    high_from = models.PositiveSmallIntegerField(help_text="Scores from here are high risk")
+    referral_from = models.PositiveSmallIntegerField(
+        help_text="Scores from here prompt a referral to victim support"
+    )
+    # Days after an assessment when it must be reviewed, per band: {"high": [14, 28, 56]}.
+    review_days = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="victims_questionnaire_ver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+    def band_for(self, score: int) -> str:
+        if score >= self.high_from:
+            return RiskBand.HIGH
+        if score >= self.medium_from:
+            return RiskBand.MEDIUM
+        return RiskBand.STANDARD
+
+
+class RiskQuestion(models.Model):
+    questionnaire = models.ForeignKey(
+        RiskQuestionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    order = models.PositiveSmallIntegerField()
+    theme = models.CharField(max_length=60)
+    text = models.CharField(max_length=300)
+    hint = models.CharField(max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField(help_text="Points added when the answer is yes")
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "order"], name="victims_question_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RiskAssessment(models.Model):
+    """One answered questionnaire for a person on a case. A reassessment is a new row."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="risk_assessments")
+    case = models.ForeignKey(
+        "asb_cases.Case", on_delete=models.PROTECT, related_name="risk_assessments"
+    )
+    questionnaire = models.ForeignKey(RiskQuestionnaire, on_delete=models.PROTECT)
+    answers = models.JSONField(help_text='{"<question id>": true|false}')
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=10, choices=RiskBand.choices)
+    referral_prompted = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+    review_dates = models.JSONField(default=list, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-assessed_at"], name="victims_risk_person"),
+            # Reviews due on dashboards.
+            models.Index(fields=["next_review_on"], name="victims_risk_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.band} ({self.score}) on {self.assessed_at:%Y-%m-%d}"
+
+
+# Contact with the victim ---------------------------------------------------------------------
+
+
+class ContactStandard(models.Model):
+    """How soon, and how often, a victim must hear from the lead agency, by risk band."""
+
+    risk_band = models.CharField(max_length=10, choices=RiskBand.choices, unique=True)
+    first_contact_working_days = models.PositiveSmallIntegerField()
+    update_every_working_days = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["risk_band"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_risk_band_display()}: first contact within "
+            f"{self.first_contact_working_days}, then every {self.update_every_working_days} "
+            "working days"
+        )
+
+
+class ContactLog(models.Model):
+    class Method(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        VISIT = "visit", "Visit"
+        EMAIL = "email", "E-mail"
+        LETTER = "letter", "Letter"
+        TEXT = "text", "Text message"
+        VIDEO = "video", "Video call"
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contacts")
+    case = models.ForeignKey("asb_cases.Case", on_delete=models.PROTECT, related_name="contacts")
+    contacted_at = models.DateTimeField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    made_contact = models.BooleanField(
+        default=True, help_text="False for an attempt that did not reach them"
+    )
+    summary = models.TextField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-contacted_at", "-id"]
+        indexes = [
+            # The last contact with a victim on a case (contact standards).
+            models.Index(fields=["case", "person", "-contacted_at"], name="victims_contact_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} with {self.person_id} on {self.contacted_at:%Y-%m-%d}"
+
+
+class SupportReferral(models.Model):
+    class Service(models.TextChoices):
+        VICTIM_SUPPORT = "victim_support", "Victim support service"
+        MEDIATION = "mediation", "Mediation"
+        RESTORATIVE_JUSTICE = "restorative_justice", "Restorative justice"
+        HEALTH = "health", "Health (GP or community health)"
+        MENTAL_HEALTH = "mental_health", "Mental health support"
+        ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+        HOUSING_SUPPORT = "housing_support", "Housing support"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        MADE = "made", "Referral made"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined by the service"
+        REFUSED = "refused", "Victim did not want it"
+        COMPLETED = "completed", "Support completed"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
+    case = models.ForeignKey("asb_cases.Case", on_delete=models.PROTECT, related_name="referrals")
+    service = models.CharField(max_length=30, choices=Service.choices)
+    provider = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MADE)
+    outcome = models.TextField(blank=True)
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    referred_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} for {self.person_id} ({self.status})"
+
+
+# The victim's own account --------------------------------------------------------------------
+
+
+class ImpactStatement(models.Model):
+    """The victim's account of how the ASB affects them. Never edited: a correction is a new
+    version of the same statement (same `statement_id`, higher `version`)."""
+
+    class Reading(models.TextChoices):
+        BY_VICTIM = "by_victim", "I will read it myself at the Case Review meeting"
+        FOR_VICTIM = "for_victim", "I would like someone to read it for me"
+        NOT_READ = "not_read", "I do not want it read out, only shared with the panel"
+
+    class Source(models.TextChoices):
+        OFFICER = "officer", "Recorded by an officer"
+        VICTIM = "victim", "Written by the victim"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    statement_id = models.UUIDField(default=uuid4, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
+    case = models.ForeignKey(
+        "asb_cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="impact_statements",
+    )
+    text = models.TextField()
+    reading = models.CharField(max_length=20, choices=Reading.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    correction_note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["statement_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement_id", "version"], name="victims_statement_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Impact statement {self.statement_id} v{self.version}"
