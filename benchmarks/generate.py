@@ -2306,7 +2306,14 @@ def reset_sequences() -> None:
     from django.core.management.color import no_style
     from django.db import connection
 
-    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    # Every table with a sequence, the many-to-many tables too (auth_user_groups is loaded by
+    # COPY); models without a table of their own (unmanaged, proxies) have none.
+    models = [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    ]
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)

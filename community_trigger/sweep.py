@@ -23,7 +23,7 @@ from asb_cases.models import CasePerson, Incident, IncidentType
 from community_trigger.engine import window_start
 from community_trigger.models import Application, SweepAlert, SweepRun, ThresholdPolicy
 from community_trigger.services import champions
-from partners.models import Membership, Notification, User
+from partners.models import Membership, Notification
 from victims.status import current_definition
 
 Rule = SweepAlert.Rule
@@ -242,18 +242,31 @@ def _places_with_applications(now: dt.datetime, months: int) -> set[tuple[str, i
 
 
 def _not_recently_alerted(alerts: list[SweepAlert], today: dt.date) -> list[SweepAlert]:
-    """Drop alerts already raised, and those whose subject was alerted under the same rule
-    within the quiet period for another window."""
+    """Drop alerts already raised (the same rule, subject and window), and those whose subject
+    was alerted under the same rule within the quiet period for another window. The unique
+    constraint still settles two sweeps racing each other."""
     if not alerts:
         return []
     quiet_since = today - relativedelta(months=QUIET_MONTHS)
-    recent = set(
-        SweepAlert.objects.filter(
-            subject_key__in={a.subject_key for a in alerts}, window_start__gt=quiet_since
-        ).values_list("rule", "subject_key", "window_start")
+    raised = set(
+        SweepAlert.objects.filter(subject_key__in={a.subject_key for a in alerts}).values_list(
+            "rule", "subject_key", "window_start"
+        )
     )
-    alerted = {(rule, subject) for rule, subject, _ in recent}
-    return [alert for alert in alerts if (alert.rule, alert.subject_key) not in alerted]
+    recently = {(rule, subject) for rule, subject, start in raised if start > quiet_since}
+    return [
+        alert
+        for alert in alerts
+        if (alert.rule, alert.subject_key, alert.window_start) not in raised
+        and (alert.rule, alert.subject_key) not in recently
+    ]
+
+
+def _group(pairs) -> dict[object, list[int]]:
+    grouped: dict[object, list[int]] = defaultdict(list)
+    for key, value in pairs:
+        grouped[key].append(value)
+    return grouped
 
 
 def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
@@ -264,14 +277,15 @@ def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
     if not alerts:
         return 0
     person_ids = {a.person_id for a in alerts if a.person_id}
-    lead_officers: dict[int, set[User]] = defaultdict(set)
-    for link in (
+    # Users by id throughout: tens of thousands of alerts, a big agency's supervisors each.
+    lead_officers: dict[int, set[int]] = defaultdict(set)
+    for person_id, officer_id in (
         CasePerson.objects.filter(person_id__in=person_ids, role="victim")
         .exclude(case__status="closed")
         .exclude(case__lead_officer__isnull=True)
-        .select_related("case__lead_officer")
+        .values_list("person_id", "case__lead_officer_id")
     ):
-        lead_officers[link.person_id].add(link.case.lead_officer)
+        lead_officers[person_id].add(officer_id)
     without_lead = person_ids - set(lead_officers)
     last_agency = (
         dict(
@@ -283,28 +297,30 @@ def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
         if without_lead
         else {}
     )
-    supervisors: dict[object, list[User]] = defaultdict(list)
-    for membership in Membership.objects.filter(
-        organisation_id__in=set(last_agency.values()),
-        role=Membership.Role.SUPERVISOR,
-        user__is_active=True,
-    ).select_related("user"):
-        supervisors[membership.organisation_id].append(membership.user)
+    supervisors: dict[object, frozenset[int]] = defaultdict(frozenset)
+    for organisation_id, user_ids in _group(
+        Membership.objects.filter(
+            organisation_id__in=set(last_agency.values()),
+            role=Membership.Role.SUPERVISOR,
+            user__is_active=True,
+        ).values_list("organisation_id", "user_id")
+    ).items():
+        supervisors[organisation_id] = frozenset(user_ids)
 
-    per_officer: dict[User, list[SweepAlert]] = defaultdict(list)
+    per_officer: dict[int, list[SweepAlert]] = defaultdict(list)
     for alert in alerts:
-        officers = lead_officers.get(alert.person_id) or set(
-            supervisors.get(last_agency.get(alert.person_id), [])
+        officers = (
+            lead_officers.get(alert.person_id) or supervisors[last_agency.get(alert.person_id)]
         )
-        for user in officers:
-            per_officer[user].append(alert)
+        for user_id in officers:
+            per_officer[user_id].append(alert)
     notifications = []
-    for user, theirs in per_officer.items():
+    for user_id, theirs in per_officer.items():
         people = len({a.person_id for a in theirs})
         prompts = sum(1 for a in theirs if a.rule == Rule.SECOND_REPORT)
         notifications.append(
             Notification(
-                user=user,
+                user_id=user_id,
                 key=f"sweep:{today}:victims",
                 subject=f"{people} of your victims should be told about the ASB Case Review",
                 body=f"{prompts} have reported twice in six months; the others meet a Case "

@@ -50,6 +50,20 @@ def test_a_victim_over_the_threshold_without_an_application_is_alerted_once(cast
 
 @pytest.mark.django_db
 @time_machine.travel(NOW, tick=False)
+def test_an_alert_whose_window_began_before_the_quiet_period_is_not_raised_again(cast, victim):
+    # Happened on 1 May, reported on 25 May (inside the six months before 20 November): the
+    # alert's window starts on 1 May, before the quiet period; a second sweep still sees it.
+    report(cast.owner.officer, victim, occurred=at(2026, 5, 1, 21), reported=at(2026, 5, 25, 9))
+    report(cast.owner.officer, victim, occurred=at(2026, 10, 1, 21))
+    assert sweep().alerts_created == 1
+    alert = SweepAlert.objects.get(rule=Rule.SECOND_REPORT)
+    assert alert.window_start == dt.date(2026, 5, 1)
+    assert sweep().alerts_created == 0
+    assert Notification.objects.filter(key__startswith="sweep:").count() == 1
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOW, tick=False)
 def test_the_second_report_goes_to_the_lead_officer_to_explain_the_case_review(cast, victim):
     first = report(cast.owner.officer, victim, occurred=at(2026, 10, 1, 21))
     make_case(cast.owner.officer, incidents=[first])
