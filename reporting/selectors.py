@@ -1244,31 +1244,54 @@ def _money(value) -> Decimal:
 
 def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -> Dashboard:
     data = Dashboard(scope=scope, as_of=_as_of(), period=period)
-    rows = list(
-        ActionMonth.objects.filter(
-            scope.viewer_q, month__gte=period.start, month__lt=period.end
-        ).values(
-            "month",
-            "action_type_id",
-            "organisation_id",
-            "local_authority_id",
-            "actions",
-            "cost_pounds",
-        )
-    )
     names = _organisation_names()
     types = dict(ActionType.objects.values_list("id", "name"))
     areas = dict(LocalAuthority.objects.values_list("id", "name"))
 
-    def tally(key) -> list[tuple[Any, int, Decimal]]:
-        totals: dict[Any, list] = defaultdict(lambda: [0, Decimal("0")])
-        for row in rows:
-            total = totals[key(row)]
-            total[0] += row["actions"]
-            total[1] += row["cost_pounds"]
-        return [(k, v[0], _money(v[1])) for k, v in totals.items()]
+    # One pass over the period's summary rows (thousands for the partnership), adding each to
+    # the totals by agency and type, by month and by area; by type and by agency come from the
+    # first.
+    def zero() -> list:
+        return [0, Decimal("0")]
 
-    by_type = sorted(tally(lambda r: r["action_type_id"]), key=lambda t: (-t[1], types[t[0]]))
+    per_agency_type: dict[Any, list] = defaultdict(zero)
+    per_month: dict[Any, list] = defaultdict(zero)
+    per_area: dict[Any, list] = defaultdict(zero)
+    for month, type_id, organisation_id, area_id, actions, cost in ActionMonth.objects.filter(
+        scope.viewer_q, month__gte=period.start, month__lt=period.end
+    ).values_list(
+        "month",
+        "action_type_id",
+        "organisation_id",
+        "local_authority_id",
+        "actions",
+        "cost_pounds",
+    ):
+        for total in (
+            per_agency_type[(organisation_id, type_id)],
+            per_month[month],
+            per_area[area_id],
+        ):
+            total[0] += actions
+            total[1] += cost
+    per_type: dict[Any, list] = defaultdict(zero)
+    per_agency: dict[Any, list] = defaultdict(zero)
+    for (organisation_id, type_id), (actions, cost) in per_agency_type.items():
+        for total in (per_type[type_id], per_agency[organisation_id]):
+            total[0] += actions
+            total[1] += cost
+    totals = {
+        "type": per_type,
+        "agency_type": per_agency_type,
+        "month": per_month,
+        "agency": per_agency,
+        "area": per_area,
+    }
+
+    def tally(kind: str) -> list[tuple[Any, int, Decimal]]:
+        return [(k, v[0], _money(v[1])) for k, v in totals[kind].items()]
+
+    by_type = sorted(tally("type"), key=lambda t: (-t[1], types[t[0]]))
     data.add(
         Table(
             key="by_type",
@@ -1290,7 +1313,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         points=[charts.Point(types[k], n) for k, n, _ in by_type],
     )
     by_agency_type = sorted(
-        tally(lambda r: (r["organisation_id"], r["action_type_id"])),
+        tally("agency_type"),
         key=lambda t: (names[t[0][0]], -t[1], types[t[0][1]]),
     )
     data.add(
@@ -1311,7 +1334,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
             empty="No tools or powers recorded in this period.",
         )
     )
-    monthly = {k: (n, cost) for k, n, cost in tally(lambda r: r["month"])}
+    monthly = {k: (n, cost) for k, n, cost in tally("month")}
     data.add(
         Table(
             key="by_month",
@@ -1337,7 +1360,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         ],
         money=True,
     )
-    by_agency = sorted(tally(lambda r: r["organisation_id"]), key=lambda t: (-t[2], names[t[0]]))
+    by_agency = sorted(tally("agency"), key=lambda t: (-t[2], names[t[0]]))
     data.add(
         Table(
             key="by_agency",
@@ -1352,7 +1375,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
             empty="No costs recorded in this period.",
         )
     )
-    by_area = sorted(tally(lambda r: r["local_authority_id"]), key=lambda t: -t[2])
+    by_area = sorted(tally("area"), key=lambda t: -t[2])
     data.add(
         Table(
             key="by_area",
@@ -1375,7 +1398,8 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
     top = list(top_costs)
     cases = {
         case["id"]: case
-        for case in Case.objects.filter(pk__in=top_costs.values("case_id")).values(
+        # The ids themselves: as a subquery, PostgreSQL would aggregate the period again.
+        for case in Case.objects.filter(pk__in=[row["case_id"] for row in top]).values(
             "id", "reference", "uuid", "lead_organisation_id", "local_authority_id"
         )
     }
