@@ -253,6 +253,13 @@ class Incident(LocationFields):
             models.Index(fields=["lsoa_code", "occurred_at"], name="asb_inc_lsoa_occurred"),
             # Partner sync: changed since.
             models.Index(fields=["reported_to", "updated_at"], name="asb_inc_org_updated"),
+            # The incident list (page and API) in its order: the visibility filter (reported
+            # here, or on a case the agency sees) is an OR no one index serves, so the first page
+            # is read by walking these and filtering, instead of sorting all the agency sees.
+            # On the million-incident set: 3 s -> 8 ms for the police, 0.8 s -> 35 ms for a
+            # small partner (benchmarks/, 2026-11-23).
+            models.Index(fields=["-reported_at", "-id"], name="asb_inc_reported"),
+            models.Index(fields=["-updated_at", "-id"], name="asb_inc_updated"),
         ]
 
     def __str__(self) -> str:
