@@ -75,6 +75,7 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", partners.SchemaView.as_view(), name="schema"),
     path("docs/", partners.DocsView.as_view(), name="docs"),
-    # Anything else under /api/ answers JSON (404 to a client, 401 to anyone else).
-    re_path(r"^(?P<rest>.*)$", NotFoundView.as_view(), name="not-found"),
+    # Anything else under /api/ answers JSON (404 to a client, 401 to anyone else), a path with
+    # a newline in it too (hence `(?s:...)`: a bare `.` stops at one).
+    re_path(r"^(?P<rest>(?s:.*))$", NotFoundView.as_view(), name="not-found"),
 ]

@@ -142,10 +142,14 @@ def test_the_organisations_are_listed_read_only(cast, owner_api):
     assert owner_api.post("/api/v1/organisations/", {}).status_code == 403
 
 
-def test_an_unknown_api_address_is_a_json_404(cast, owner_api):
-    response = owner_api.get("/api/v1/nothing/here/")
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing/here/", "/api/v1/organisations/a%0Ab/", "/api/v1/%0A/"]
+)
+def test_an_unknown_api_address_is_a_json_404(cast, owner_api, path):
+    response = owner_api.get(path)
     assert response.status_code == 404 and response.json()["code"] == "not_found"
-    assert Client().get("/api/v1/nothing/here/").status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert Client().get(path).status_code == 401
 
 
 # The command -----------------------------------------------------------------------------------
