@@ -42,10 +42,12 @@ from asb_cases.models import (
     ProtectedCharacteristic,
 )
 from partners.api.base import (
+    DateOrderFilterSet,
     PartnerAPIView,
     StrictSerializer,
     UpdatedCursorPagination,
     UTCDateTimeFilter,
+    iso,
     validated,
 )
 from partners.models import AuditEvent
@@ -75,14 +77,6 @@ def nest(errors: dict[str, list[str]]) -> dict:
     if "__all__" in nested:
         nested["non_field_errors"] = nested.pop("__all__")
     return nested
-
-
-def _iso(value: dt.datetime | dt.date | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return serializers.DateTimeField().to_representation(value)
-    return value.isoformat()
 
 
 def _decimal(value) -> str | None:
@@ -348,8 +342,8 @@ class IncidentSerializer(serializers.Serializer):
             "uuid": str(incident.uuid),
             "external_ref": incident.external_ref,
             "reported_to": incident.reported_to.slug,
-            "occurred_at": _iso(incident.occurred_at),
-            "reported_at": _iso(incident.reported_at),
+            "occurred_at": iso(incident.occurred_at),
+            "reported_at": iso(incident.reported_at),
             "channel": incident.channel,
             "category": incident.category,
             "incident_type": incident.incident_type.code,
@@ -360,8 +354,8 @@ class IncidentSerializer(serializers.Serializer):
             "anonymous": incident.anonymous,
             "reporter": str(incident.reporter.uuid) if incident.reporter_id else None,
             "victim": str(incident.victim.uuid) if incident.victim_id else None,
-            "created_at": _iso(incident.created_at),
-            "updated_at": _iso(incident.updated_at),
+            "created_at": iso(incident.created_at),
+            "updated_at": iso(incident.updated_at),
         }
 
 
@@ -461,20 +455,7 @@ INCIDENT_EXAMPLE = {
 # Incidents: filters and views -------------------------------------------------------------------
 
 
-class DateOrderForm:
-    """Mixed into a filter form: `<x>_from` after `<x>_to` is bad input."""
-
-    pairs: tuple[tuple[str, str], ...] = ()
-
-    def clean(self):
-        cleaned = super().clean()
-        for start, end in self.pairs:
-            if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
-                self.add_error(end, f"{end} must not be before {start}")
-        return cleaned
-
-
-class IncidentFilter(filters.FilterSet):
+class IncidentFilter(DateOrderFilterSet):
     updated_since = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (for syncing)"
     )
@@ -498,21 +479,12 @@ class IncidentFilter(filters.FilterSet):
         model = Incident
         fields: list[str] = []
 
+    date_pairs = (("occurred_from", "occurred_to"), ("reported_from", "reported_to"))
+
     def filter_own(self, queryset, name, value):
         if value:
             return queryset.filter(reported_to_id=self.request.user.membership.organisation_id)
         return queryset
-
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form_class = type(
-                "IncidentFilterForm",
-                (DateOrderForm, self.get_form_class()),
-                {"pairs": (("occurred_from", "occurred_to"), ("reported_from", "reported_to"))},
-            )
-            self._form = form_class(self.data, prefix=self.form_prefix)
-        return self._form
 
 
 class IncidentListView(PartnerAPIView, ListModelMixin, GenericAPIView):
@@ -743,11 +715,11 @@ class CaseSerializer(serializers.Serializer):
             "lead_organisation": case.lead_organisation.slug,
             "lead_officer": _officer(case.lead_officer),
             "local_authority": case.local_authority.code if case.local_authority_id else None,
-            "opened_at": _iso(case.opened_at),
-            "closed_at": _iso(case.closed_at),
+            "opened_at": iso(case.opened_at),
+            "closed_at": iso(case.closed_at),
             "version": case.version,
-            "created_at": _iso(case.created_at),
-            "updated_at": _iso(case.updated_at),
+            "created_at": iso(case.created_at),
+            "updated_at": iso(case.updated_at),
         }
 
 
@@ -775,8 +747,8 @@ class ShareSerializer(serializers.Serializer):
             "access_level": share.access_level,
             "purpose": share.purpose,
             "legal_basis": share.legal_basis,
-            "shared_at": _iso(share.shared_at),
-            "revoked_at": _iso(share.revoked_at),
+            "shared_at": iso(share.shared_at),
+            "revoked_at": iso(share.revoked_at),
             "revoke_reason": share.revoke_reason,
         }
 
@@ -802,8 +774,8 @@ class TransferSerializer(serializers.Serializer):
             "to_organisation": transfer.to_organisation.slug,
             "reason": transfer.reason,
             "status": transfer.status,
-            "proposed_at": _iso(transfer.proposed_at),
-            "decided_at": _iso(transfer.decided_at),
+            "proposed_at": iso(transfer.proposed_at),
+            "decided_at": iso(transfer.decided_at),
             "decision_reason": transfer.decision_reason,
         }
 
@@ -823,7 +795,7 @@ class NoteSerializer(serializers.Serializer):
             "visibility": note.visibility,
             "organisation": note.organisation.slug,
             "author": note.author.display_name,
-            "created_at": _iso(note.created_at),
+            "created_at": iso(note.created_at),
         }
 
 
@@ -848,10 +820,10 @@ class ActionSerializer(serializers.Serializer):
             "organisation": action.organisation.slug,
             "officer": action.officer.display_name,
             "subject": str(action.subject.uuid) if action.subject_id else None,
-            "started_at": _iso(action.started_at),
-            "expires_at": _iso(action.expires_at),
-            "review_on": _iso(action.review_on),
-            "appeal_by": _iso(action.appeal_by),
+            "started_at": iso(action.started_at),
+            "expires_at": iso(action.expires_at),
+            "review_on": iso(action.review_on),
+            "appeal_by": iso(action.appeal_by),
             "outcome": action.outcome,
             "cost_pounds": str(action.cost_pounds),
             "notes": action.notes,
@@ -935,7 +907,7 @@ CASE_DETAIL_EXAMPLE = {
 # Cases: filters and views -----------------------------------------------------------------------
 
 
-class CaseFilter(filters.FilterSet):
+class CaseFilter(DateOrderFilterSet):
     status = filters.MultipleChoiceFilter(choices=CaseStatus.choices)
     risk_band = filters.MultipleChoiceFilter(choices=RiskBand.choices)
     incident_type = filters.CharFilter(field_name="incident_type__code", max_length=60)
@@ -950,20 +922,11 @@ class CaseFilter(filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (for syncing)"
     )
 
+    date_pairs = (("opened_from", "opened_to"),)
+
     class Meta:
         model = Case
         fields: list[str] = []
-
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form_class = type(
-                "CaseFilterForm",
-                (DateOrderForm, self.get_form_class()),
-                {"pairs": (("opened_from", "opened_to"),)},
-            )
-            self._form = form_class(self.data, prefix=self.form_prefix)
-        return self._form
 
 
 class CaseCreateSerializer(StrictSerializer):

@@ -9,7 +9,6 @@ can see it (otherwise it is a date and the agency it was reported to), exactly a
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -30,24 +29,16 @@ from community_trigger.models import (
     ThresholdDecision,
 )
 from partners.api.base import (
+    DateOrderFilterSet,
     PartnerAPIView,
     StrictSerializer,
     UpdatedCursorPagination,
     UTCDateTimeFilter,
+    iso,
     validated,
 )
 from partners.models import LocalAuthority, Organisation
-from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims.models import ImpactStatement
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "hour"):
-        return serializers.DateTimeField().to_representation(value)
-    return value.isoformat()
-
 
 # Output -----------------------------------------------------------------------------------------
 
@@ -100,12 +91,12 @@ class ApplicationSerializer(serializers.Serializer):
             "victim_given_name": application.victim_given_name,
             "victim_family_name": application.victim_family_name,
             "lead_case": self._lead_case(application),
-            "received_at": _iso(application.received_at),
-            "updated_at": _iso(application.updated_at),
+            "received_at": iso(application.received_at),
+            "updated_at": iso(application.updated_at),
             "clocks": [
                 {
                     "label": clock.label,
-                    "due": _iso(clock.due),
+                    "due": iso(clock.due),
                     "done": clock.done,
                     "state": clock.state,
                 }
@@ -206,7 +197,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
                 "meetings": [
                     {
                         "uuid": str(meeting.uuid),
-                        "scheduled_for": _iso(meeting.scheduled_for),
+                        "scheduled_for": iso(meeting.scheduled_for),
                         "location": meeting.location,
                         "status": meeting.status,
                         "chair": meeting.chair_name,
@@ -220,7 +211,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
                         "uuid": str(recommendation.uuid),
                         "text": recommendation.text,
                         "lead_organisation": recommendation.lead_organisation.slug,
-                        "due_on": _iso(recommendation.due_on),
+                        "due_on": iso(recommendation.due_on),
                         "status": recommendation.status,
                     }
                     for recommendation in record.recommendations
@@ -237,7 +228,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "outcome": decision.outcome,
             "route": decision.route,
             "automatic": decision.automatic,
-            "decided_at": _iso(decision.decided_at),
+            "decided_at": iso(decision.decided_at),
             "decided_by": decision.decided_by.display_name if decision.decided_by else "",
             "counted": decision.counted,
             "people_reporting": decision.people_reporting,
@@ -247,7 +238,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "policy_version": decision.policy.version,
             "evidence": [
                 {
-                    "occurred_at": _iso(line.incident.occurred_at),
+                    "occurred_at": iso(line.incident.occurred_at),
                     "reported_to": line.incident.reported_to.slug,
                     "finding": line.evidence.finding,
                     "counted": line.evidence.finding == Evidence.Finding.COUNTED,
@@ -400,16 +391,14 @@ class ApplicationInputSerializer(StrictSerializer):
         help_text="How the statement is used at the meeting; required with a statement",
     )
 
+    # The applicant's contact, consent for someone else, the postcode and the date of birth are
+    # checked by `services.application_submit`, as for the pages: its errors name these fields.
+
     def validate_problem_type(self, value: str) -> IncidentType:
-        problem_type = IncidentType.objects.filter(code=value, active=True).first()
+        problem_type = case_selectors.incident_types_active().filter(code=value).first()
         if problem_type is None:
             raise serializers.ValidationError(f"{value!r} is not an incident type in use")
         return problem_type
-
-    def validate_problem_postcode(self, value: str) -> str:
-        if not is_valid_postcode(value):
-            raise serializers.ValidationError("Enter a real postcode, like DL1 5QT")
-        return normalise_postcode(value)
 
     def validate_local_authority(self, value: str) -> LocalAuthority | None:
         if not value:
@@ -431,23 +420,11 @@ class ApplicationInputSerializer(StrictSerializer):
             )
         return list(found.values())
 
-    def validate_victim_date_of_birth(self, value):
-        if value is not None and value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth must be in the past")
-        return value
-
     def validate(self, attrs):
-        errors = {}
-        if attrs["relationship"] != Application.Relationship.SELF and not attrs["victim_consents"]:
-            errors["victim_consents"] = [
-                "Someone can apply for the victim only with their agreement: set it to true"
-            ]
-        if not (attrs["applicant_email"] or attrs["applicant_phone"] or attrs["applicant_address"]):
-            errors["applicant_email"] = ["Give an e-mail address, phone number or postal address"]
         if attrs["impact_statement"].strip() and not attrs["reading"]:
-            errors["reading"] = ["Say how the statement is to be used at the meeting"]
-        if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError(
+                {"reading": ["Say how the statement is to be used at the meeting"]}
+            )
         return attrs
 
 
@@ -469,26 +446,18 @@ APPLICATION_INPUT_EXAMPLE = {
 # Views ------------------------------------------------------------------------------------------
 
 
-class ApplicationFilter(filters.FilterSet):
+class ApplicationFilter(DateOrderFilterSet):
     stage = filters.ChoiceFilter(choices=Stage.choices)
     local_authority = filters.CharFilter(field_name="local_authority__code")
     updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     received_from = UTCDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_to = UTCDateTimeFilter(field_name="received_at", lookup_expr="lte")
 
+    date_pairs = (("received_from", "received_to"),)
+
     class Meta:
         model = Application
         fields = ["stage", "local_authority", "updated_since", "received_from", "received_to"]
-
-    @property
-    def qs(self):
-        data = self.form.cleaned_data if self.form.is_valid() else {}
-        start, end = data.get("received_from"), data.get("received_to")
-        if start and end and start > end:
-            raise exceptions.ValidationError(
-                {"received_to": ["Must be the same as or after received_from"]}
-            )
-        return super().qs
 
 
 def _visible_cases(user, applications) -> set[int]:

@@ -262,13 +262,6 @@ def _not_recently_alerted(alerts: list[SweepAlert], today: dt.date) -> list[Swee
     ]
 
 
-def _group(pairs) -> dict[object, list[int]]:
-    grouped: dict[object, list[int]] = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return grouped
-
-
 def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
     """Tell people about the alerts this sweep raised, as one digest each per day: the ASB
     Champion about threshold alerts; each person's lead officer (or, with no open case, the
@@ -297,20 +290,18 @@ def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
         if without_lead
         else {}
     )
-    supervisors: dict[object, frozenset[int]] = defaultdict(frozenset)
-    for organisation_id, user_ids in _group(
-        Membership.objects.filter(
-            organisation_id__in=set(last_agency.values()),
-            role=Membership.Role.SUPERVISOR,
-            user__is_active=True,
-        ).values_list("organisation_id", "user_id")
-    ).items():
-        supervisors[organisation_id] = frozenset(user_ids)
+    supervisors: dict[object, set[int]] = defaultdict(set)
+    for organisation_id, user_id in Membership.objects.filter(
+        organisation_id__in=set(last_agency.values()),
+        role=Membership.Role.SUPERVISOR,
+        user__is_active=True,
+    ).values_list("organisation_id", "user_id"):
+        supervisors[organisation_id].add(user_id)
 
     per_officer: dict[int, list[SweepAlert]] = defaultdict(list)
     for alert in alerts:
-        officers = (
-            lead_officers.get(alert.person_id) or supervisors[last_agency.get(alert.person_id)]
+        officers = lead_officers.get(alert.person_id) or supervisors.get(
+            last_agency.get(alert.person_id), ()
         )
         for user_id in officers:
             per_officer[user_id].append(alert)

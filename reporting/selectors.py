@@ -1280,18 +1280,11 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         for total in (per_type[type_id], per_agency[organisation_id]):
             total[0] += actions
             total[1] += cost
-    totals = {
-        "type": per_type,
-        "agency_type": per_agency_type,
-        "month": per_month,
-        "agency": per_agency,
-        "area": per_area,
-    }
 
-    def tally(kind: str) -> list[tuple[Any, int, Decimal]]:
-        return [(k, v[0], _money(v[1])) for k, v in totals[kind].items()]
+    def tallied(totals: dict[Any, list]) -> list[tuple[Any, int, Decimal]]:
+        return [(key, actions, _money(cost)) for key, (actions, cost) in totals.items()]
 
-    by_type = sorted(tally("type"), key=lambda t: (-t[1], types[t[0]]))
+    by_type = sorted(tallied(per_type), key=lambda t: (-t[1], types[t[0]]))
     data.add(
         Table(
             key="by_type",
@@ -1313,7 +1306,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         points=[charts.Point(types[k], n) for k, n, _ in by_type],
     )
     by_agency_type = sorted(
-        tally("agency_type"),
+        tallied(per_agency_type),
         key=lambda t: (names[t[0][0]], -t[1], types[t[0][1]]),
     )
     data.add(
@@ -1334,7 +1327,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
             empty="No tools or powers recorded in this period.",
         )
     )
-    monthly = {k: (n, cost) for k, n, cost in tally("month")}
+    monthly = {k: (n, cost) for k, n, cost in tallied(per_month)}
     data.add(
         Table(
             key="by_month",
@@ -1360,7 +1353,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         ],
         money=True,
     )
-    by_agency = sorted(tally("agency"), key=lambda t: (-t[2], names[t[0]]))
+    by_agency = sorted(tallied(per_agency), key=lambda t: (-t[2], names[t[0]]))
     data.add(
         Table(
             key="by_agency",
@@ -1375,7 +1368,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
             empty="No costs recorded in this period.",
         )
     )
-    by_area = sorted(tally("area"), key=lambda t: -t[2])
+    by_area = sorted(tallied(per_area), key=lambda t: -t[2])
     data.add(
         Table(
             key="by_area",

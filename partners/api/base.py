@@ -123,7 +123,39 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
     return serializer.validated_data
 
 
+# Output ---------------------------------------------------------------------------------------
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    """A date or date and time as the API writes it (DRF's format; None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return serializers.DateTimeField().to_representation(value)
+    return value.isoformat()
+
+
 # Filters --------------------------------------------------------------------------------------
+
+
+class DateOrderFilterSet(filters.FilterSet):
+    """A filter set where `<x>_from` after `<x>_to` is bad input: a 400 naming `<x>_to`.
+    `date_pairs` lists the (from, to) filter names."""
+
+    date_pairs: tuple[tuple[str, str], ...] = ()
+
+    def get_form_class(self):
+        pairs = self.date_pairs
+
+        class DateOrderForm(super().get_form_class()):
+            def clean(self):
+                cleaned = super().clean()
+                for start, end in pairs:
+                    if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
+                        self.add_error(end, f"{end} must not be before {start}")
+                return cleaned
+
+        return DateOrderForm
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
