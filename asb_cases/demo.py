@@ -112,6 +112,15 @@ def seed(stdout=None) -> None:
         ELM_COURT,
         victim=victim,
     )
+    # The police know her too: they record their own details of her (a match shows them nobody
+    # else's record).
+    victim_services.person_link(
+        actor=police,
+        person=victim,
+        given_name="Mabel",
+        family_name="Thornbury",
+        date_of_birth=dt.date(1948, 6, 2),
+    )
     second, _ = _incident(
         police,
         "DEMO-DC-001",
@@ -147,6 +156,7 @@ def seed(stdout=None) -> None:
         access_level=CaseShare.AccessLevel.CONTRIBUTE,
         purpose="Threats reported to the police; joint visit planned.",
         legal_basis=CaseShare.LegalBasis.CDA_S115,
+        include_people=True,
     )
     services.case_add_note(
         actor=darlington,

@@ -19,10 +19,13 @@ from asb_cases.models import (
     Category,
     Channel,
     ClosureReason,
+    ContactLog,
+    ImpactStatement,
     IncidentType,
     PersonRole,
     ProtectedCharacteristic,
     RiskBand,
+    SupportReferral,
 )
 from partners import govuk
 from partners.models import LocalAuthority, Organisation, User
@@ -411,6 +414,7 @@ class CaseActionForm(govuk.Form):
         queryset=None,
         required=False,
         empty_label="Nobody in particular",
+        help_text="The people on the case, alleged perpetrators first",
     )
     outcome = forms.ChoiceField(label="Outcome so far", choices=CaseAction.Outcome.choices)
     cost_pounds = forms.DecimalField(
@@ -432,9 +436,14 @@ class CaseActionForm(govuk.Form):
         label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people: tuple, **kwargs):
+        """`people`: the case's people and their labels, the names the viewer may see of them
+        (asb_cases.selectors.case_people_choices)."""
         super().__init__(*args, **kwargs)
-        self.fields["subject"].queryset = people
+        queryset, labels = people
+        subject = self.fields["subject"]
+        subject.queryset = queryset
+        subject.choices = [("", subject.empty_label), *labels.items()]
         if not self.is_bound:
             self.initial.setdefault(
                 "started_at", timezone.localtime().replace(second=0, microsecond=0)
@@ -481,6 +490,17 @@ class CaseShareForm(govuk.Form):
         choices=CaseShare.AccessLevel.choices,
         widget=forms.RadioSelect,
         error_messages=_required("Select what the partner can do"),
+    )
+    include_people = forms.ChoiceField(
+        label="Should the partner see the details of the people on the case?",
+        choices=[
+            ("yes", "Yes: names, contact details and support records, as each person agreed"),
+            ("no", "No: the case only, and a signpost of each person"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="People who asked that only the agency leading their case sees their "
+        "information are never shown to partners",
+        error_messages=_required("Select whether the partner should see the people's details"),
     )
     purpose = forms.CharField(
         label="Why does the partner need it?",
@@ -653,4 +673,97 @@ class CaseSearchForm(govuk.Form):
             ("reference", "Reference"),
             ("risk", "Highest risk first"),
         ],
+    )
+
+
+# A victim's support on a case ----------------------------------------------------------------
+
+
+class ContactForm(govuk.Form):
+    contacted_at = govuk.GovUKDateTimeField(
+        label="When?", error_messages=_required("Enter when you contacted them")
+    )
+    method = forms.ChoiceField(
+        label="How?",
+        choices=ContactLog.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how you contacted them"),
+    )
+    made_contact = forms.ChoiceField(
+        label="Did you speak to them?",
+        choices=YES_NO,
+        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
+        help_text="Say no for a call they did not answer or a visit when they were out",
+        error_messages=_required("Select yes if you spoke to them"),
+    )
+    summary = forms.CharField(
+        label="Summary",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Enter a summary of the contact"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "contacted_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def clean_contacted_at(self):
+        value = self.cleaned_data["contacted_at"]
+        if value > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError("The date and time of the contact must be in the past")
+        return value
+
+
+class ReferralForm(govuk.Form):
+    service = forms.ChoiceField(
+        label="Refer to",
+        choices=SupportReferral.Service.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select the service"),
+    )
+    provider = forms.CharField(
+        label="Organisation or person (optional)", max_length=200, required=False
+    )
+    reason = forms.CharField(
+        label="Why?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=_required("Enter why you are referring them"),
+    )
+
+
+class ReferralUpdateForm(govuk.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=SupportReferral.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select the referral's status"),
+    )
+    outcome = forms.CharField(
+        label="Outcome (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StatementForm(govuk.Form):
+    text = forms.CharField(
+        label="How is the anti-social behaviour affecting them?",
+        help_text="Write it in their words. It cannot be edited later: a correction becomes a "
+        "new version.",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages=_required("Enter how the anti-social behaviour is affecting them"),
+    )
+    reading = forms.ChoiceField(
+        label="At a Case Review meeting",
+        choices=ImpactStatement.Reading.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how the statement should be used at the meeting"),
+    )
+
+
+class StatementCorrectForm(StatementForm):
+    correction_note = forms.CharField(
+        label="What was corrected, and at whose request?",
+        max_length=300,
+        error_messages=_required("Say what was corrected and at whose request"),
     )

@@ -9,6 +9,7 @@ were reported to and to every agency that can see a case they are linked to.
 from __future__ import annotations
 
 import uuid
+from uuid import uuid4
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -333,6 +334,9 @@ class Case(models.Model):
         permissions = [
             ("contribute_case", "Can add notes, actions, tasks and people to a case"),
             ("share_case", "Can share a case with partners and propose its transfer"),
+            # Object permission only: an organisation that may see the people's details on a
+            # case (its lead, a share that includes people, a transfer being decided).
+            ("view_case_people", "Can see the details of the people on a case"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -463,6 +467,9 @@ class CasePerson(models.Model):
         "victims.Person", on_delete=models.PROTECT, related_name="case_links"
     )
     role = models.CharField(max_length=20, choices=PersonRole.choices)
+    # Whose record of the person this link shows the case's agencies: the organisation that
+    # put them on the case (for a linked incident, the one it was reported to).
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     added_at = models.DateTimeField()
 
@@ -620,6 +627,9 @@ class CaseShare(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="case_shares"
     )
     access_level = models.CharField(max_length=20, choices=AccessLevel.choices)
+    # Whether the partner sees what the case's agencies recorded about the people on it (their
+    # consent permitting), or only the case and a signpost of each person.
+    include_people = models.BooleanField(default=True)
     purpose = models.TextField()
     legal_basis = models.CharField(max_length=20, choices=LegalBasis.choices)
     shared_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -705,3 +715,171 @@ class OwnershipTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} to {self.to_organisation_id} ({self.status})"
+
+
+# The support of a victim on a case --------------------------------------------------------
+# Risk assessments, contact, referrals and the victim's own statements are about a person on a
+# case: they live beside the cases, keeping the tables they were created with (victims_*).
+
+
+class RiskAssessment(models.Model):
+    """One answered questionnaire for a person on a case. A reassessment is a new row."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(
+        "victims.Person", on_delete=models.PROTECT, related_name="risk_assessments"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="risk_assessments")
+    questionnaire = models.ForeignKey("victims.RiskQuestionnaire", on_delete=models.PROTECT)
+    answers = models.JSONField(help_text='{"<question id>": true|false}')
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=10, choices=RiskBand.choices)
+    referral_prompted = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+    review_dates = models.JSONField(default=list, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "victims_riskassessment"
+        ordering = ["-assessed_at", "-id"]
+        indexes = [
+            models.Index(fields=["person", "-assessed_at"], name="victims_risk_person"),
+            # Reviews due on dashboards.
+            models.Index(fields=["next_review_on"], name="victims_risk_review"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.band} ({self.score}) on {self.assessed_at:%Y-%m-%d}"
+
+
+class ContactLog(models.Model):
+    class Method(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        VISIT = "visit", "Visit"
+        EMAIL = "email", "E-mail"
+        LETTER = "letter", "Letter"
+        TEXT = "text", "Text message"
+        VIDEO = "video", "Video call"
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey("victims.Person", on_delete=models.PROTECT, related_name="contacts")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
+    contacted_at = models.DateTimeField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    made_contact = models.BooleanField(
+        default=True, help_text="False for an attempt that did not reach them"
+    )
+    summary = models.TextField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "victims_contactlog"
+        ordering = ["-contacted_at", "-id"]
+        indexes = [
+            # The last contact with a victim on a case (contact standards).
+            models.Index(fields=["case", "person", "-contacted_at"], name="victims_contact_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} with {self.person_id} on {self.contacted_at:%Y-%m-%d}"
+
+
+class SupportReferral(models.Model):
+    class Service(models.TextChoices):
+        VICTIM_SUPPORT = "victim_support", "Victim support service"
+        MEDIATION = "mediation", "Mediation"
+        RESTORATIVE_JUSTICE = "restorative_justice", "Restorative justice"
+        HEALTH = "health", "Health (GP or community health)"
+        MENTAL_HEALTH = "mental_health", "Mental health support"
+        ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+        HOUSING_SUPPORT = "housing_support", "Housing support"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        MADE = "made", "Referral made"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined by the service"
+        REFUSED = "refused", "Victim did not want it"
+        COMPLETED = "completed", "Support completed"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("victims.Person", on_delete=models.PROTECT, related_name="referrals")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    service = models.CharField(max_length=30, choices=Service.choices)
+    provider = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MADE)
+    outcome = models.TextField(blank=True)
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    referred_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "victims_supportreferral"
+        ordering = ["-referred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_service_display()} for {self.person_id} ({self.status})"
+
+
+class ImpactStatement(models.Model):
+    """The victim's account of how the ASB affects them. Never edited: a correction is a new
+    version of the same statement (same `statement_id`, higher `version`)."""
+
+    class Reading(models.TextChoices):
+        BY_VICTIM = "by_victim", "I will read it myself at the Case Review meeting"
+        FOR_VICTIM = "for_victim", "I would like someone to read it for me"
+        NOT_READ = "not_read", "I do not want it read out, only shared with the panel"
+
+    class Source(models.TextChoices):
+        OFFICER = "officer", "Recorded by an officer"
+        VICTIM = "victim", "Written by the victim"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    statement_id = models.UUIDField(default=uuid4, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    person = models.ForeignKey(
+        "victims.Person", on_delete=models.PROTECT, related_name="statements"
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="impact_statements",
+    )
+    text = models.TextField()
+    reading = models.CharField(max_length=20, choices=Reading.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    correction_note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "victims_impactstatement"
+        ordering = ["statement_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement_id", "version"], name="victims_statement_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Impact statement {self.statement_id} v{self.version}"

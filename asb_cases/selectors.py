@@ -1,7 +1,8 @@
-"""Reads of incidents and cases, always scoped to the user asking.
+"""Reads of incidents and cases, always scoped to the viewer asking (access.rules decides).
 
-Views and API views never query `Case`, `Incident` or `Person` themselves; they call these.
-Anything the user may not see is `Http404`, so its existence does not leak.
+Views and API views never query protected models themselves; they call these. Anything the
+viewer may not see is `Http404`, so its existence does not leak. People on cases and incidents
+are shown through access.redaction.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ from itertools import chain
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from asb_cases import access
+from access import redaction, rules
+from access.rules import CaseAccess
+from access.viewer import Viewer
 from asb_cases.models import (
     ActionType,
     Case,
     CaseAction,
-    CaseIncident,
     CaseLocation,
-    CaseNote,
     CasePerson,
     CaseShare,
     CaseStatus,
@@ -33,12 +34,12 @@ from asb_cases.models import (
     Incident,
     IncidentType,
     OwnershipTransfer,
+    SupportReferral,
 )
-from partners.access import permission_id
-from partners.models import Membership, Organisation, User
+from partners.models import Membership, Organisation
 from partners.postcodes import normalise_postcode
-from victims.models import ContactLog, ImpactStatement, Person, RiskAssessment, SupportReferral
-from victims.selectors import case_contact_due
+from victims.models import Person, PersonDetails
+from victims.selectors import ContactDue, contact_due, contact_standards
 
 REFERENCE_RE = re.compile(r"^ASB-\d{4}-\d{6}$", re.IGNORECASE)
 
@@ -109,20 +110,14 @@ class CaseFilters:
         }
 
 
-def case_list_for_user(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
-    """The cases the user's organisation may see, filtered and ordered; empty for roles that
-    do not see case records."""
+def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The cases the viewer's organisation may see, filtered and ordered; empty for roles that
+    do not see case records. The default order comes from the permission rows' own index
+    (access.rules.cases; docs/adr/0007)."""
     filters = filters or CaseFilters()
-    if not user.has_perm("asb_cases.view_case"):
-        return Case.objects.none()
-    # A join on the organisation's view permission rows (unique per case, so no duplicates):
-    # the default order then comes from the same rows' index (docs/adr/0007).
-    cases = Case.objects.filter(
-        casegroupobjectpermission__group_id=user.membership.organisation.group_id,
-        casegroupobjectpermission__permission_id=permission_id("asb_cases", "case", access.VIEW),
-    )
+    cases = rules.cases(viewer)
     if filters.mine:
-        cases = cases.filter(lead_officer=user)
+        cases = cases.filter(lead_officer=viewer.user)
     if filters.q:
         term = filters.q.strip()
         if REFERENCE_RE.match(term):
@@ -162,15 +157,11 @@ def case_list_for_user(*, user: User, filters: CaseFilters | None = None) -> Que
     ).order_by(*order)
 
 
-def case_get_for_user(*, user: User, case_uuid, codename: str = access.VIEW) -> Case:
-    """One case the user may see (or act on, with `codename`); 404 otherwise."""
-    if not user.has_perm(f"asb_cases.{codename}"):
-        raise Http404("No such case")
+def case_get_for_viewer(*, viewer: Viewer, case_uuid, codename: str = rules.VIEW) -> Case:
+    """One case the viewer may see (or act on, with `codename`); 404 otherwise."""
     case = (
-        Case.objects.filter(
-            access.case_visible_to(user.membership.organisation, codename),
-            uuid=_uuid(case_uuid),
-        )
+        rules.cases(viewer, codename)
+        .filter(uuid=_uuid(case_uuid))
         .select_related("lead_organisation", "lead_officer", "incident_type", "local_authority")
         .first()
     )
@@ -184,7 +175,7 @@ class CaseRecord:
     """Everything the case page shows, fetched with a fixed number of queries."""
 
     case: Case
-    access: access.CaseAccess
+    access: CaseAccess
     people: list[CasePerson]
     locations: list[CaseLocation]
     incidents: list[Incident]
@@ -207,26 +198,33 @@ class CaseRecord:
         return [task for task in self.tasks if task.status == CaseTask.Status.OPEN]
 
 
-def case_record_for_user(*, user: User, case: Case) -> CaseRecord:
-    """The case page: its people, places, incidents, tasks, shares, transfers, and one
-    timeline. Notes another organisation kept to itself are left out."""
-    organisation = user.membership.organisation
+def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
+    """The case page: its people (as the viewer may see them), places, incidents, tasks,
+    shares, transfers, and one timeline. Notes another organisation kept to itself are left
+    out. `case` was fetched through `case_get_for_viewer`."""
     people = list(
-        CasePerson.objects.filter(case=case)
-        .select_related("person", "person__status")
+        rules.case_people(viewer)
+        .filter(case=case)
+        .select_related("person", "organisation")
         .order_by("role", "added_at")
     )
+    views = redaction.person_views(viewer, [link.person for link in people])
+    for link in people:
+        link.view = views[link.person_id]
     locations = list(CaseLocation.objects.filter(case=case).select_related("local_authority"))
     incidents = list(
-        Incident.objects.filter(case_links__case=case)
+        rules.incidents(viewer)
+        .filter(case_links__case=case)
         .select_related("reported_to", "incident_type")
         .order_by("-reported_at")
     )
-    tasks = list(CaseTask.objects.filter(case=case).select_related("assignee", "organisation"))
+    tasks = list(
+        rules.case_tasks(viewer).filter(case=case).select_related("assignee", "organisation")
+    )
     shares = list(
-        CaseShare.objects.filter(case=case).select_related(
-            "organisation", "shared_by", "revoked_by"
-        )
+        rules.case_shares(viewer)
+        .filter(case=case)
+        .select_related("organisation", "shared_by", "revoked_by")
     )
     transfers = list(
         OwnershipTransfer.objects.filter(case=case).select_related(
@@ -234,14 +232,15 @@ def case_record_for_user(*, user: User, case: Case) -> CaseRecord:
         )
     )
     actions = list(
-        CaseAction.objects.filter(case=case).select_related(
-            "action_type", "organisation", "officer", "subject"
-        )
+        rules.case_actions(viewer)
+        .filter(case=case)
+        .select_related("action_type", "organisation", "officer", "subject")
     )
+    subjects = redaction.person_views(viewer, [a.subject for a in actions if a.subject_id])
+    for action in actions:
+        action.subject_view = subjects.get(action.subject_id)
     notes = list(
-        CaseNote.objects.filter(case=case)
-        .filter(Q(visibility=CaseNote.Visibility.ALL_AGENCIES) | Q(organisation=organisation))
-        .select_related("author", "organisation")
+        rules.case_notes(viewer).filter(case=case).select_related("author", "organisation")
     )
     status_changes = list(
         CaseStatusChange.objects.filter(case=case).select_related("changed_by", "organisation")
@@ -249,7 +248,7 @@ def case_record_for_user(*, user: User, case: Case) -> CaseRecord:
     timeline = _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks)
     return CaseRecord(
         case=case,
-        access=access.CaseAccess.for_user(user, case),
+        access=CaseAccess.of(viewer, case),
         people=people,
         locations=locations,
         incidents=incidents,
@@ -322,20 +321,11 @@ def case_share_get(*, case: Case, share_uuid) -> CaseShare:
     return share
 
 
-def case_task_get_for_user(*, user: User, task_uuid) -> CaseTask:
-    """A task on a case the user's organisation can contribute to."""
-    if not user.has_perm("asb_cases.contribute_case"):
-        raise Http404("No such task")
+def case_task_get_for_viewer(*, viewer: Viewer, task_uuid) -> CaseTask:
+    """A task on a case the viewer's organisation can contribute to."""
     task = (
-        CaseTask.objects.filter(uuid=_uuid(task_uuid))
-        .filter(
-            Exists(
-                Case.objects.filter(
-                    access.case_visible_to(user.membership.organisation, access.CONTRIBUTE),
-                    pk=OuterRef("case_id"),
-                )
-            )
-        )
+        rules.case_tasks(viewer, rules.CONTRIBUTE)
+        .filter(uuid=_uuid(task_uuid))
         .select_related("case")
         .first()
     )
@@ -344,27 +334,28 @@ def case_task_get_for_user(*, user: User, task_uuid) -> CaseTask:
     return task
 
 
-def transfer_get_for_user(*, user: User, transfer_uuid) -> OwnershipTransfer:
-    """A transfer the user's organisation proposed or was asked to accept."""
-    organisation_id = user.membership.organisation_id
+def transfer_get_for_viewer(*, viewer: Viewer, transfer_uuid) -> OwnershipTransfer:
+    """A transfer the viewer's organisation proposed or was asked to accept."""
     transfer = (
-        OwnershipTransfer.objects.filter(uuid=_uuid(transfer_uuid))
-        .filter(Q(from_organisation_id=organisation_id) | Q(to_organisation_id=organisation_id))
+        rules.transfers(viewer)
+        .filter(uuid=_uuid(transfer_uuid))
         .select_related("case", "case__lead_organisation", "from_organisation", "to_organisation")
         .first()
     )
-    if transfer is None or not user.has_perm("asb_cases.view_case"):
+    if transfer is None:
         raise Http404("No such transfer")
     return transfer
 
 
-def transfers_awaiting_user(*, user: User) -> QuerySet[OwnershipTransfer]:
-    """Transfers to the user's organisation that are waiting for an answer, oldest first."""
-    if not user.has_perm("asb_cases.view_case"):
+def transfers_awaiting_viewer(*, viewer: Viewer) -> QuerySet[OwnershipTransfer]:
+    """Transfers to the viewer's organisation that are waiting for an answer, oldest first:
+    for those who may decide them (supervisors)."""
+    if not viewer.is_supervisor:
         return OwnershipTransfer.objects.none()
     return (
-        OwnershipTransfer.objects.filter(
-            to_organisation_id=user.membership.organisation_id,
+        rules.transfers(viewer)
+        .filter(
+            to_organisation_id=viewer.organisation_id,
             status=OwnershipTransfer.Status.PENDING,
         )
         .select_related("case", "from_organisation", "proposed_by")
@@ -375,31 +366,12 @@ def transfers_awaiting_user(*, user: User) -> QuerySet[OwnershipTransfer]:
 # Incidents ----------------------------------------------------------------------------------
 
 
-def incidents_visible_q(organisation: Organisation) -> Q:
-    """Incidents reported to the organisation, or linked to a case it can see."""
-    on_visible_case = Exists(
-        CaseIncident.objects.filter(
-            incident_id=OuterRef("pk"),
-        ).filter(
-            Exists(
-                Case.objects.filter(access.case_visible_to(organisation), pk=OuterRef("case_id"))
-            )
-        )
-    )
-    return Q(reported_to=organisation) | Q(on_visible_case)
-
-
-def incident_list_for_user(
-    *, user: User, q: str = "", own_only: bool = False
+def incident_list_for_viewer(
+    *, viewer: Viewer, q: str = "", own_only: bool = False
 ) -> QuerySet[Incident]:
-    if not user.has_perm("asb_cases.view_incident"):
-        return Incident.objects.none()
-    organisation = user.membership.organisation
-    incidents = (
-        Incident.objects.filter(reported_to=organisation)
-        if own_only
-        else Incident.objects.filter(incidents_visible_q(organisation))
-    )
+    incidents = rules.incidents(viewer)
+    if own_only:
+        incidents = incidents.filter(reported_to_id=viewer.organisation_id)
     if q:
         postcode = normalise_postcode(q)
         incidents = incidents.filter(
@@ -408,11 +380,9 @@ def incident_list_for_user(
     return incidents.select_related("reported_to", "incident_type").order_by("-reported_at", "-id")
 
 
-def incident_get_for_user(*, user: User, incident_uuid) -> Incident:
-    if not user.has_perm("asb_cases.view_incident"):
-        raise Http404("No such incident")
+def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:
     incident = (
-        Incident.objects.filter(incidents_visible_q(user.membership.organisation))
+        rules.incidents(viewer)
         .filter(uuid=_uuid(incident_uuid))
         .select_related(
             "reported_to",
@@ -430,14 +400,28 @@ def incident_get_for_user(*, user: User, incident_uuid) -> Incident:
     return incident
 
 
-def incident_cases_for_user(*, user: User, incident: Incident) -> QuerySet[Case]:
-    return case_list_for_user(user=user).filter(incident_links__incident=incident)
+def incident_cases_for_viewer(*, viewer: Viewer, incident: Incident) -> QuerySet[Case]:
+    return case_list_for_viewer(viewer=viewer).filter(incident_links__incident=incident)
 
 
-def incidents_linkable_for_user(*, user: User, case: Case, limit: int = 50) -> list[Incident]:
-    """Recent incidents of the user's organisation not yet on the case."""
+def incident_get_linkable(*, viewer: Viewer, incident_uuid) -> Incident:
+    """An incident the viewer's organisation may put on a case (access.rules
+    .incidents_linkable); 404 otherwise."""
+    incident = (
+        rules.incidents_linkable(viewer)
+        .filter(uuid=_uuid(incident_uuid))
+        .select_related("reported_to", "incident_type", "reporter", "victim", "local_authority")
+        .first()
+    )
+    if incident is None:
+        raise Http404("No such incident")
+    return incident
+
+
+def incidents_linkable_for_viewer(*, viewer: Viewer, case: Case, limit: int = 50) -> list[Incident]:
+    """Recent incidents the viewer's organisation may put on the case, not yet on it."""
     return list(
-        Incident.objects.filter(reported_to=user.membership.organisation)
+        rules.incidents_linkable(viewer)
         .exclude(case_links__case=case)
         .select_related("incident_type")
         .order_by("-reported_at")[:limit]
@@ -458,8 +442,9 @@ class PossibleDuplicates:
         return bool(self.incidents or self.cases)
 
 
-def _people_matching(people: list[dict]) -> QuerySet[Person]:
-    """People with the same name and either the same date of birth or the same postcode."""
+def _people_matching(people: list[dict]) -> QuerySet:
+    """People any of whose records has the same name and either the same date of birth or the
+    same postcode (ids only: the duplicates shown are the viewer's own visible records)."""
     condition = Q(pk__in=[])
     for person in people:
         given, family = person.get("given_name", "").strip(), person.get("family_name", "").strip()
@@ -472,47 +457,47 @@ def _people_matching(people: list[dict]) -> QuerySet[Person]:
         if person.get("postcode"):
             identifiers |= Q(postcode=normalise_postcode(person["postcode"]))
         condition |= same & identifiers
-    return Person.objects.filter(condition)
+    return PersonDetails.objects.filter(condition)
 
 
-def possible_duplicates_for_user(
+def possible_duplicates_for_viewer(
     *,
-    user: User,
+    viewer: Viewer,
     postcode: str = "",
     address: str = "",
     people: list[dict] = (),
+    person_ids: list[int] = (),
     now: dt.datetime | None = None,
     limit: int = 10,
 ) -> PossibleDuplicates:
-    """Incidents and cases the user can see, from the last six months, at the same address or
+    """Incidents and cases the viewer can see, from the last six months, at the same address or
     postcode or about the same people: the records an officer should check before keying
     another."""
     now = now or timezone.now()
     since = now - DUPLICATE_WINDOW
     postcode = normalise_postcode(postcode) if postcode else ""
     address = address.strip()
-    matching_people = _people_matching(list(people))
+    matching_people = list(_people_matching(list(people)).values_list("person_id", flat=True))
+    matching_people += list(person_ids)
     place = Q(pk__in=[])
     if postcode:
         place |= Q(postcode=postcode)
     if address:
         place |= Q(address__iexact=address)
-    incident_match = place | Q(victim__in=matching_people) | Q(reporter__in=matching_people)
-    incidents = []
-    if user.has_perm("asb_cases.view_incident"):
-        incidents = list(
-            Incident.objects.filter(incidents_visible_q(user.membership.organisation))
-            .filter(incident_match, occurred_at__gte=since)
-            .select_related("reported_to", "incident_type")
-            .order_by("-occurred_at")[:limit]
-        )
+    incident_match = place | Q(victim_id__in=matching_people) | Q(reporter_id__in=matching_people)
+    incidents = list(
+        rules.incidents(viewer)
+        .filter(incident_match, occurred_at__gte=since)
+        .select_related("reported_to", "incident_type")
+        .order_by("-occurred_at")[:limit]
+    )
     case_place = Q(pk__in=[])
     if postcode:
         case_place |= Q(locations__postcode=postcode) | Q(incidents__postcode=postcode)
     if address:
         case_place |= Q(locations__address__iexact=address) | Q(incidents__address__iexact=address)
     cases = list(
-        case_list_for_user(user=user)
+        case_list_for_viewer(viewer=viewer)
         .filter(case_place | Q(people__in=matching_people))
         .filter(Q(opened_at__gte=since) | ~Q(status=CaseStatus.CLOSED))
         .distinct()[:limit]
@@ -531,128 +516,162 @@ def action_types_active() -> QuerySet[ActionType]:
     return ActionType.objects.filter(active=True)
 
 
-def partner_organisations_for(*, user: User) -> QuerySet[Organisation]:
+def partner_organisations_for(*, viewer: Viewer) -> QuerySet[Organisation]:
     """Other active organisations of the partnership, to share with or transfer to."""
-    return Organisation.objects.filter(active=True).exclude(pk=user.membership.organisation_id)
+    return Organisation.objects.filter(active=True).exclude(pk=viewer.organisation_id)
 
 
-def case_workers_for(*, organisation: Organisation) -> list[User]:
+CASE_WORKER_ROLES = [
+    Membership.Role.CASE_OFFICER,
+    Membership.Role.SUPERVISOR,
+    Membership.Role.ASB_CHAMPION,
+]
+
+
+def case_workers_for(*, organisation: Organisation) -> list:
     """Active members of an organisation who can lead or work on cases."""
     return [
         membership.user
         for membership in Membership.objects.filter(
-            organisation=organisation,
-            user__is_active=True,
-            role__in=[
-                Membership.Role.CASE_OFFICER,
-                Membership.Role.SUPERVISOR,
-                Membership.Role.ASB_CHAMPION,
-            ],
+            organisation=organisation, user__is_active=True, role__in=CASE_WORKER_ROLES
         )
         .select_related("user")
         .order_by("user__first_name", "user__last_name")
     ]
 
 
-def case_assignees_for(*, case: Case) -> list[User]:
+def case_assignees_for(*, case: Case) -> list:
     """People who can be given a task on the case: workers of every organisation that can
-    contribute to it."""
-    organisations = Organisation.objects.filter(
-        group__casegroupobjectpermission__content_object=case,
-        group__casegroupobjectpermission__permission__codename=access.CONTRIBUTE,
+    contribute to it (access.rules.case_viewers)."""
+    organisations = (
+        rules.case_viewers(rules.CONTRIBUTE).filter(content_object_id=case.pk).values("viewer_id")
     )
     return [
         membership.user
         for membership in Membership.objects.filter(
-            organisation__in=organisations,
-            user__is_active=True,
-            role__in=[
-                Membership.Role.CASE_OFFICER,
-                Membership.Role.SUPERVISOR,
-                Membership.Role.ASB_CHAMPION,
-            ],
+            organisation_id__in=organisations, user__is_active=True, role__in=CASE_WORKER_ROLES
         )
         .select_related("user", "organisation")
         .order_by("organisation__name", "user__first_name")
     ]
 
 
-def case_people_queryset(*, case: Case) -> QuerySet[Person]:
-    """The people on a case (already visible to whoever can see the case)."""
-    return Person.objects.filter(case_links__case=case).distinct().order_by("family_name")
+def case_people_choices(*, viewer: Viewer, case: Case) -> tuple[QuerySet[Person], dict]:
+    """The people on a case for a form's choices (the person an action is against): the
+    queryset to choose from, and each one's label — the name the viewer may see and their role
+    — alleged perpetrators first."""
+    links = list(
+        rules.case_people(viewer)
+        .filter(case=case)
+        .select_related("person")
+        .order_by("role", "added_at")
+    )
+    views = redaction.person_views(viewer, [link.person for link in links])
+    labels: dict[int, str] = {}
+    for link in sorted(links, key=lambda link: link.role != "perpetrator"):
+        name = views[link.person_id].name
+        labels.setdefault(link.person_id, f"{name} ({link.get_role_display().lower()})")
+    return Person.objects.filter(pk__in=list(labels)), labels
 
 
-def case_record_access(*, user: User, case: Case) -> access.CaseAccess:
-    return access.CaseAccess.for_user(user, case)
+def case_record_access(*, viewer: Viewer, case: Case) -> CaseAccess:
+    return CaseAccess.of(viewer, case)
 
 
 # Victims on a case ---------------------------------------------------------------------------
 
 
-def case_person_get(*, case: Case, person_uuid) -> Person:
-    """A person on a case already fetched through a user-scoped selector."""
-    person = (
-        Person.objects.filter(case_links__case=case, uuid=_uuid(person_uuid))
-        .select_related("status")
+def case_person_get(*, viewer: Viewer, case: Case, person_uuid) -> Person:
+    """A person on a case already fetched through a viewer-scoped selector."""
+    link = (
+        rules.case_people(viewer)
+        .filter(case=case, person__uuid=_uuid(person_uuid))
+        .select_related("person__status")
         .first()
     )
-    if person is None:
+    if link is None:
         raise Http404("No such person on this case")
-    return person
+    return link.person
 
 
 @dataclass
 class CaseVictimRecord:
     case: Case
-    person: Person
+    view: redaction.PersonView
     roles: list[str]
     assessments: list
     contacts: list
     referrals: list
     statements: list
-    contact: object
+    contact: ContactDue
+
+    @property
+    def person(self) -> Person:
+        return self.view.person
 
 
-def case_victim_record(*, case: Case, person: Person) -> CaseVictimRecord:
-    """A victim's support on one case: risk, contact against the standard, referrals and their
-    own statements."""
-    return CaseVictimRecord(
-        case=case,
-        person=person,
-        roles=list(
-            CasePerson.objects.filter(case=case, person=person).values_list("role", flat=True)
-        ),
-        assessments=list(
-            RiskAssessment.objects.filter(case=case, person=person).select_related(
-                "assessed_by", "organisation"
-            )
-        ),
-        contacts=list(
-            ContactLog.objects.filter(case=case, person=person).select_related("by", "organisation")
-        ),
-        referrals=list(
-            SupportReferral.objects.filter(case=case, person=person).select_related(
-                "referred_by", "organisation"
-            )
-        ),
-        statements=list(
-            ImpactStatement.objects.filter(case=case, person=person).select_related(
-                "recorded_by", "organisation"
-            )
-        ),
-        contact=case_contact_due(case=case, person=person),
+def case_contact_due(*, viewer: Viewer, case: Case, person: Person) -> ContactDue:
+    last = (
+        rules.contacts(viewer)
+        .filter(case=case, person=person, made_contact=True)
+        .aggregate(last=Max("contacted_at"))
+        .get("last")
+    )
+    return contact_due(
+        opened_at=case.opened_at,
+        risk_band=case.risk_band,
+        last_contact=last,
+        standards=contact_standards(),
     )
 
 
-def case_referral_get(*, case: Case, referral_uuid) -> SupportReferral:
-    referral = SupportReferral.objects.filter(case=case, uuid=_uuid(referral_uuid)).first()
+def case_victim_record(*, viewer: Viewer, case: Case, person: Person) -> CaseVictimRecord:
+    """A victim's support on one case as the viewer may see it: risk, contact against the
+    standard, referrals and their own statements (access.rules: the case's people, consent
+    permitting, or what the viewer's organisation recorded itself)."""
+    return CaseVictimRecord(
+        case=case,
+        view=redaction.person_view(viewer, person),
+        roles=list(
+            rules.case_people(viewer)
+            .filter(case=case, person=person)
+            .values_list("role", flat=True)
+        ),
+        assessments=list(
+            rules.risk_assessments(viewer)
+            .filter(case=case, person=person)
+            .select_related("assessed_by", "organisation")
+        ),
+        contacts=list(
+            rules.contacts(viewer)
+            .filter(case=case, person=person)
+            .select_related("by", "organisation")
+        ),
+        referrals=list(
+            rules.referrals(viewer)
+            .filter(case=case, person=person)
+            .select_related("referred_by", "organisation")
+        ),
+        statements=list(
+            rules.impact_statements(viewer)
+            .filter(case=case, person=person)
+            .select_related("recorded_by", "organisation")
+        ),
+        contact=case_contact_due(viewer=viewer, case=case, person=person),
+    )
+
+
+def case_referral_get(*, viewer: Viewer, case: Case, referral_uuid) -> SupportReferral:
+    referral = rules.referrals(viewer).filter(case=case, uuid=_uuid(referral_uuid)).first()
     if referral is None:
         raise Http404("No such referral")
     return referral
 
 
-def case_statement_get(*, case: Case, statement_uuid) -> ImpactStatement:
-    statement = ImpactStatement.objects.filter(case=case, uuid=_uuid(statement_uuid)).first()
+def case_statement_get(*, viewer: Viewer, case: Case, statement_uuid):
+    statement = (
+        rules.impact_statements(viewer).filter(case=case, uuid=_uuid(statement_uuid)).first()
+    )
     if statement is None:
         raise Http404("No such statement")
     return statement

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import redaction
 from asb_cases import selectors, services
 from asb_cases.forms import (
     CaseActionForm,
@@ -28,14 +29,19 @@ from asb_cases.forms import (
     CaseShareForm,
     CaseStatusForm,
     CaseTaskForm,
+    ContactForm,
     IncidentForm,
     LinkIncidentForm,
     ReasonForm,
+    ReferralForm,
+    ReferralUpdateForm,
+    StatementCorrectForm,
+    StatementForm,
     TransferDecideForm,
     TransferProposeForm,
 )
 from asb_cases.models import Case
-from partners.audit import audit_record
+from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.paging import paginate
 from partners.views import _add_errors
@@ -51,9 +57,8 @@ def _post(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _audit_view(request: HttpRequest, target, action: str) -> None:
-    with transaction.atomic():
-        audit_record(actor=request.user, verb=Verb.VIEWED, action=action, target=target)
+def _audit_view(request: HttpRequest, target, action: str, **detail) -> None:
+    audit_viewed(actor=request.user, action=action, target=target, detail=detail or None)
 
 
 def _case_url(case: Case) -> str:
@@ -80,16 +85,20 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
         mine=mine,
         sort=data.get("sort") or "updated",
     )
-    page = paginate(selectors.case_list_for_user(user=request.user, filters=filters), request.GET)
-    if filters.is_search():
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                verb=Verb.SEARCHED,
-                action="case_search",
-                target_type="asb_cases.case",
-                detail={"terms": filters.terms(), "results": page.count_label},
-            )
+    page = paginate(
+        selectors.case_list_for_viewer(viewer=request.viewer, filters=filters), request.GET
+    )
+    audit_viewed(
+        actor=request.user,
+        verb=Verb.SEARCHED if filters.is_search() else Verb.VIEWED,
+        action="case_search" if filters.is_search() else "case_list",
+        target_type="asb_cases.case",
+        detail={
+            "terms": filters.terms(),
+            "results": page.count_label,
+            "shown": [case.reference for case in page.items],
+        },
+    )
     return render(
         request,
         "asb_cases/case_list.html",
@@ -98,7 +107,7 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
             "page": page,
             "mine": mine,
             "searching": filters.is_search(),
-            "transfers_waiting": selectors.transfers_awaiting_user(user=request.user).count(),
+            "transfers_waiting": selectors.transfers_awaiting_viewer(viewer=request.viewer).count(),
         },
     )
 
@@ -106,7 +115,7 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
 @login_required
 @permission_required("asb_cases.view_case", raise_exception=True)
 def transfer_inbox(request: HttpRequest) -> HttpResponse:
-    transfers = selectors.transfers_awaiting_user(user=request.user)
+    transfers = selectors.transfers_awaiting_viewer(viewer=request.viewer)
     return render(request, "asb_cases/transfer_inbox.html", {"transfers": transfers})
 
 
@@ -116,8 +125,8 @@ def transfer_inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
-    record = selectors.case_record_for_user(user=request.user, case=case)
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    record = selectors.case_record_for_viewer(viewer=request.viewer, case=case)
     _audit_view(request, case, "case_view")
     return render(request, "asb_cases/case_detail.html", {"record": record, "case": case})
 
@@ -137,12 +146,14 @@ def _case_form_page(
 ) -> HttpResponse:
     """The shape every 'do something to a case' page shares: fetch the case the user may act on
     (404 otherwise), validate, call the service, show its errors on the form."""
-    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
-    access = selectors.case_record_access(user=request.user, case=case)
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    access = selectors.case_record_access(viewer=request.viewer, case=case)
     if not getattr(access, f"can_{codename}"):
         raise PermissionDenied(f"Cannot {codename} on this case")
     kwargs = form_kwargs(case) if callable(form_kwargs) else (form_kwargs or {})
     form = form_class(_post(request), **kwargs)
+    if request.method == "GET":
+        _audit_view(request, case, f"case_{codename}_form_view", form=form_class.__name__)
     if request.method == "POST" and form.is_valid():
         try:
             message = handle(case, form.cleaned_data)
@@ -211,7 +222,9 @@ def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
         button="Record it",
         handle=handle,
         template="asb_cases/case_action_form.html",
-        form_kwargs=lambda case: {"people": selectors.case_people_queryset(case=case)},
+        form_kwargs=lambda case: {
+            "people": selectors.case_people_choices(viewer=request.viewer, case=case)
+        },
         context=lambda case: {"action_types": selectors.action_types_active()},
     )
 
@@ -244,7 +257,7 @@ def case_task_add(request: HttpRequest, case_uuid) -> HttpResponse:
 @login_required
 @require_POST
 def case_task_complete(request: HttpRequest, task_uuid) -> HttpResponse:
-    task = selectors.case_task_get_for_user(user=request.user, task_uuid=task_uuid)
+    task = selectors.case_task_get_for_viewer(viewer=request.viewer, task_uuid=task_uuid)
     services.case_task_complete(actor=request.user, task=task)
     messages.success(request, f"‘{task.title}’ is done.")
     return redirect(_case_url(task.case))
@@ -325,6 +338,7 @@ def case_share(request: HttpRequest, case_uuid) -> HttpResponse:
             access_level=data["access_level"],
             purpose=data["purpose"],
             legal_basis=data["legal_basis"],
+            include_people=data["include_people"] == "yes",
         )
         return f"The case has been shared with {share.organisation}."
 
@@ -338,7 +352,7 @@ def case_share(request: HttpRequest, case_uuid) -> HttpResponse:
         handle=handle,
         template="asb_cases/case_share_form.html",
         form_kwargs=lambda case: {
-            "partners": selectors.partner_organisations_for(user=request.user)
+            "partners": selectors.partner_organisations_for(viewer=request.viewer)
         },
     )
 
@@ -388,7 +402,7 @@ def case_transfer(request: HttpRequest, case_uuid) -> HttpResponse:
         button="Send request",
         handle=handle,
         form_kwargs=lambda case: {
-            "partners": selectors.partner_organisations_for(user=request.user)
+            "partners": selectors.partner_organisations_for(viewer=request.viewer)
         },
     )
 
@@ -396,7 +410,7 @@ def case_transfer(request: HttpRequest, case_uuid) -> HttpResponse:
 @login_required
 @require_POST
 def case_transfer_withdraw(request: HttpRequest, transfer_uuid) -> HttpResponse:
-    transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
+    transfer = selectors.transfer_get_for_viewer(viewer=request.viewer, transfer_uuid=transfer_uuid)
     try:
         services.case_transfer_withdraw(actor=request.user, transfer=transfer)
     except ValidationError as exc:
@@ -409,10 +423,10 @@ def case_transfer_withdraw(request: HttpRequest, transfer_uuid) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_decide(request: HttpRequest, transfer_uuid) -> HttpResponse:
-    transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
-    if transfer.to_organisation_id != request.user.membership.organisation_id:
+    transfer = selectors.transfer_get_for_viewer(viewer=request.viewer, transfer_uuid=transfer_uuid)
+    if transfer.to_organisation_id != request.viewer.organisation_id:
         raise Http404("No such transfer")
-    if not request.user.has_perm("asb_cases.decide_transfer"):
+    if not request.viewer.is_supervisor:
         raise PermissionDenied("Only a supervisor can accept or decline a transfer")
     form = TransferDecideForm(
         _post(request),
@@ -447,8 +461,8 @@ def transfer_decide(request: HttpRequest, transfer_uuid) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_person_add(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
-    if not selectors.case_record_access(user=request.user, case=case).can_contribute:
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    if not selectors.case_record_access(viewer=request.viewer, case=case).can_contribute:
         raise PermissionDenied("Cannot contribute to this case")
     data = request.POST.copy() if request.method == "POST" else None
     form = CasePersonForm(data)
@@ -470,7 +484,7 @@ def case_person_add(request: HttpRequest, case_uuid) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"{person.full_name} has been added to the case.")
+                messages.success(request, "The person has been added to the case.")
                 return redirect(_case_url(case))
     return render(
         request,
@@ -493,9 +507,9 @@ def case_location_add(request: HttpRequest, case_uuid) -> HttpResponse:
         return "The location has been added."
 
     # The form instance is needed by the handler for its location helper.
-    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
     form = CaseLocationForm(_post(request))
-    access = selectors.case_record_access(user=request.user, case=case)
+    access = selectors.case_record_access(viewer=request.viewer, case=case)
     if not access.can_contribute:
         raise PermissionDenied("Cannot contribute to this case")
     if request.method == "POST" and form.is_valid():
@@ -515,8 +529,8 @@ def case_location_add(request: HttpRequest, case_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
     def handle(case, data):
-        incident = selectors.incident_get_for_user(
-            user=request.user, incident_uuid=data["incident"]
+        incident = selectors.incident_get_linkable(
+            viewer=request.viewer, incident_uuid=data["incident"]
         )
         services.case_link_incident(actor=request.user, case=case, incident=incident)
         return "The incident has been added to the case."
@@ -531,7 +545,7 @@ def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
         handle=handle,
         template="asb_cases/case_incident_link.html",
         form_kwargs=lambda case: {
-            "incidents": selectors.incidents_linkable_for_user(user=request.user, case=case)
+            "incidents": selectors.incidents_linkable_for_viewer(viewer=request.viewer, case=case)
         },
     )
 
@@ -544,8 +558,10 @@ def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     incident_ids = request.POST.getlist("incidents") or request.GET.getlist("incident")
+    # Only incidents reported to the organisation, or on cases it leads (access.rules
+    # .incidents_linkable): a partner's incident seen through a share is not its to pass on.
     incidents = [
-        selectors.incident_get_for_user(user=request.user, incident_uuid=incident_id)
+        selectors.incident_get_linkable(viewer=request.viewer, incident_uuid=incident_id)
         for incident_id in incident_ids
     ]
     first = incidents[0] if incidents else None
@@ -565,22 +581,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         cleaned = form.cleaned_data
         if not cleaned.get("duplicates_reviewed"):
-            people = [
-                {
-                    "given_name": p.given_name,
-                    "family_name": p.family_name,
-                    "date_of_birth": p.date_of_birth,
-                    "postcode": p.postcode,
-                }
-                for i in incidents
-                for p in (i.victim, i.reporter)
-                if p
-            ]
-            duplicates = selectors.possible_duplicates_for_user(
-                user=request.user,
+            duplicates = selectors.possible_duplicates_for_viewer(
+                viewer=request.viewer,
                 postcode=cleaned.get("postcode", ""),
                 address=cleaned.get("address", ""),
-                people=people,
+                person_ids=[
+                    p.pk for i in incidents for p in (i.victim, i.reporter) if p is not None
+                ],
             )
             duplicates.incidents = [i for i in duplicates.incidents if i not in incidents]
         if duplicates:
@@ -590,8 +597,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
         else:
             choice = request.POST.get("duplicate_choice", "new")
             if choice.startswith("case:"):
-                existing = selectors.case_get_for_user(
-                    user=request.user, case_uuid=choice[5:], codename="contribute_case"
+                existing = selectors.case_get_for_viewer(
+                    viewer=request.viewer, case_uuid=choice[5:], codename="contribute_case"
                 )
                 for incident in incidents:
                     services.case_link_incident(
@@ -633,17 +640,19 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     own_only = request.GET.get("own") == "1"
     page = paginate(
-        selectors.incident_list_for_user(user=request.user, q=q, own_only=own_only), request.GET
+        selectors.incident_list_for_viewer(viewer=request.viewer, q=q, own_only=own_only),
+        request.GET,
     )
-    if q:
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                verb=Verb.SEARCHED,
-                action="incident_search",
-                target_type="asb_cases.incident",
-                detail={"terms": {"q": q, "own": own_only}},
-            )
+    audit_viewed(
+        actor=request.user,
+        verb=Verb.SEARCHED if q else Verb.VIEWED,
+        action="incident_search" if q else "incident_list",
+        target_type="asb_cases.incident",
+        detail={
+            "terms": {"q": q, "own": own_only},
+            "shown": [str(incident.uuid) for incident in page.items],
+        },
+    )
     return render(
         request, "asb_cases/incident_list.html", {"page": page, "q": q, "own_only": own_only}
     )
@@ -652,10 +661,20 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def incident_detail(request: HttpRequest, incident_uuid) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, incident_uuid=incident_uuid)
-    cases = selectors.incident_cases_for_user(user=request.user, incident=incident)
+    incident = selectors.incident_get_for_viewer(viewer=request.viewer, incident_uuid=incident_uuid)
+    cases = selectors.incident_cases_for_viewer(viewer=request.viewer, incident=incident)
+    people = redaction.person_views(request.viewer, [incident.reporter, incident.victim])
     _audit_view(request, incident, "incident_view")
-    return render(request, "asb_cases/incident_detail.html", {"incident": incident, "cases": cases})
+    return render(
+        request,
+        "asb_cases/incident_detail.html",
+        {
+            "incident": incident,
+            "cases": cases,
+            "reporter": people.get(incident.reporter_id),
+            "victim": people.get(incident.victim_id),
+        },
+    )
 
 
 @dataclass
@@ -692,7 +711,7 @@ def _person_panels(request, form, prefixes) -> list[PersonPanel]:
                 prefix=prefix,
                 name=f"{prefix}match",
                 typed_name=f"{details['given_name']} {details['family_name']}",
-                candidates=victim_selectors.person_candidates(user=request.user, query=query),
+                candidates=victim_selectors.person_candidates(viewer=request.viewer, query=query),
                 chosen=request.POST.get(f"{prefix}match", ""),
             )
         )
@@ -714,13 +733,16 @@ def _check_panels(form, panels: list[PersonPanel]) -> bool:
 
 
 def _person_for(request, form, panels: list[PersonPanel], prefix: str):
-    """The chosen existing person, or a new one made from what was typed."""
+    """The chosen existing person, or a new one, with what was typed as the organisation's own
+    details of them (choosing a match shows it no one else's)."""
     panel = next((p for p in panels if p.prefix == prefix), None)
     if panel is None:
         return None
     existing = panel.chosen_person()
     if existing is not None:
-        return existing
+        return victim_services.person_link(
+            actor=request.user, person=existing, **form.person_data(prefix)
+        )
     return victim_services.person_create(actor=request.user, **form.person_data(prefix))
 
 
@@ -745,11 +767,22 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             and not (prefix == "victim_" and cleaned["victim_is"] != "other")
         ]
         panels = _person_panels(request, form, people)
-        duplicates = selectors.possible_duplicates_for_user(
-            user=request.user,
+        duplicates = selectors.possible_duplicates_for_viewer(
+            viewer=request.viewer,
             postcode=cleaned.get("postcode", ""),
             address=cleaned.get("address", ""),
             people=form.people_for_duplicates(),
+        )
+        audit_viewed(
+            actor=request.user,
+            verb=Verb.SEARCHED,
+            action="incident_new_candidates",
+            target_type="victims.person",
+            detail={
+                "people": [str(c.person.uuid) for panel in panels for c in panel.candidates],
+                "incidents": [str(i.uuid) for i in duplicates.incidents],
+                "cases": [c.reference for c in duplicates.cases],
+            },
         )
         if not cleaned.get("duplicates_reviewed") and (
             duplicates or any(panel.candidates for panel in panels)
@@ -792,10 +825,12 @@ def _record_incident(request: HttpRequest, form: IncidentForm, choice: str, pane
     cleaned = form.cleaned_data
     duplicate_of = link_to_case = None
     if choice.startswith("same:"):
-        duplicate_of = selectors.incident_get_for_user(user=request.user, incident_uuid=choice[5:])
+        duplicate_of = selectors.incident_get_for_viewer(
+            viewer=request.viewer, incident_uuid=choice[5:]
+        )
     elif choice.startswith("case:"):
-        link_to_case = selectors.case_get_for_user(
-            user=request.user, case_uuid=choice[5:], codename="contribute_case"
+        link_to_case = selectors.case_get_for_viewer(
+            viewer=request.viewer, case_uuid=choice[5:], codename="contribute_case"
         )
     reporter = None if cleaned.get("anonymous") else _person_for(request, form, panels, "reporter_")
     victim = None
@@ -830,9 +865,12 @@ def _record_incident(request: HttpRequest, form: IncidentForm, choice: str, pane
 
 
 def _victim_page(request, case_uuid, person_uuid, *, contribute: bool = True):
-    case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
-    person = selectors.case_person_get(case=case, person_uuid=person_uuid)
-    if contribute and not selectors.case_record_access(user=request.user, case=case).can_contribute:
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    person = selectors.case_person_get(viewer=request.viewer, case=case, person_uuid=person_uuid)
+    if (
+        contribute
+        and not selectors.case_record_access(viewer=request.viewer, case=case).can_contribute
+    ):
         raise PermissionDenied("Cannot contribute to this case")
     return case, person
 
@@ -845,16 +883,17 @@ def _victim_url(case, person) -> str:
 @require_GET
 def case_victim(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
     case, person = _victim_page(request, case_uuid, person_uuid, contribute=False)
-    record = selectors.case_victim_record(case=case, person=person)
-    _audit_view(request, person, "case_victim_view")
+    record = selectors.case_victim_record(viewer=request.viewer, case=case, person=person)
+    _audit_view(request, person, "case_victim_view", case=case.reference, level=record.view.level)
     return render(
         request,
         "asb_cases/case_victim.html",
         {
             "case": case,
             "person": person,
+            "view": record.view,
             "record": record,
-            "access": selectors.case_record_access(user=request.user, case=case),
+            "access": selectors.case_record_access(viewer=request.viewer, case=case),
         },
     )
 
@@ -872,7 +911,10 @@ def _victim_form_page(
     template="asb_cases/victim_form.html",
 ):
     case, person = _victim_page(request, case_uuid, person_uuid)
+    view = redaction.person_view(request.viewer, person)
     form = form_class(_post(request), **(form_kwargs or {}))
+    if request.method == "GET":
+        _audit_view(request, person, "case_victim_form_view", case=case.reference, form=heading)
     if request.method == "POST" and form.is_valid():
         try:
             message = handle(case, person, form)
@@ -884,7 +926,14 @@ def _victim_form_page(
     return render(
         request,
         template,
-        {"case": case, "person": person, "form": form, "heading": heading, "button": button},
+        {
+            "case": case,
+            "person": person,
+            "view": view,
+            "form": form,
+            "heading": heading,
+            "button": button,
+        },
     )
 
 
@@ -907,7 +956,7 @@ def case_victim_risk(request: HttpRequest, case_uuid, person_uuid) -> HttpRespon
         )
         if assessment.referral_prompted:
             message += f" The score is {questionnaire.referral_from} or more: refer "
-            message += f"{person.given_name} to victim support."
+            message += "them to victim support."
         return message
 
     return _victim_form_page(
@@ -942,7 +991,7 @@ def case_victim_contact(request: HttpRequest, case_uuid, person_uuid) -> HttpRes
         request,
         case_uuid,
         person_uuid,
-        form_class=victim_forms.ContactForm,
+        form_class=ContactForm,
         heading="Record contact",
         button="Save contact",
         handle=handle,
@@ -968,7 +1017,7 @@ def case_victim_refer(request: HttpRequest, case_uuid, person_uuid) -> HttpRespo
         request,
         case_uuid,
         person_uuid,
-        form_class=victim_forms.ReferralForm,
+        form_class=ReferralForm,
         heading="Refer for support",
         button="Save referral",
         handle=handle,
@@ -979,7 +1028,9 @@ def case_victim_refer(request: HttpRequest, case_uuid, person_uuid) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def case_victim_referral(request: HttpRequest, case_uuid, person_uuid, referral_uuid):
     case, _person = _victim_page(request, case_uuid, person_uuid)
-    referral = selectors.case_referral_get(case=case, referral_uuid=referral_uuid)
+    referral = selectors.case_referral_get(
+        viewer=request.viewer, case=case, referral_uuid=referral_uuid
+    )
 
     def handle(case, person, form):
         services.case_victim_referral_update(
@@ -994,7 +1045,7 @@ def case_victim_referral(request: HttpRequest, case_uuid, person_uuid, referral_
         request,
         case_uuid,
         person_uuid,
-        form_class=victim_forms.ReferralUpdateForm,
+        form_class=ReferralUpdateForm,
         heading=f"Update the referral to {referral.get_service_display().lower()}",
         button="Save",
         handle=handle,
@@ -1019,7 +1070,7 @@ def case_victim_statement(request: HttpRequest, case_uuid, person_uuid) -> HttpR
         request,
         case_uuid,
         person_uuid,
-        form_class=victim_forms.StatementForm,
+        form_class=StatementForm,
         heading="Record an impact statement",
         button="Save statement",
         handle=handle,
@@ -1030,7 +1081,9 @@ def case_victim_statement(request: HttpRequest, case_uuid, person_uuid) -> HttpR
 @require_http_methods(["GET", "POST"])
 def case_victim_statement_correct(request, case_uuid, person_uuid, statement_uuid):
     case, _person = _victim_page(request, case_uuid, person_uuid)
-    statement = selectors.case_statement_get(case=case, statement_uuid=statement_uuid)
+    statement = selectors.case_statement_get(
+        viewer=request.viewer, case=case, statement_uuid=statement_uuid
+    )
 
     def handle(case, person, form):
         data = form.cleaned_data
@@ -1047,7 +1100,7 @@ def case_victim_statement_correct(request, case_uuid, person_uuid, statement_uui
         request,
         case_uuid,
         person_uuid,
-        form_class=victim_forms.StatementCorrectForm,
+        form_class=StatementCorrectForm,
         heading="Correct the impact statement",
         button="Save as a new version",
         handle=handle,

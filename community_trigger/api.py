@@ -22,6 +22,7 @@ from asb_cases.models import IncidentType
 from community_trigger import selectors, services
 from community_trigger.models import (
     Application,
+    ApplicationStatement,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -38,7 +39,6 @@ from partners.api.base import (
     validated,
 )
 from partners.models import LocalAuthority, Organisation
-from victims.models import ImpactStatement
 
 # Output -----------------------------------------------------------------------------------------
 
@@ -119,11 +119,14 @@ class IncidentSummarySerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.Serializer):
+    """An incident the threshold engine considered. Where your organisation cannot see the
+    incident, only its date and the agency it was reported to are given."""
+
     occurred_at = serializers.DateTimeField()
     reported_to = serializers.SlugField(help_text="The agency the incident was reported to")
-    finding = serializers.ChoiceField(choices=Evidence.Finding.choices)
-    counted = serializers.BooleanField()
-    explanation = serializers.CharField()
+    finding = serializers.ChoiceField(choices=Evidence.Finding.choices, allow_null=True)
+    counted = serializers.BooleanField(allow_null=True)
+    explanation = serializers.CharField(allow_null=True)
     incident = IncidentSummarySerializer(
         allow_null=True,
         help_text="Null unless your organisation can see the incident: the details are held by "
@@ -240,9 +243,11 @@ class ApplicationDetailSerializer(ApplicationSerializer):
                 {
                     "occurred_at": iso(line.incident.occurred_at),
                     "reported_to": line.incident.reported_to.slug,
-                    "finding": line.evidence.finding,
-                    "counted": line.evidence.finding == Evidence.Finding.COUNTED,
-                    "explanation": line.evidence.explanation,
+                    "finding": line.evidence.finding if line.described else None,
+                    "counted": line.evidence.finding == Evidence.Finding.COUNTED
+                    if line.described
+                    else None,
+                    "explanation": line.evidence.explanation if line.described else None,
                     "incident": {
                         "uuid": str(line.incident.uuid),
                         "incident_type": line.incident.incident_type.code,
@@ -384,7 +389,7 @@ class ApplicationInputSerializer(StrictSerializer):
         help_text="The victim's own words, never edited",
     )
     reading = serializers.ChoiceField(
-        choices=ImpactStatement.Reading.choices,
+        choices=ApplicationStatement.Reading.choices,
         required=False,
         allow_blank=True,
         default="",
@@ -460,13 +465,15 @@ class ApplicationFilter(DateOrderFilterSet):
         fields = ["stage", "local_authority", "updated_since", "received_from", "received_to"]
 
 
-def _visible_cases(user, applications) -> set[int]:
+def _visible_cases(viewer, applications) -> set[int]:
     """Of these applications' lead cases, the ones the client's organisation can see."""
     ids = {a.lead_case_id for a in applications if a.lead_case_id}
     if not ids:
         return set()
     return set(
-        case_selectors.case_list_for_user(user=user).filter(pk__in=ids).values_list("pk", flat=True)
+        case_selectors.case_list_for_viewer(viewer=viewer)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
     )
 
 
@@ -481,13 +488,11 @@ class ApplicationListView(PartnerAPIView, ListModelMixin, GenericAPIView):
     filterset_class = ApplicationFilter
 
     def get_queryset(self):
-        return selectors.application_list_for_user(user=self.request.user)
+        return selectors.application_list_for_viewer(viewer=self.viewer)
 
     def get_serializer(self, *args, **kwargs):
         if args:
-            kwargs.setdefault("context", {})["visible_cases"] = _visible_cases(
-                self.request.user, args[0]
-            )
+            kwargs.setdefault("context", {})["visible_cases"] = _visible_cases(self.viewer, args[0])
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
@@ -531,8 +536,8 @@ class ApplicationListView(PartnerAPIView, ListModelMixin, GenericAPIView):
         lead_case = None
         if data["lead_case"] is not None:
             try:
-                lead_case = case_selectors.case_get_for_user(
-                    user=request.user, case_uuid=data["lead_case"]
+                lead_case = case_selectors.case_get_for_viewer(
+                    viewer=self.viewer, case_uuid=data["lead_case"]
                 )
             except Http404:
                 raise exceptions.ValidationError({"lead_case": ["No such case"]}) from None
@@ -559,14 +564,16 @@ class ApplicationListView(PartnerAPIView, ListModelMixin, GenericAPIView):
             reading=data["reading"],
         )
         self.audit_target = application
-        return Response(_detail(request.user, application.uuid), status=201)
+        return Response(_detail(self.viewer, application.uuid), status=201)
 
 
-def _detail(user, application_uuid) -> dict:
-    application = selectors.application_get_for_user(user=user, application_uuid=application_uuid)
-    record = selectors.application_record_for_user(user=user, application=application)
+def _detail(viewer, application_uuid) -> dict:
+    application = selectors.application_get_for_viewer(
+        viewer=viewer, application_uuid=application_uuid
+    )
+    record = selectors.application_record_for_viewer(viewer=viewer, application=application)
     return ApplicationDetailSerializer(
-        record, context={"visible_cases": _visible_cases(user, [application])}
+        record, context={"visible_cases": _visible_cases(viewer, [application])}
     ).data
 
 
@@ -591,8 +598,8 @@ class ApplicationDetailView(PartnerAPIView):
         examples=[OpenApiExample("An application", value=APPLICATION_DETAIL_EXAMPLE)],
     )
     def get(self, request, application_uuid: str):
-        application = selectors.application_get_for_user(
-            user=request.user, application_uuid=application_uuid
+        application = selectors.application_get_for_viewer(
+            viewer=self.viewer, application_uuid=application_uuid
         )
         self.audit_target = application
-        return Response(_detail(request.user, application.uuid))
+        return Response(_detail(self.viewer, application.uuid))

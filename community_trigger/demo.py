@@ -1,5 +1,5 @@
-"""Demo Case Review applications. Fictitious people; evaluated at once so the demo shows a
-decision without waiting for the worker."""
+"""Demo Case Review applications. Fictitious people; made online, verified by the ASB Champion
+and evaluated at once so the demo shows a decision without waiting for the worker."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from asb_cases.models import Case, IncidentType
 from community_trigger import services
 from community_trigger.models import Application
-from partners.models import LocalAuthority, Organisation
+from partners.models import LocalAuthority, Organisation, User
 
 
 def seed(stdout=None) -> None:
@@ -17,6 +17,7 @@ def seed(stdout=None) -> None:
             stdout.write("Demo Case Reviews: already loaded.")
         return
     elm_court = Case.objects.filter(title="Noise and threats at Elm Court").first()
+    champion = User.objects.get(username="champion@durham-opcc")
     met = services.application_submit(
         actor=None,
         applicant_name="Mabel Thornbury",
@@ -39,6 +40,7 @@ def seed(stdout=None) -> None:
         reading="for_victim",
         lead_case=elm_court,
     )
+    services.application_verify(actor=champion, application=met)
     services.application_evaluate(application_id=met.pk)
     not_met = services.application_submit(
         actor=None,
@@ -55,6 +57,7 @@ def seed(stdout=None) -> None:
         local_authority=LocalAuthority.objects.get(code="E06000047"),
         description="People using drugs in the alley behind my brother's house.",
     )
+    services.application_verify(actor=champion, application=not_met)
     services.application_evaluate(application_id=not_met.pk)
     if stdout is not None:
         stdout.write("Demo Case Reviews: 2 applications loaded.")

@@ -9,6 +9,7 @@ from asb_cases.models import IncidentType
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationStatement,
     Recommendation,
     ResolutionMeeting,
     ThresholdDecision,
@@ -18,7 +19,6 @@ from community_trigger.services import BAD_PRACTICE_CAVEATS
 from partners import govuk
 from partners.models import LocalAuthority, Organisation, User
 from partners.postcodes import is_valid_postcode, normalise_postcode
-from victims.models import ImpactStatement
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -174,7 +174,7 @@ class ApplicationForm(govuk.Form):
     reading = forms.ChoiceField(
         label="At the review meeting (optional)",
         required=False,
-        choices=ImpactStatement.Reading.choices,
+        choices=ApplicationStatement.Reading.choices,
         widget=forms.RadioSelect,
     )
     # Left empty by people; filled by robots that fill every field.
@@ -244,7 +244,7 @@ class PublicStatementForm(LookupForm):
     )
     reading = forms.ChoiceField(
         label="At the review meeting",
-        choices=ImpactStatement.Reading.choices,
+        choices=ApplicationStatement.Reading.choices,
         widget=forms.RadioSelect,
         error_messages=_required("Select how you would like it used"),
     )
@@ -414,6 +414,35 @@ class TellApplicantForm(govuk.Form):
         help_text="For example, by phone on 3 March, and a letter",
         error_messages=_required("Say how they were told"),
     )
+
+
+class VerifyForm(govuk.Form):
+    confirmed = forms.BooleanField(
+        label="I have confirmed who the applicant is, and that the victim agrees to the "
+        "application if someone else made it",
+        error_messages=_required("Confirm that you have verified the applicant"),
+    )
+    person = forms.ChoiceField(
+        label="Who is the application about?",
+        widget=forms.RadioSelect,
+        error_messages=_required("Select the person the application is about, or a new record"),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for candidate in candidates:
+            view = candidate.view
+            name = view.details.full_name if view.details else "A person"
+            choices.append(
+                (
+                    str(candidate.person.uuid),
+                    f"{name}, known to {view.signpost.known_to} agencies "
+                    f"({', '.join(candidate.match.reasons)})",
+                )
+            )
+        choices.append(("new", "None of these: record the person from the application"))
+        self.fields["person"].choices = choices
 
 
 class AppealDecideForm(govuk.Form):

@@ -170,6 +170,17 @@ class Application(models.Model):
     recorded_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The organisation whose member recorded it (blank for the public's own applications).
+    recorded_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # An application the public made online is matched to a person, and its threshold
+    # checked, only once staff have confirmed who the applicant is (staff applications are
+    # verified when recorded): until then nothing of it reaches anyone's records.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,6 +212,47 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stage not in {Stage.NOT_MET, Stage.COMPLETED, Stage.WITHDRAWN}
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class ApplicationStatement(models.Model):
+    """The victim's account of the harm, made with an application (online by the applicant,
+    or recorded by staff on their behalf). It stays on the application: it is read at the
+    review meeting, and never joins another agency's records of the person."""
+
+    class Reading(models.TextChoices):
+        BY_VICTIM = "by_victim", "I will read it myself at the Case Review meeting"
+        FOR_VICTIM = "for_victim", "I would like someone to read it for me"
+        NOT_READ = "not_read", "I do not want it read out, only shared with the panel"
+
+    class Source(models.TextChoices):
+        OFFICER = "officer", "Recorded by an officer"
+        VICTIM = "victim", "Written by the victim"
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="statements"
+    )
+    text = models.TextField()
+    reading = models.CharField(max_length=20, choices=Reading.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Statement on {self.application_id} ({self.source})"
 
 
 class ThresholdDecision(models.Model):

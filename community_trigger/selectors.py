@@ -1,11 +1,13 @@
-"""Reads for the ASB Case Review, scoped to the user asking.
+"""Reads for the ASB Case Review, scoped to the viewer asking (access.rules decides).
 
 The ASB Champion sees every application in the partnership (they run the reviews). Other staff
 see applications their organisation recorded, whose case it can see, or to whose meeting or
 recommendations it is party. The engine's evidence names every incident it considered, but
 describes one only to those entitled: the organisation that can see it, or the ASB Champion
 (agencies share information for the review under the 2014 Act); to anyone else it is a date and
-an agency. The public see their application's stage and dates, by reference and postcode.
+an agency. Statements are those made with the application, and impact statements the viewer
+may see anyway. The public see their application's stage in plain words, by reference and
+postcode, once they have been told it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from asb_cases.access import case_visible_to
-from asb_cases.models import Case, Incident
-from asb_cases.selectors import incidents_visible_q
+from access import redaction, rules
+from access.viewer import Viewer
+from asb_cases.models import Incident
 from community_trigger.models import (
     Appeal,
     Application,
@@ -33,9 +35,8 @@ from community_trigger.models import (
     ThresholdDecision,
     ThresholdPolicy,
 )
-from partners.models import LocalAuthority, Organisation, User
+from partners.models import LocalAuthority, Organisation
 from partners.postcodes import normalise_postcode
-from victims.models import ImpactStatement
 
 
 def _uuid(value) -> UUID:
@@ -45,35 +46,19 @@ def _uuid(value) -> UUID:
         raise Http404("Not a valid identifier") from None
 
 
-def is_champion(user: User) -> bool:
-    return user.has_perm("community_trigger.decide_application")
-
-
-def application_list_for_user(*, user: User, stage: str = "") -> QuerySet[Application]:
-    if not user.has_perm("community_trigger.view_application"):
-        return Application.objects.none()
-    applications = Application.objects.select_related(
+def application_list_for_viewer(*, viewer: Viewer, stage: str = "") -> QuerySet[Application]:
+    applications = rules.applications(viewer).select_related(
         "local_authority", "problem_type", "lead_case"
     )
-    if not is_champion(user):
-        organisation = user.membership.organisation
-        applications = applications.filter(
-            Q(recorded_by__membership__organisation=organisation)
-            | Q(
-                Exists(
-                    Case.objects.filter(case_visible_to(organisation), pk=OuterRef("lead_case_id"))
-                )
-            )
-            | Q(meetings__invited=organisation)
-            | Q(recommendations__lead_organisation=organisation)
-        ).distinct()
     if stage:
         applications = applications.filter(stage=stage)
     return applications.order_by("-received_at", "-id")
 
 
-def application_get_for_user(*, user: User, application_uuid) -> Application:
-    application = application_list_for_user(user=user).filter(uuid=_uuid(application_uuid)).first()
+def application_get_for_viewer(*, viewer: Viewer, application_uuid) -> Application:
+    application = (
+        application_list_for_viewer(viewer=viewer).filter(uuid=_uuid(application_uuid)).first()
+    )
     if application is None:
         raise Http404("No such application")
     return application
@@ -83,7 +68,7 @@ def application_get_for_user(*, user: User, application_uuid) -> Application:
 class EvidenceLine:
     evidence: Evidence
     incident: Incident
-    described: bool  # False: the user sees only the date and the agency
+    described: bool  # False: the viewer sees only the date and the agency
 
 
 @dataclass
@@ -94,53 +79,85 @@ class ApplicationRecord:
     meetings: list[ResolutionMeeting]
     recommendations: list[Recommendation]
     appeals: list[Appeal]
-    statements: list
+    statements: list  # made with the application
+    impact_statements: list  # the victim's impact statements on cases the viewer may see
+    victim: redaction.PersonView | None = None
 
     @property
     def latest_decision(self) -> ThresholdDecision | None:
         return self.decisions[0] if self.decisions else None
 
 
-def application_record_for_user(*, user: User, application: Application) -> ApplicationRecord:
+def application_record_for_viewer(*, viewer: Viewer, application: Application) -> ApplicationRecord:
+    """Everything the application's page shows the viewer, in a fixed number of queries."""
     decisions = list(
-        application.decisions.select_related("decided_by", "policy").order_by("-decided_at")
+        rules.decisions(viewer)
+        .filter(application=application)
+        .select_related("decided_by", "policy")
+        .order_by("-decided_at")
     )
     evidence_rows = list(
-        Evidence.objects.filter(decision__in=decisions)
+        rules.evidence(viewer)
+        .filter(decision__in=decisions)
         .select_related("incident__reported_to", "incident__incident_type")
         .order_by("incident__occurred_at")
     )
-    if is_champion(user):
-        visible = {row.incident_id for row in evidence_rows}
-    else:
-        visible = set(
-            Incident.objects.filter(pk__in=[row.incident_id for row in evidence_rows])
-            .filter(incidents_visible_q(user.membership.organisation))
-            .values_list("pk", flat=True)
-        )
     evidence: dict[int, list[EvidenceLine]] = defaultdict(list)
     for row in evidence_rows:
         evidence[row.decision_id].append(
-            EvidenceLine(evidence=row, incident=row.incident, described=row.incident_id in visible)
+            EvidenceLine(evidence=row, incident=row.incident, described=row.described)
         )
-    statements = []
+    impact_statements = []
+    victim = None
     if application.victim_id:
         latest = {}
-        for statement in ImpactStatement.objects.filter(person_id=application.victim_id).order_by(
-            "statement_id", "-version"
+        for statement in (
+            rules.impact_statements(viewer)
+            .filter(person_id=application.victim_id)
+            .select_related("case", "organisation")
+            .order_by("statement_id", "-version")
         ):
             latest.setdefault(statement.statement_id, statement)
-        statements = sorted(latest.values(), key=lambda s: s.created_at)
+        impact_statements = sorted(latest.values(), key=lambda s: s.created_at)
+        if viewer.sees_people:
+            victim = redaction.person_view(viewer, application.victim)
     return ApplicationRecord(
         application=application,
         decisions=decisions,
         evidence=dict(evidence),
-        meetings=list(application.meetings.select_related("chair").prefetch_related("invited")),
+        meetings=list(
+            rules.meetings(viewer)
+            .filter(application=application)
+            .select_related("chair")
+            .prefetch_related("invited")
+        ),
         recommendations=list(
-            application.recommendations.select_related("lead_organisation", "meeting")
+            rules.recommendations(viewer)
+            .filter(application=application)
+            .select_related("lead_organisation", "meeting")
         ),
         appeals=list(application.appeals.all()),
-        statements=statements,
+        statements=list(
+            rules.application_statements(viewer)
+            .filter(application=application)
+            .select_related("recorded_by", "organisation")
+        ),
+        impact_statements=impact_statements,
+        victim=victim,
+    )
+
+
+def victim_query(application: Application):
+    """The matching query for the person an application is about (victims.matching)."""
+    from victims.matching import Query
+
+    return Query(
+        given_name=application.victim_given_name,
+        family_name=application.victim_family_name,
+        date_of_birth=application.victim_date_of_birth,
+        postcode=application.problem_postcode
+        if application.relationship == Application.Relationship.SELF
+        else "",
     )
 
 
@@ -190,20 +207,18 @@ def clocks_for(application: Application) -> list[Clock]:
     ]
 
 
-def pipeline(*, user: User) -> dict[str, list[Application]]:
+def pipeline(*, viewer: Viewer) -> dict[str, list[Application]]:
     """Open applications by stage, oldest first, for the ASB Champion's board."""
     by_stage: dict[str, list[Application]] = {stage: [] for stage, _ in Stage.choices}
-    for application in application_list_for_user(user=user).order_by("received_at"):
+    for application in application_list_for_viewer(viewer=viewer).order_by("received_at"):
         by_stage[application.stage].append(application)
     return by_stage
 
 
-def recommendations_open_by_agency(*, user: User) -> list[tuple[Organisation, list]]:
+def recommendations_open_by_agency(*, viewer: Viewer) -> list[tuple[Organisation, list]]:
     recommendations = (
-        Recommendation.objects.filter(
-            status__in=[Recommendation.Status.AGREED, Recommendation.Status.IN_PROGRESS],
-            application__in=application_list_for_user(user=user),
-        )
+        rules.recommendations(viewer)
+        .filter(status__in=[Recommendation.Status.AGREED, Recommendation.Status.IN_PROGRESS])
         .select_related("lead_organisation", "application")
         .order_by("lead_organisation__name", "due_on")
     )
@@ -213,29 +228,35 @@ def recommendations_open_by_agency(*, user: User) -> list[tuple[Organisation, li
     return sorted(grouped.items(), key=lambda item: item[0].name)
 
 
-def meetings_upcoming(*, user: User) -> QuerySet[ResolutionMeeting]:
+def meetings_upcoming(*, viewer: Viewer) -> QuerySet[ResolutionMeeting]:
     return (
-        ResolutionMeeting.objects.filter(
-            application__in=application_list_for_user(user=user),
-            status=ResolutionMeeting.Status.SCHEDULED,
-        )
+        rules.meetings(viewer)
+        .filter(status=ResolutionMeeting.Status.SCHEDULED)
         .select_related("application", "chair")
         .order_by("scheduled_for")
     )
 
 
-def alerts_open(*, user: User) -> QuerySet[SweepAlert]:
-    if not user.has_perm("community_trigger.view_sweepalert"):
-        return SweepAlert.objects.none()
+def alerts_open(*, viewer: Viewer) -> QuerySet[SweepAlert]:
     return (
-        SweepAlert.objects.filter(acknowledged_at__isnull=True)
+        rules.alerts(viewer)
+        .filter(acknowledged_at__isnull=True)
         .exclude(rule=SweepAlert.Rule.SECOND_REPORT)
         .select_related("person", "local_authority")
     )
 
 
-def alert_get_for_user(*, user: User, alert_id: int) -> SweepAlert:
-    alert = alerts_open(user=user).filter(pk=alert_id).first()
+def alerts_with_people(*, viewer: Viewer, limit: int) -> list[SweepAlert]:
+    """Open alerts, each person shown as their signpost for the viewer (`alert.view`)."""
+    alerts = list(alerts_open(viewer=viewer)[:limit])
+    views = redaction.person_views(viewer, [a.person for a in alerts if a.person_id])
+    for alert in alerts:
+        alert.view = views.get(alert.person_id)
+    return alerts
+
+
+def alert_get_for_viewer(*, viewer: Viewer, alert_id: int) -> SweepAlert:
+    alert = alerts_open(viewer=viewer).filter(pk=alert_id).first()
     if alert is None:
         raise Http404("No such alert")
     return alert
@@ -257,12 +278,10 @@ def policy_history(*, local_authority: LocalAuthority) -> QuerySet[ThresholdPoli
     return ThresholdPolicy.objects.filter(local_authority=local_authority).order_by("-version")
 
 
-def recommendation_get_for_user(*, user: User, recommendation_uuid) -> Recommendation:
+def recommendation_get_for_viewer(*, viewer: Viewer, recommendation_uuid) -> Recommendation:
     recommendation = (
-        Recommendation.objects.filter(
-            uuid=_uuid(recommendation_uuid),
-            application__in=application_list_for_user(user=user),
-        )
+        rules.recommendations(viewer)
+        .filter(uuid=_uuid(recommendation_uuid))
         .select_related("application", "lead_organisation")
         .first()
     )
@@ -271,8 +290,10 @@ def recommendation_get_for_user(*, user: User, recommendation_uuid) -> Recommend
     return recommendation
 
 
-def meeting_get(*, application: Application, meeting_uuid) -> ResolutionMeeting:
-    meeting = application.meetings.filter(uuid=_uuid(meeting_uuid)).first()
+def meeting_get(*, viewer: Viewer, application: Application, meeting_uuid) -> ResolutionMeeting:
+    meeting = (
+        rules.meetings(viewer).filter(application=application, uuid=_uuid(meeting_uuid)).first()
+    )
     if meeting is None:
         raise Http404("No such meeting")
     return meeting
@@ -288,21 +309,69 @@ def appeal_get(*, application: Application, appeal_uuid) -> Appeal:
 # The public ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PublicProgress:
+    """What the applicant may read about their application: a plain-words stage, only once
+    they have been told the decision, and never the evidence behind it."""
+
+    heading: str
+    detail: str
+    told: bool
+
+
+def public_progress(application: Application) -> PublicProgress:
+    tell_by = f"{application.tell_applicant_due:%-d %B %Y}"
+    if application.stage == Stage.WITHDRAWN:
+        return PublicProgress("Your application was withdrawn", "", told=True)
+    if application.applicant_told_at is None:
+        return PublicProgress(
+            "We have your application",
+            f"We are looking at the reports made about the problem. We will tell you by "
+            f"{tell_by} whether a Case Review will take place.",
+            told=False,
+        )
+    progress = {
+        Stage.RECEIVED: (
+            "We are still looking at your application",
+            f"We will tell you by {tell_by} whether a Case Review will take place.",
+        ),
+        Stage.AWAITING_DISCRETION: (
+            "We are still looking at your application",
+            "We will tell you soon whether a Case Review will take place.",
+        ),
+        Stage.NOT_MET: (
+            "A Case Review will not take place",
+            "We have written to you with the reasons, and how to ask for the decision to be "
+            "looked at again.",
+        ),
+        Stage.REVIEW: (
+            "A Case Review will take place",
+            "The agencies involved will meet to review how they responded to the problem. "
+            "We will tell you when and how you can take part.",
+        ),
+        Stage.MEETING_HELD: (
+            "The Case Review meeting has taken place",
+            "The agencies are agreeing an action plan. We will ask for your views on it before "
+            "it is final.",
+        ),
+        Stage.COMPLETED: (
+            "The Case Review is complete",
+            "We have sent you the outcome and the action plan.",
+        ),
+    }
+    heading, detail = progress[application.stage]
+    return PublicProgress(heading, detail, told=True)
+
+
 def application_for_applicant(*, reference: str, postcode: str) -> Application | None:
     """The application with this reference and problem postcode, or None: a wrong reference
     and a wrong postcode look the same."""
     reference = (reference or "").strip().upper().replace(" ", "")
     if len(reference) == 10 and reference.startswith("CR") and "-" not in reference:
         reference = f"CR-{reference[2:6]}-{reference[6:]}"
-    return (
-        Application.objects.filter(
-            reference=reference, problem_postcode=normalise_postcode(postcode)
-        )
-        .prefetch_related(
-            Prefetch("meetings", queryset=ResolutionMeeting.objects.order_by("scheduled_for"))
-        )
-        .first()
-    )
+    return Application.objects.filter(
+        reference=reference, problem_postcode=normalise_postcode(postcode)
+    ).first()
 
 
 @dataclass

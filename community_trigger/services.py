@@ -20,6 +20,7 @@ from community_trigger import engine
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationStatement,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -34,8 +35,8 @@ from partners.postcodes import is_valid_postcode, normalise_postcode
 from partners.services import notify
 from partners.working_days import add_working_days
 from victims import services as victim_services
-from victims.models import ImpactStatement
-from victims.selectors import person_strong_match
+from victims.models import Person
+from victims.selectors import people_strong_matches, strong_match_key
 
 Verb = AuditEvent.Verb
 ENGINE = SystemActor("case-review-engine")
@@ -138,8 +139,13 @@ def application_submit(
     impact_statement: str = "",
     reading: str = "",
 ) -> Application:
-    """Receive an application (from the public, or recorded by staff) and start its clocks. The
-    threshold check runs in the background, recorded in this transaction so it is never lost."""
+    """Receive an application (from the public, or recorded by staff) and start its clocks.
+
+    Staff record an application for someone they know: it is matched to the person (their
+    organisation records what it typed as its own details) and its threshold check runs in the
+    background, recorded in this transaction so it is never lost. An application the public
+    made online touches nobody's records until staff have verified the applicant
+    (`application_verify`): until then it and its statement stay on the application."""
     errors = {}
     if not applicant_name.strip():
         errors["applicant_name"] = "Enter your name: applications cannot be anonymous"
@@ -170,20 +176,6 @@ def application_submit(
         raise ValidationError(
             {"local_authority": f"{local_authority} has no Case Review policy: contact the council"}
         )
-    victim = person_strong_match(
-        given_name=victim_given_name,
-        family_name=victim_family_name,
-        date_of_birth=victim_date_of_birth,
-    )
-    if victim is None:
-        victim = victim_services.person_create(
-            actor=actor or PUBLIC,
-            organisation=None if actor else _coordinating_organisation(local_authority),
-            given_name=victim_given_name,
-            family_name=victim_family_name,
-            date_of_birth=victim_date_of_birth,
-            postcode=postcode if relationship == Application.Relationship.SELF else "",
-        )
     today = timezone.localtime(now).date()
     application = Application(
         source=Application.Source.STAFF if actor else Application.Source.PUBLIC,
@@ -198,7 +190,6 @@ def application_submit(
         victim_given_name=victim_given_name.strip(),
         victim_family_name=victim_family_name.strip(),
         victim_date_of_birth=victim_date_of_birth,
-        victim=victim,
         problem_type=problem_type,
         problem_address=problem_address.strip(),
         problem_postcode=postcode,
@@ -210,6 +201,7 @@ def application_submit(
         check_due=add_working_days(today, policy.check_working_days),
         tell_applicant_due=add_working_days(today, policy.tell_applicant_working_days),
         recorded_by=actor,
+        recorded_by_organisation=actor.membership.organisation if actor else None,
     )
     for _ in range(5):
         application.reference = _new_reference()
@@ -221,13 +213,11 @@ def application_submit(
             continue
     application.agencies_told.set(agencies_told)
     if impact_statement.strip():
-        victim_services.statement_record(
+        application_statement_add(
             actor=actor,
-            person=victim,
+            application=application,
             text=impact_statement,
-            case=None,
-            reading=reading or ImpactStatement.Reading.FOR_VICTIM,
-            source=ImpactStatement.Source.OFFICER if actor else ImpactStatement.Source.VICTIM,
+            reading=reading or ApplicationStatement.Reading.FOR_VICTIM,
         )
     audit_record(
         actor=actor or PUBLIC,
@@ -241,10 +231,8 @@ def application_submit(
             "policy_version": policy.version,
         },
     )
-    outbox_enqueue(
-        task_name="community_trigger.application_evaluate",
-        kwargs={"application_id": application.pk},
-    )
+    if actor is not None:
+        _verify(application, actor=actor, person=None, now=now)
     if application.applicant_email:
         outbox_enqueue(
             task_name="community_trigger.application_acknowledge",
@@ -254,11 +242,114 @@ def application_submit(
         users=champions(),
         key=f"application:{application.reference}:received",
         subject=f"New Case Review application {application.reference}",
-        body=f"{application.local_authority}: {application.problem_type}. Check the threshold "
-        f"by {application.check_due:%-d %B %Y}.",
+        body=f"{application.local_authority}: {application.problem_type}. "
+        + (
+            "Check the threshold"
+            if application.is_verified
+            else "Verify the applicant, then check the threshold"
+        )
+        + f" by {application.check_due:%-d %B %Y}.",
         link=_link(application),
     )
     return application
+
+
+def _victim_details(application: Application) -> dict:
+    """What the application says about the victim, as a record of them."""
+    return {
+        "given_name": application.victim_given_name,
+        "family_name": application.victim_family_name,
+        "date_of_birth": application.victim_date_of_birth,
+        "postcode": application.problem_postcode
+        if application.relationship == Application.Relationship.SELF
+        else "",
+    }
+
+
+def _verify(
+    application: Application, *, actor: User, person: Person | None, now: dt.datetime
+) -> None:
+    """Match the application to its victim — the person chosen, else the one person whose
+    records carry the same name and date of birth, else a new person — recording the
+    application's details as the verifying organisation's own record of them; then check the
+    threshold, in the background."""
+    details = _victim_details(application)
+    if person is None and details["date_of_birth"] is not None:
+        key = strong_match_key(
+            details["given_name"], details["family_name"], details["date_of_birth"]
+        )
+        person = people_strong_matches(
+            people=[(details["given_name"], details["family_name"], details["date_of_birth"])]
+        ).get(key)
+    if person is None:
+        person = victim_services.person_create(actor=actor, **details)
+    else:
+        person = victim_services.person_link(actor=actor, person=person, **details)
+    application.victim = person
+    application.verified_at = now
+    application.verified_by = actor
+    application.save(update_fields=["victim", "verified_at", "verified_by", "updated_at"])
+    outbox_enqueue(
+        task_name="community_trigger.application_evaluate",
+        kwargs={"application_id": application.pk},
+    )
+
+
+@transaction.atomic
+def application_verify(
+    *, actor: User, application: Application, person: Person | None = None
+) -> Application:
+    """The ASB Champion has confirmed who made an online application (and, for someone applying
+    for another, that the victim agrees): only now is it matched to a person and its threshold
+    checked. `person` is the existing person the Champion chose, or None to match or record
+    them from the application."""
+    _require_champion(actor)
+    application = _locked(application)
+    if application.is_verified:
+        raise ValidationError("This application has already been verified")
+    if application.stage == Stage.WITHDRAWN:
+        raise ValidationError("This application was withdrawn")
+    _verify(application, actor=actor, person=person, now=timezone.now())
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="application_verify",
+        target=application,
+        detail={"person": str(application.victim.uuid), "chosen": person is not None},
+    )
+    return application
+
+
+@transaction.atomic
+def application_statement_add(
+    *, actor: User | None, application: Application, text: str, reading: str
+) -> ApplicationStatement:
+    """The victim's account of the harm, made with the application (by the applicant online,
+    or recorded by staff). It stays on the application; it is never edited."""
+    errors = {}
+    if not text.strip():
+        errors["text"] = "Enter how the anti-social behaviour is affecting you"
+    if reading not in ApplicationStatement.Reading.values:
+        errors["reading"] = "Select how the statement should be used at the meeting"
+    if errors:
+        raise ValidationError(errors)
+    statement = ApplicationStatement.objects.create(
+        application=application,
+        text=text.strip(),
+        reading=reading,
+        source=ApplicationStatement.Source.OFFICER if actor else ApplicationStatement.Source.VICTIM,
+        recorded_by=actor,
+        organisation=actor.membership.organisation if actor else None,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor or PUBLIC,
+        verb=Verb.CREATED,
+        action="application_statement_add",
+        target=application,
+        detail={"statement": str(statement.uuid), "source": statement.source},
+    )
+    return statement
 
 
 def _area_for_postcode(postcode: str) -> LocalAuthority | None:
@@ -268,20 +359,6 @@ def _area_for_postcode(postcode: str) -> LocalAuthority | None:
         .first()
     )
     return LocalAuthority.objects.filter(pk=known).first() if known else None
-
-
-def _coordinating_organisation(local_authority: LocalAuthority) -> Organisation:
-    """Who holds the record of a victim who applied online: the office that coordinates Case
-    Reviews in the area (the PCC's office), else the council."""
-    return (
-        Organisation.objects.filter(
-            kind=Organisation.Kind.PCC_OFFICE, areas=local_authority
-        ).first()
-        or Organisation.objects.filter(
-            kind=Organisation.Kind.LOCAL_AUTHORITY, areas=local_authority
-        ).first()
-        or Organisation.objects.filter(kind=Organisation.Kind.PCC_OFFICE).first()
-    )
 
 
 def application_acknowledge(*, application_id: int) -> bool:
@@ -323,6 +400,8 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
         .first()
     )
     if application is None or application.stage not in (Stage.RECEIVED, Stage.AWAITING_DISCRETION):
+        return None
+    if not application.is_verified:  # nothing is looked up for an unverified applicant
         return None
     evaluation = engine.evaluate(application, now=now)
     latest = application.decisions.filter(automatic=True).first()
@@ -942,8 +1021,11 @@ def deadlines_check(*, today: dt.date | None = None) -> int:
 
 
 def applications_concerned_by(*, incident_ids: list[int]) -> list[int]:
-    """Pending applications about the incidents' victims or reporters, or at their postcodes."""
-    pending = Application.objects.filter(stage__in=[Stage.RECEIVED, Stage.AWAITING_DISCRETION])
+    """Pending, verified applications about the incidents' victims or reporters, or at their
+    postcodes."""
+    pending = Application.objects.filter(
+        stage__in=[Stage.RECEIVED, Stage.AWAITING_DISCRETION], verified_at__isnull=False
+    )
     if not pending.exists():  # the usual case: nothing to look at again
         return []
     people: set[int] = set()

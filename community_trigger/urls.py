@@ -34,6 +34,7 @@ urlpatterns = [
     path(
         "case-reviews/<uuid:application_uuid>/", views.application_detail, name="application_detail"
     ),
+    path("case-reviews/<uuid:application_uuid>/verify/", views.verify, name="verify"),
     path("case-reviews/<uuid:application_uuid>/decide/", views.decide, name="decide"),
     path("case-reviews/<uuid:application_uuid>/tell/", views.tell_applicant, name="tell"),
     path(

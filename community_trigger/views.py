@@ -9,7 +9,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,14 +31,14 @@ from community_trigger.forms import (
     RecommendationUpdateForm,
     StaffApplicationForm,
     TellApplicantForm,
+    VerifyForm,
 )
 from community_trigger.models import Stage, ThresholdDecision
-from partners.audit import audit_record
+from partners.audit import audit_viewed
 from partners.models import AuditEvent, LocalAuthority
 from partners.throttle import allow
 from partners.views import _add_errors
-from victims import services as victim_services
-from victims.models import ImpactStatement
+from victims import selectors as victim_selectors
 
 Verb = AuditEvent.Verb
 LAST_REFERENCE = "case_review_reference"
@@ -143,7 +142,7 @@ def status(request: HttpRequest) -> HttpResponse:
             "form": form,
             "application": application,
             "not_found": not_found,
-            "clocks": selectors.clocks_for(application) if application else [],
+            "progress": selectors.public_progress(application) if application else None,
         },
     )
 
@@ -159,17 +158,15 @@ def statement(request: HttpRequest) -> HttpResponse:
             application = selectors.application_for_applicant(
                 reference=data["reference"], postcode=data["postcode"]
             )
-            if application is None or application.victim_id is None:
+            if application is None:
                 form.add_error(
                     "reference", "We could not find an application with that reference and postcode"
                 )
             else:
-                victim_services.statement_record(
-                    actor=None,
-                    person=application.victim,
-                    text=data["text"],
-                    reading=data["reading"],
-                    source=ImpactStatement.Source.VICTIM,
+                # It stays on the application: read at the review, never added to anyone's
+                # records of the person.
+                services.application_statement_add(
+                    actor=None, application=application, text=data["text"], reading=data["reading"]
                 )
                 return render(request, "community_trigger/public/statement_done.html")
     return render(request, "community_trigger/public/statement.html", {"form": form})
@@ -250,7 +247,13 @@ def figures_csv(request: HttpRequest) -> HttpResponse:
 @permission_required("community_trigger.view_application", raise_exception=True)
 @require_GET
 def pipeline(request: HttpRequest) -> HttpResponse:
-    by_stage = selectors.pipeline(user=request.user)
+    by_stage = selectors.pipeline(viewer=request.viewer)
+    audit_viewed(
+        actor=request.user,
+        action="case_review_list",
+        target_type="community_trigger.application",
+        detail={"shown": [a.reference for stage in by_stage.values() for a in stage]},
+    )
     return render(
         request,
         "community_trigger/pipeline.html",
@@ -262,9 +265,9 @@ def pipeline(request: HttpRequest) -> HttpResponse:
                 in (Stage.RECEIVED, Stage.AWAITING_DISCRETION, Stage.REVIEW, Stage.MEETING_HELD)
             ],
             "closed": [a for stage in (Stage.NOT_MET, Stage.COMPLETED) for a in by_stage[stage]],
-            "meetings": selectors.meetings_upcoming(user=request.user),
-            "alerts": selectors.alerts_open(user=request.user)[:10],
-            "is_champion": selectors.is_champion(request.user),
+            "meetings": selectors.meetings_upcoming(viewer=request.viewer),
+            "alerts": selectors.alerts_with_people(viewer=request.viewer, limit=10),
+            "is_champion": request.viewer.is_champion,
             "clocks": {a.pk: selectors.clocks_for(a) for stage in by_stage.values() for a in stage},
         },
     )
@@ -274,10 +277,12 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @permission_required("community_trigger.add_application", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def staff_apply(request: HttpRequest) -> HttpResponse:
-    cases = case_selectors.case_list_for_user(user=request.user).exclude(status="closed")[:200]
+    cases = case_selectors.case_list_for_viewer(viewer=request.viewer).exclude(status="closed")[
+        :200
+    ]
     form = StaffApplicationForm(
         _post(request),
-        cases=case_selectors.case_list_for_user(user=request.user).filter(
+        cases=case_selectors.case_list_for_viewer(viewer=request.viewer).filter(
             pk__in=[c.pk for c in cases]
         ),
     )
@@ -299,14 +304,11 @@ def staff_apply(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def application_detail(request: HttpRequest, application_uuid) -> HttpResponse:
-    application = selectors.application_get_for_user(
-        user=request.user, application_uuid=application_uuid
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
     )
-    record = selectors.application_record_for_user(user=request.user, application=application)
-    with transaction.atomic():
-        audit_record(
-            actor=request.user, verb=Verb.VIEWED, action="application_view", target=application
-        )
+    record = selectors.application_record_for_viewer(viewer=request.viewer, application=application)
+    audit_viewed(actor=request.user, action="application_view", target=application)
     return render(
         request,
         "community_trigger/application_detail.html",
@@ -314,7 +316,7 @@ def application_detail(request: HttpRequest, application_uuid) -> HttpResponse:
             "application": application,
             "record": record,
             "clocks": selectors.clocks_for(application),
-            "is_champion": selectors.is_champion(request.user),
+            "is_champion": request.viewer.is_champion,
         },
     )
 
@@ -331,10 +333,10 @@ def _champion_page(
     template="community_trigger/form.html",
     context=None,
 ):
-    application = selectors.application_get_for_user(
-        user=request.user, application_uuid=application_uuid
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
     )
-    if not selectors.is_champion(request.user):
+    if not request.viewer.is_champion:
         raise PermissionDenied("Only the ASB Champion can do this")
     kwargs = form_kwargs(application) if callable(form_kwargs) else (form_kwargs or {})
     form = form_class(_post(request), **kwargs)
@@ -381,10 +383,51 @@ def decide(request: HttpRequest, application_uuid) -> HttpResponse:
         template="community_trigger/decide.html",
         form_kwargs=lambda application: {"policy": application.policy},
         context=lambda application: {
-            "record": selectors.application_record_for_user(
-                user=request.user, application=application
+            "record": selectors.application_record_for_viewer(
+                viewer=request.viewer, application=application
             )
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, application_uuid) -> HttpResponse:
+    """The ASB Champion confirms who made an online application, and which person it is about:
+    one the partnership already knows (shown as the Champion's organisation may see them), or a
+    new record made from the application."""
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
+    )
+    if not request.viewer.is_champion:
+        raise PermissionDenied("Only the ASB Champion can verify an applicant")
+    if application.is_verified:
+        return redirect(_url(application))
+    candidates = victim_selectors.person_candidates(
+        viewer=request.viewer, query=selectors.victim_query(application)
+    )
+    form = VerifyForm(_post(request), candidates=candidates)
+    if request.method == "GET":
+        audit_viewed(
+            actor=request.user,
+            action="application_verify_view",
+            target=application,
+            detail={"candidates": [str(c.person.uuid) for c in candidates]},
+        )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["person"]
+        person = next((c.person for c in candidates if str(c.person.uuid) == chosen), None)
+        try:
+            services.application_verify(actor=request.user, application=application, person=person)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "The applicant is verified. The threshold check runs now.")
+            return redirect(_url(application))
+    return render(
+        request,
+        "community_trigger/verify.html",
+        {"application": application, "form": form, "candidates": candidates},
     )
 
 
@@ -423,7 +466,9 @@ def meeting_new(request: HttpRequest, application_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_minutes(request: HttpRequest, application_uuid, meeting_uuid) -> HttpResponse:
     def handle(application, data):
-        meeting = selectors.meeting_get(application=application, meeting_uuid=meeting_uuid)
+        meeting = selectors.meeting_get(
+            viewer=request.viewer, application=application, meeting_uuid=meeting_uuid
+        )
         services.meeting_record_held(actor=request.user, meeting=meeting, minutes=data["minutes"])
         return "The meeting is recorded as held. Add the recommendations."
 
@@ -504,8 +549,8 @@ def tell_applicant(request: HttpRequest, application_uuid) -> HttpResponse:
 @login_required
 @require_POST
 def outcome_send(request: HttpRequest, application_uuid) -> HttpResponse:
-    application = selectors.application_get_for_user(
-        user=request.user, application_uuid=application_uuid
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
     )
     try:
         services.outcome_send(actor=request.user, application=application)
@@ -519,10 +564,11 @@ def outcome_send(request: HttpRequest, application_uuid) -> HttpResponse:
 @login_required
 @require_GET
 def letter(request: HttpRequest, application_uuid) -> HttpResponse:
-    application = selectors.application_get_for_user(
-        user=request.user, application_uuid=application_uuid
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
     )
-    record = selectors.application_record_for_user(user=request.user, application=application)
+    record = selectors.application_record_for_viewer(viewer=request.viewer, application=application)
+    audit_viewed(actor=request.user, action="application_letter_view", target=application)
     return render(
         request, "community_trigger/letter.html", {"application": application, "record": record}
     )
@@ -532,22 +578,21 @@ def letter(request: HttpRequest, application_uuid) -> HttpResponse:
 @require_GET
 def agenda(request: HttpRequest, application_uuid) -> HttpResponse:
     """The pack for the meeting, built from the shared case record: what the user may see."""
-    application = selectors.application_get_for_user(
-        user=request.user, application_uuid=application_uuid
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
     )
-    record = selectors.application_record_for_user(user=request.user, application=application)
+    record = selectors.application_record_for_viewer(viewer=request.viewer, application=application)
     case_record = None
     if application.lead_case_id:
         try:
-            case = case_selectors.case_get_for_user(
-                user=request.user, case_uuid=application.lead_case.uuid
+            case = case_selectors.case_get_for_viewer(
+                viewer=request.viewer, case_uuid=application.lead_case.uuid
             )
         except Http404:  # the case is not shared with the user's organisation
             case = None
         if case is not None:
-            case_record = case_selectors.case_record_for_user(user=request.user, case=case)
-    with transaction.atomic():
-        audit_record(actor=request.user, verb=Verb.VIEWED, action="agenda_view", target=application)
+            case_record = case_selectors.case_record_for_viewer(viewer=request.viewer, case=case)
+    audit_viewed(actor=request.user, action="agenda_view", target=application)
     return render(
         request,
         "community_trigger/agenda.html",
@@ -558,8 +603,8 @@ def agenda(request: HttpRequest, application_uuid) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def recommendation_update(request: HttpRequest, recommendation_uuid) -> HttpResponse:
-    recommendation = selectors.recommendation_get_for_user(
-        user=request.user, recommendation_uuid=recommendation_uuid
+    recommendation = selectors.recommendation_get_for_viewer(
+        viewer=request.viewer, recommendation_uuid=recommendation_uuid
     )
     form = RecommendationUpdateForm(
         _post(request),
@@ -616,13 +661,17 @@ def appeal_decide(request: HttpRequest, application_uuid, appeal_uuid) -> HttpRe
 @permission_required("community_trigger.view_application", raise_exception=True)
 @require_GET
 def recommendations(request: HttpRequest) -> HttpResponse:
+    groups = selectors.recommendations_open_by_agency(viewer=request.viewer)
+    audit_viewed(
+        actor=request.user,
+        action="recommendations_view",
+        target_type="community_trigger.recommendation",
+        detail={"shown": [str(r.uuid) for _, items in groups for r in items]},
+    )
     return render(
         request,
         "community_trigger/recommendations.html",
-        {
-            "groups": selectors.recommendations_open_by_agency(user=request.user),
-            "today": timezone.localdate(),
-        },
+        {"groups": groups, "today": timezone.localdate()},
     )
 
 
@@ -633,7 +682,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "community_trigger/alerts.html",
-        {"alerts": selectors.alerts_open(user=request.user)[:200]},
+        {"alerts": selectors.alerts_with_people(viewer=request.viewer, limit=200)},
     )
 
 
@@ -641,7 +690,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @permission_required("community_trigger.change_sweepalert", raise_exception=True)
 @require_POST
 def alert_acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    alert = selectors.alert_get_for_user(user=request.user, alert_id=alert_id)
+    alert = selectors.alert_get_for_viewer(viewer=request.viewer, alert_id=alert_id)
     services.alert_acknowledge(actor=request.user, alert=alert)
     messages.success(request, "The alert has been acknowledged.")
     return redirect("community_trigger:alerts")

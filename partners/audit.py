@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from partners.models import AuditEvent, Organisation, User
@@ -136,6 +136,28 @@ def audit_record(
     )
     event.save()
     return event
+
+
+def audit_viewed(
+    *,
+    actor: Actor,
+    action: str,
+    verb: str = AuditEvent.Verb.VIEWED,
+    target: models.Model | None = None,
+    target_type: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that someone read (or searched, or exported) protected records: every page and
+    API answer that shows a case's or a person's details writes one, in its own transaction."""
+    with transaction.atomic():
+        return audit_record(
+            actor=actor,
+            verb=verb,
+            action=action,
+            target=target,
+            target_type=target_type,
+            detail=detail,
+        )
 
 
 def audit_record_many(events: list[AuditEvent]) -> None:

@@ -6,6 +6,7 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -49,7 +50,9 @@ class MembershipMiddleware:
 
 
 class PermissionDeniedAuditMiddleware:
-    """Record every permission denial (a view raising PermissionDenied) in the audit log."""
+    """Record every refusal in the audit log: a view raising PermissionDenied, and a signed-in
+    person asking for something out of their scope (answered 404, so that its existence does
+    not leak, but a denial all the same)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,12 +61,19 @@ class PermissionDeniedAuditMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, PermissionDenied):
+        refused = isinstance(exception, PermissionDenied) or (
+            isinstance(exception, Http404) and request.user.is_authenticated
+        )
+        if refused:
             with transaction.atomic():
                 audit_record(
                     actor=request.user,
                     verb=AuditEvent.Verb.PERMISSION_DENIED,
                     action=request.resolver_match.view_name if request.resolver_match else "",
-                    detail={"path": request.path, "method": request.method},
+                    detail={
+                        "path": request.path,
+                        "method": request.method,
+                        "answered": 403 if isinstance(exception, PermissionDenied) else 404,
+                    },
                 )
         return None

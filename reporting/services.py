@@ -7,8 +7,10 @@ The summaries are rebuilt whole, in one transaction each, by Celery beat (config
 readers keep seeing the previous rows until the new ones commit. They are built with a few
 INSERT ... SELECT statements over temporary tables rather than the ORM, because the work is
 "every incident, for every organisation that can see it": one pass in the database instead of
-one query per organisation. The SQL is plain enough to run on PostgreSQL and on the SQLite file
-`make run` uses by default; only the month expression differs.
+one query per organisation. Who sees what is never written here: the relations of
+access.rules (`case_viewers`, `incident_viewers`) are compiled into the statements, so the
+summaries follow the same rule as every page. The SQL is plain enough to run on PostgreSQL and
+on the SQLite file `make run` uses by default; only the month expression differs.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from access import rules
 from asb_cases.models import Lsoa
 from partners.audit import SystemActor, audit_record
 from partners.models import AuditEvent, User
@@ -111,10 +113,10 @@ def _month_sql(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
-def _view_case_permission_id() -> int:
-    return Permission.objects.get(
-        content_type__app_label="asb_cases", content_type__model="case", codename="view_case"
-    ).pk
+def _relation(queryset) -> tuple[str, list]:
+    """A rule's relation as SQL to embed in a statement, with its parameters."""
+    sql, params = queryset.query.sql_with_params()
+    return f"({sql})", list(params)
 
 
 def _datetime(value: dt.datetime):
@@ -148,7 +150,7 @@ def _tune(cursor) -> None:
         cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
-def _build_incident_visibility(cursor, view_case: int) -> None:
+def _build_incident_visibility(cursor) -> None:
     """Temporary tables: the incidents' columns the summaries need, with their month
     (`INCIDENTS`), and (incident, viewing organisation) for every incident reported to an
     organisation or linked to a case it can see (`SEEN`); `COUNTED` leaves out an incident
@@ -156,6 +158,7 @@ def _build_incident_visibility(cursor, view_case: int) -> None:
     once."""
     _drop(cursor, COUNTED, SEEN, INCIDENTS)
     month = _month_sql("occurred_at")
+    seen, seen_params = _relation(rules.incident_viewers())
     _run(
         cursor,
         [
@@ -168,15 +171,8 @@ def _build_incident_visibility(cursor, view_case: int) -> None:
             ),
             (
                 f"""CREATE TEMPORARY TABLE {SEEN} AS
-                SELECT i.id AS incident_id, i.reported_to_id AS viewer_id
-                FROM {INCIDENTS} i
-                UNION
-                SELECT ci.incident_id, o.id
-                FROM asb_cases_caseincident ci
-                JOIN asb_cases_casegroupobjectpermission p
-                  ON p.content_object_id = ci.case_id AND p.permission_id = %s
-                JOIN partners_organisation o ON o.group_id = p.group_id""",
-                [view_case],
+                SELECT v.incident_id, v.viewer_id FROM {seen} v""",
+                seen_params,
             ),
             (f"CREATE INDEX {SEEN}_pair ON {SEEN} (incident_id, viewer_id)", []),
             (f"ANALYZE {SEEN}", []),
@@ -248,7 +244,7 @@ def summaries_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         state = _lock(SummaryState.Kind.CASES)
         if state is None:
             return RefreshResult(False, {}, 0)
-        view_case = _view_case_permission_id()
+        viewers, viewer_params = _relation(rules.case_viewers())
         with connection.cursor() as cursor:
             _tune(cursor)
             for table in (ownership, areas, agencies, actions, case_costs):
@@ -260,12 +256,10 @@ def summaries_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
                     # Open cases and who can see them.
                     (
                         f"""CREATE TEMPORARY TABLE {OPEN_CASES} AS
-                        SELECT p.content_object_id AS case_id, o.id AS viewer_id
-                        FROM asb_cases_casegroupobjectpermission p
-                        JOIN partners_organisation o ON o.group_id = p.group_id
-                        JOIN asb_cases_case c ON c.id = p.content_object_id
-                        WHERE p.permission_id = %s AND c.status <> 'closed'""",
-                        [view_case],
+                        SELECT v.case_id, v.viewer_id
+                        FROM {viewers} v JOIN asb_cases_case c ON c.id = v.case_id
+                        WHERE c.status <> 'closed'""",
+                        viewer_params,
                     ),
                     (
                         f"""INSERT INTO {ownership} (viewer_id, lead_organisation_id,
@@ -291,7 +285,7 @@ def summaries_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
                     ),
                 ],
             )
-            _build_incident_visibility(cursor, view_case)
+            _build_incident_visibility(cursor)
             area_columns = (
                 "i.incident_type_id, i.lsoa_code, i.lsoa_vintage, i.ward_code, i.ward_year, "
                 "i.local_authority_id"
@@ -346,15 +340,13 @@ def summaries_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
                     (
                         f"""INSERT INTO {actions} (viewer_id, month, action_type_id,
                             organisation_id, local_authority_id, actions, cost_pounds)
-                        SELECT o.id, {action_month}, a.action_type_id, a.organisation_id,
+                        SELECT v.viewer_id, {action_month}, a.action_type_id, a.organisation_id,
                             c.local_authority_id, COUNT(*), SUM(a.cost_pounds)
                         FROM asb_cases_caseaction a
                         JOIN asb_cases_case c ON c.id = a.case_id
-                        JOIN asb_cases_casegroupobjectpermission p
-                          ON p.content_object_id = a.case_id AND p.permission_id = %s
-                        JOIN partners_organisation o ON o.group_id = p.group_id
+                        JOIN {viewers} v ON v.case_id = a.case_id
                         GROUP BY 1, 2, 3, 4, 5""",
-                        [view_case],
+                        viewer_params,
                     ),
                     (
                         f"""INSERT INTO {actions} (viewer_id, month, action_type_id,
@@ -368,14 +360,13 @@ def summaries_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
                     (
                         f"""INSERT INTO {case_costs} (viewer_id, month, case_id, actions,
                             cost_pounds)
-                        SELECT o.id, {action_month}, a.case_id, COUNT(*), SUM(a.cost_pounds)
+                        SELECT v.viewer_id, {action_month}, a.case_id, COUNT(*),
+                            SUM(a.cost_pounds)
                         FROM asb_cases_caseaction a
-                        JOIN asb_cases_casegroupobjectpermission p
-                          ON p.content_object_id = a.case_id AND p.permission_id = %s
-                        JOIN partners_organisation o ON o.group_id = p.group_id
+                        JOIN {viewers} v ON v.case_id = a.case_id
                         WHERE a.cost_pounds > 0
                         GROUP BY 1, 2, 3""",
-                        [view_case],
+                        viewer_params,
                     ),
                     (
                         f"""INSERT INTO {case_costs} (viewer_id, month, case_id, actions,
@@ -419,18 +410,17 @@ def households_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         state = _lock(SummaryState.Kind.HOUSEHOLDS)
         if state is None:
             return RefreshResult(False, {}, 0)
-        view_case = _view_case_permission_id()
         with connection.cursor() as cursor:
             _tune(cursor)
             cursor.execute(f"DELETE FROM {table}")
-            _build_incident_visibility(cursor, view_case)
+            _build_incident_visibility(cursor)
             for months in HOUSEHOLD_MONTHS:
                 since = _datetime(
                     timezone.make_aware(
                         dt.datetime.combine(months_before(today, months), dt.time.min)
                     )
                 )
-                _households_for_window(cursor, table, months, since, view_case)
+                _households_for_window(cursor, table, months, since)
             rows = {"households": _count(cursor, table)}
             _drop(cursor, COUNTED, SEEN, INCIDENTS, IN_WINDOW, PERSON_PAIRS)
         duration = int((time.monotonic() - started) * 1000)
@@ -440,8 +430,9 @@ def households_refresh(*, now: dt.datetime | None = None) -> RefreshResult:
     return RefreshResult(True, rows, duration)
 
 
-def _households_for_window(cursor, table: str, months: int, since, view_case: int) -> None:
+def _households_for_window(cursor, table: str, months: int, since) -> None:
     _drop(cursor, IN_WINDOW, PERSON_PAIRS)
+    viewers, viewer_params = _relation(rules.case_viewers())
     address_key = (
         "COALESCE(NULLIF(i.uprn, ''), UPPER(REPLACE(i.postcode, ' ', '')) || '|' || "
         "LOWER(TRIM(i.address)))"
@@ -508,11 +499,9 @@ def _households_for_window(cursor, table: str, months: int, since, view_case: in
                     AND cp.role = 'perpetrator'
                 JOIN victims_person p ON p.id = cp.person_id
                 WHERE w.viewer_id IS NULL OR EXISTS (
-                    SELECT 1 FROM asb_cases_casegroupobjectpermission g
-                    JOIN partners_organisation o ON o.group_id = g.group_id
-                    WHERE g.content_object_id = ci.case_id AND g.permission_id = %s
-                      AND o.id = w.viewer_id)""",
-                [view_case],
+                    SELECT 1 FROM {viewers} v
+                    WHERE v.case_id = ci.case_id AND v.viewer_id = w.viewer_id)""",
+                viewer_params,
             ),
             (
                 f"""INSERT INTO {table} ({columns})

@@ -1,5 +1,6 @@
-"""The API for people: a signpost for anyone in the partnership, and their details only where the
-client's organisation can see them (it has a case or an incident with them), as on the pages."""
+"""The API for people: a signpost for anyone in the partnership, and details only as on the
+pages (access.redaction): the client's organisation's own record of the person, else a record a
+case share showed it."""
 
 from __future__ import annotations
 
@@ -9,65 +10,48 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from access import redaction
 from partners.api.base import PartnerAPIView, StrictSerializer, validated
 from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims import matching, selectors
-from victims.models import Person, RiskBand
+from victims.models import RiskBand
 
 
 class AgencySerializer(serializers.Serializer):
     organisation = serializers.SlugField()
     organisation_name = serializers.CharField()
-    contact_name = serializers.CharField(help_text="Blank when the person withdrew consent")
+    contact_name = serializers.CharField(
+        help_text="The lead officer of the person's case there, else the agency's ASB team "
+        "(always the team when the person withdrew consent)"
+    )
     contact_email = serializers.CharField()
     contact_phone = serializers.CharField()
-    has_open_case = serializers.BooleanField()
-    last_seen = serializers.DateTimeField(allow_null=True, help_text="Their latest incident there")
-
-
-class StatusSerializer(serializers.Serializer):
-    is_repeat = serializers.BooleanField()
-    repeat_reason = serializers.CharField()
-    is_vulnerable = serializers.BooleanField()
-    vulnerable_reason = serializers.CharField()
-    risk_band = serializers.ChoiceField(choices=[("", "Not assessed"), *RiskBand.choices])
 
 
 class SignpostSerializer(serializers.Serializer):
+    """What any agency may know about a person: no more than this."""
+
     known_to = serializers.IntegerField(help_text="How many partner agencies know the person")
+    is_repeat = serializers.BooleanField()
+    is_vulnerable = serializers.BooleanField()
+    risk_band = serializers.ChoiceField(choices=[("", "Not assessed"), *RiskBand.choices])
     consent_withdrawn = serializers.BooleanField()
-    status = StatusSerializer(allow_null=True)
     agencies = AgencySerializer(many=True, help_text="Whom to contact at each agency")
 
-    def to_representation(self, signpost: selectors.Signpost) -> dict:
-        withdrawn = signpost.consent_withdrawn
-        status = signpost.status
+    def to_representation(self, signpost: redaction.Signpost) -> dict:
         return {
             "known_to": signpost.known_to,
-            "consent_withdrawn": withdrawn,
-            "status": None
-            if status is None
-            else {
-                "is_repeat": status.is_repeat,
-                "repeat_reason": status.repeat_reason,
-                "is_vulnerable": status.is_vulnerable,
-                "vulnerable_reason": status.vulnerable_reason,
-                "risk_band": status.risk_band,
-            },
+            "is_repeat": signpost.is_repeat,
+            "is_vulnerable": signpost.is_vulnerable,
+            "risk_band": signpost.risk_band,
+            "consent_withdrawn": signpost.consent_withdrawn,
             "agencies": [
                 {
                     "organisation": agency.organisation.slug,
                     "organisation_name": agency.organisation.name,
-                    # Without consent, only the agency itself is named (as on the pages).
-                    "contact_name": "" if withdrawn else agency.contact_name,
-                    "contact_email": agency.organisation.contact_email
-                    if withdrawn
-                    else agency.contact_email,
-                    "contact_phone": "" if withdrawn else agency.contact_phone,
-                    "has_open_case": agency.has_open_case,
-                    "last_seen": serializers.DateTimeField().to_representation(agency.last_seen)
-                    if agency.last_seen
-                    else None,
+                    "contact_name": agency.contact_name,
+                    "contact_email": agency.contact_email,
+                    "contact_phone": agency.contact_phone,
                 }
                 for agency in signpost.agencies
             ],
@@ -75,6 +59,7 @@ class SignpostSerializer(serializers.Serializer):
 
 
 class PersonDetailsSerializer(serializers.Serializer):
+    recorded_by = serializers.SlugField(help_text="The organisation whose record this is")
     given_name = serializers.CharField()
     family_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
@@ -82,48 +67,59 @@ class PersonDetailsSerializer(serializers.Serializer):
     postcode = serializers.CharField()
 
 
+LEVELS = [
+    (redaction.OWN, "What your organisation recorded itself"),
+    (redaction.SHARED, "A record shared with your organisation on a case"),
+    (redaction.SIGNPOST, "The signpost only"),
+]
+
+
 class PersonSerializer(serializers.Serializer):
-    """A person: their signpost, and their details when `visible` (the client's organisation
-    has a case or an incident with them); otherwise `details` is null."""
+    """A person as your organisation may see them (access.redaction): `level` says which view
+    applies; `details` is your organisation's own record of them, else one shared with it on a
+    case, else null; the signpost is always there."""
 
     uuid = serializers.UUIDField()
-    visible = serializers.BooleanField()
+    level = serializers.ChoiceField(choices=LEVELS)
+    visible = serializers.BooleanField(help_text="Whether `details` is given (level not signpost)")
     details = PersonDetailsSerializer(allow_null=True)
     signpost = SignpostSerializer()
 
-    def to_representation(self, value: tuple[Person, bool, selectors.Signpost]) -> dict:
-        person, visible, signpost = value
+    def to_representation(self, view: redaction.PersonView) -> dict:
+        details = view.details
         return {
-            "uuid": str(person.uuid),
-            "visible": visible,
-            "details": {
-                "given_name": person.given_name,
-                "family_name": person.family_name,
-                "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
-                "address": person.address,
-                "postcode": person.postcode,
-            }
-            if visible
-            else None,
-            "signpost": SignpostSerializer(signpost).data,
+            "uuid": str(view.person.uuid),
+            "level": view.level,
+            "visible": details is not None,
+            "details": None
+            if details is None
+            else {
+                "recorded_by": details.organisation.slug,
+                "given_name": details.given_name,
+                "family_name": details.family_name,
+                "date_of_birth": details.date_of_birth.isoformat()
+                if details.date_of_birth
+                else None,
+                "address": details.address,
+                "postcode": details.postcode,
+            },
+            "signpost": SignpostSerializer(view.signpost).data,
         }
 
 
 class CandidateSerializer(PersonSerializer):
     score = serializers.IntegerField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="How the record matches; never what it holds"
+    )
 
 
 SIGNPOST_EXAMPLE = {
     "known_to": 2,
+    "is_repeat": True,
+    "is_vulnerable": False,
+    "risk_band": "medium",
     "consent_withdrawn": False,
-    "status": {
-        "is_repeat": True,
-        "repeat_reason": "3 incidents in the last 12 months",
-        "is_vulnerable": False,
-        "vulnerable_reason": "",
-        "risk_band": "medium",
-    },
     "agencies": [
         {
             "organisation": "livin",
@@ -131,13 +127,12 @@ SIGNPOST_EXAMPLE = {
             "contact_name": "Sam Officer",
             "contact_email": "officer@livin",
             "contact_phone": "",
-            "has_open_case": True,
-            "last_seen": "2026-11-21T08:15:00Z",
         }
     ],
 }
 PERSON_EXAMPLE = {
     "uuid": "0b8f3c2e-8d44-4a8a-bb0e-6f0b2a4f1c55",
+    "level": "signpost",
     "visible": False,
     "details": None,
     "signpost": SIGNPOST_EXAMPLE,
@@ -177,8 +172,8 @@ class PersonSearchView(PartnerAPIView):
         tags=["people"],
         summary="Find a person the partnership knows: best matches first, at most 10",
         description="A name and at least one of date of birth, postcode or UPRN, as on the "
-        "pages. Each match has its signpost, and its details only where your organisation can "
-        "see the person.",
+        "pages. Each match has its signpost, and details only where your organisation recorded "
+        "the person itself or a case share shows them; the reasons never quote a record.",
         parameters=[
             OpenApiParameter("given_name", str, required=True),
             OpenApiParameter("family_name", str, required=True),
@@ -203,12 +198,12 @@ class PersonSearchView(PartnerAPIView):
             postcode=data["postcode"],
             uprn=data["uprn"],
         )
-        candidates = selectors.person_candidates(user=request.user, query=query)
-        self.audit_detail = {"results": len(candidates)}
+        candidates = selectors.person_candidates(viewer=self.viewer, query=query)
+        self.audit_detail = {"results": [str(c.person.uuid) for c in candidates]}
         return Response(
             [
                 {
-                    **PersonSerializer((c.person, c.visible, c.signpost)).data,
+                    **PersonSerializer(c.view).data,
                     "score": c.match.score,
                     "reasons": c.match.reasons,
                 }
@@ -223,7 +218,7 @@ class PersonDetailView(PartnerAPIView):
     @extend_schema(
         operation_id="people_retrieve",
         tags=["people"],
-        summary="A person's signpost, and their details where your organisation can see them",
+        summary="A person's signpost, and their details as your organisation may see them",
         description="A merged record answers with the person it was merged into.",
         parameters=[
             OpenApiParameter(
@@ -234,8 +229,8 @@ class PersonDetailView(PartnerAPIView):
         examples=[OpenApiExample("A signpost", value=PERSON_EXAMPLE)],
     )
     def get(self, request, person_uuid: str):
-        person = selectors.person_get_for_signpost(user=request.user, person_uuid=person_uuid)
-        visible = selectors.person_is_visible(user=request.user, person=person)
+        person = selectors.person_get_for_signpost(viewer=self.viewer, person_uuid=person_uuid)
+        view = redaction.person_view(self.viewer, person)
         self.audit_target = person
-        self.audit_detail = {"visible": visible}
-        return Response(PersonSerializer((person, visible, selectors.signpost_for(person))).data)
+        self.audit_detail = {"level": view.level}
+        return Response(PersonSerializer(view).data)

@@ -1,16 +1,10 @@
 from django.apps import AppConfig
 
-VICTIM_WORK = [
+PERSON_WORK = [
     "victims.add_person",
     "victims.view_person",
     "victims.change_person",
     "victims.merge_person",
-    "victims.add_riskassessment",
-    "victims.view_riskassessment",
-    "victims.add_contactlog",
-    "victims.add_supportreferral",
-    "victims.change_supportreferral",
-    "victims.add_impactstatement",
 ]
 
 
@@ -19,13 +13,10 @@ class VictimsConfig(AppConfig):
     verbose_name = "Victims"
     default_auto_field = "django.db.models.BigAutoField"
 
+    # Model permissions per role. What of a person an organisation sees is access.rules and
+    # access.redaction; the support records about a victim on a case belong to asb_cases.
     role_permissions = {
-        "case_officer": VICTIM_WORK,
-        "supervisor": [*VICTIM_WORK, "victims.change_statusdefinition"],
-        "asb_champion": [
-            "victims.view_person",
-            "victims.view_riskassessment",
-            "victims.add_impactstatement",
-            "victims.change_statusdefinition",
-        ],
+        "case_officer": PERSON_WORK,
+        "supervisor": [*PERSON_WORK, "victims.change_statusdefinition"],
+        "asb_champion": ["victims.view_person", "victims.change_statusdefinition"],
     }

@@ -1,8 +1,7 @@
-"""Forms for people and the support of victims (GOV.UK rendering, see partners.govuk)."""
+"""Forms for people: an organisation's own details of a person, consent, searching and merging,
+the risk questionnaire and the partnership's definitions (GOV.UK rendering, partners.govuk)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django import forms
 from django.utils import timezone
@@ -10,14 +9,7 @@ from django.utils import timezone
 from partners import govuk
 from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims import matching
-from victims.models import (
-    ContactLog,
-    ImpactStatement,
-    Person,
-    RiskQuestionnaire,
-    SupportReferral,
-    VulnerabilityFactor,
-)
+from victims.models import PersonDetails, RiskQuestionnaire, VulnerabilityFactor
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -52,6 +44,8 @@ class PastDateField(govuk.GovUKDateField):
 
 
 class PersonForm(govuk.ModelForm):
+    """The organisation's own details of a person (victims.services.person_details_update)."""
+
     date_of_birth = PastDateField(
         label="Date of birth (optional)",
         required=False,
@@ -68,12 +62,12 @@ class PersonForm(govuk.ModelForm):
     )
     preferred_contact_method = forms.ChoiceField(
         label="How do they prefer to be contacted?",
-        choices=[("", "No preference"), *Person.ContactMethod.choices],
+        choices=[("", "No preference"), *PersonDetails.ContactMethod.choices],
         required=False,
     )
 
     class Meta:
-        model = Person
+        model = PersonDetails
         fields = [
             "given_name",
             "family_name",
@@ -126,7 +120,7 @@ class ConsentForm(govuk.Form):
     )
     scope = forms.ChoiceField(
         label="What did they agree to?",
-        choices=Person.ConsentScope.choices,
+        choices=PersonDetails.ConsentScope.choices,
         widget=forms.RadioSelect,
         error_messages=_required("Select what they agreed to"),
     )
@@ -195,13 +189,14 @@ class MergeForm(govuk.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["duplicate"].choices = [
-            (str(c.person.uuid), _describe(c.person)) for c in candidates
+            (str(c.person.uuid), describe(c.view.own)) for c in candidates
         ]
 
 
-def _describe(person: Person) -> str:
-    born = f"born {person.date_of_birth:%-d %B %Y}" if person.date_of_birth else "age not known"
-    return ", ".join(part for part in (person.full_name, born, person.postcode) if part)
+def describe(details: PersonDetails) -> str:
+    """One line about a record the viewer's organisation holds: name, birth date, postcode."""
+    born = f"born {details.date_of_birth:%-d %B %Y}" if details.date_of_birth else "age not known"
+    return ", ".join(part for part in (details.full_name, born, details.postcode) if part)
 
 
 class RiskAssessmentForm(govuk.Form):
@@ -226,96 +221,6 @@ class RiskAssessmentForm(govuk.Form):
 
     def answers(self) -> dict[int, bool]:
         return {q.pk: self.cleaned_data[f"question_{q.pk}"] == "yes" for q in self.questions}
-
-
-class ContactForm(govuk.Form):
-    contacted_at = govuk.GovUKDateTimeField(
-        label="When?", error_messages=_required("Enter when you contacted them")
-    )
-    method = forms.ChoiceField(
-        label="How?",
-        choices=ContactLog.Method.choices,
-        widget=forms.RadioSelect,
-        error_messages=_required("Select how you contacted them"),
-    )
-    made_contact = forms.ChoiceField(
-        label="Did you speak to them?",
-        choices=YES_NO,
-        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
-        help_text="Say no for a call they did not answer or a visit when they were out",
-        error_messages=_required("Select yes if you spoke to them"),
-    )
-    summary = forms.CharField(
-        label="Summary",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages=_required("Enter a summary of the contact"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault(
-                "contacted_at", timezone.localtime().replace(second=0, microsecond=0)
-            )
-
-    def clean_contacted_at(self):
-        value = self.cleaned_data["contacted_at"]
-        if value > timezone.now() + dt.timedelta(minutes=5):
-            raise forms.ValidationError("The date and time of the contact must be in the past")
-        return value
-
-
-class ReferralForm(govuk.Form):
-    service = forms.ChoiceField(
-        label="Refer to",
-        choices=SupportReferral.Service.choices,
-        widget=forms.RadioSelect,
-        error_messages=_required("Select the service"),
-    )
-    provider = forms.CharField(
-        label="Organisation or person (optional)", max_length=200, required=False
-    )
-    reason = forms.CharField(
-        label="Why?",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages=_required("Enter why you are referring them"),
-    )
-
-
-class ReferralUpdateForm(govuk.Form):
-    status = forms.ChoiceField(
-        label="Status",
-        choices=SupportReferral.Status.choices,
-        widget=forms.RadioSelect,
-        error_messages=_required("Select the referral's status"),
-    )
-    outcome = forms.CharField(
-        label="Outcome (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class StatementForm(govuk.Form):
-    text = forms.CharField(
-        label="How is the anti-social behaviour affecting them?",
-        help_text="Write it in their words. It cannot be edited later: a correction becomes a "
-        "new version.",
-        widget=forms.Textarea(attrs={"rows": 10}),
-        error_messages=_required("Enter how the anti-social behaviour is affecting them"),
-    )
-    reading = forms.ChoiceField(
-        label="At a Case Review meeting",
-        choices=ImpactStatement.Reading.choices,
-        widget=forms.RadioSelect,
-        error_messages=_required("Select how the statement should be used at the meeting"),
-    )
-
-
-class StatementCorrectForm(StatementForm):
-    correction_note = forms.CharField(
-        label="What was corrected, and at whose request?",
-        max_length=300,
-        error_messages=_required("Say what was corrected and at whose request"),
-    )
 
 
 class StatusDefinitionForm(govuk.Form):

@@ -164,8 +164,10 @@ PROPOSE_FROM = 55
 
 
 def score(query: Query, candidate) -> Match | None:
-    """How well a stored person matches what the officer typed, with reasons; None when it is
-    not worth proposing (or is known to be someone else)."""
+    """How well a stored record of a person matches what the officer typed, with reasons;
+    None when it is not worth proposing (or is known to be someone else). The reasons say how
+    the record matches, never what it holds: they are shown to organisations that may see no
+    more of the person than a signpost."""
     reasons: list[str] = []
     total = 0
 
@@ -190,10 +192,10 @@ def score(query: Query, candidate) -> Match | None:
         reasons.append("same surname")
     elif family_q and family_c and _close(family_q, family_c):
         total += 25
-        reasons.append(f"similar surname ({candidate.family_name})")
+        reasons.append("similar surname")
     elif family_q and soundex(family_q) == soundex(family_c):
         total += 15
-        reasons.append(f"surname sounds the same ({candidate.family_name})")
+        reasons.append("surname sounds the same")
     else:
         return None
 
@@ -203,10 +205,10 @@ def score(query: Query, candidate) -> Match | None:
         reasons.append("same first name")
     elif given_q and given_c in name_variants(given_q):
         total += 20
-        reasons.append(f"{candidate.given_name} and {query.given_name} are forms of one name")
+        reasons.append("first name is a form of the same name")
     elif given_q and given_c and _close(given_q, given_c):
         total += 15
-        reasons.append(f"similar first name ({candidate.given_name})")
+        reasons.append("similar first name")
     elif (
         given_q
         and given_c
@@ -234,9 +236,7 @@ def score(query: Query, candidate) -> Match | None:
     )
     if not corroborated:  # a name alone is never enough
         return None
-    first_name_agrees = any(
-        "first" in reason or "forms of one name" in reason for reason in reasons
-    )
+    first_name_agrees = any("first" in reason for reason in reasons)
     if not first_name_agrees and "same property (UPRN)" not in reasons:
         return None
     if dob_swapped and total < PROPOSE_FROM + 10:

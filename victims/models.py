@@ -1,10 +1,12 @@
-"""People and the support of victims: one person across agencies, their status, risk, contact,
-referrals and their own account of the harm.
+"""People: one identity across agencies, what each organisation recorded about them, their
+repeat and vulnerable status, and the partnership's reference lists for supporting victims
+(vulnerability factors, risk questionnaires, contact standards).
 
-A person is one partnership-wide record. What an agency may see of a person depends on its cases
-and incidents (victims/selectors.py); to every other agency the person is only a signpost.
-Merging two records never moves anything: the duplicate points at the survivor, every read
-resolves the group, and undoing the merge clears the pointer.
+What an agency may see of a person is decided by access.rules and shown through
+access.redaction: its own details, details a case share gave it, and the signpost. Merging two
+records never moves anything: the duplicate points at the survivor, every read resolves the
+group, and undoing the merge clears the pointer. Records about a victim on a case (risk
+assessments, contacts, referrals, impact statements) live beside the cases, in asb_cases.
 """
 
 from __future__ import annotations
@@ -40,6 +42,57 @@ class VulnerabilityFactor(models.Model):
 
 
 class Person(models.Model):
+    """One person across the partnership: an identity that every organisation's records of them
+    point at, and nothing else. What is known about them is held per organisation
+    (`PersonDetails`): an agency sees what it recorded itself, what a case share gave it, and
+    the signpost (access.redaction) — never more because it matched, linked or merged them."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+
+    # Set when this record was found to be the same person as another (reversible).
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_people",
+        db_index=False,  # the partial index below: merged records are few
+    )
+
+    # Who first recorded them (their own details are in PersonDetails like everyone's).
+    created_by_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [("merge_person", "Can merge two records of the same person")]
+        indexes = [
+            # Only merged records: small, so PostgreSQL uses it for a long list of survivors
+            # (with a full index it would estimate most rows and scan the whole table).
+            models.Index(
+                fields=["merged_into"],
+                name="victims_person_merged",
+                condition=Q(merged_into__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Person {self.uuid}"
+
+
+class PersonDetails(models.Model):
+    """What one organisation recorded about a person: their name, date of birth, address,
+    contact details and preferences, access needs, vulnerability and consent to share. Each
+    organisation keeps and changes only its own; a case share may show it to a partner
+    (access.rules.person_details_shared), consent permitting."""
+
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"
         TEXT = "text", "Text message"
@@ -52,17 +105,18 @@ class Person(models.Model):
         LEAD_ONLY = "lead_only", "Only the agency leading their case"
 
     id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="details")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
     address = models.CharField(max_length=300, blank=True)
-    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    postcode = models.CharField(max_length=10, blank=True)
     uprn = models.CharField("UPRN", max_length=12, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # Matching keys, kept by the services: a phonetic code of the family name and the
-    # normalised given name (docs in victims/matching.py).
+    # normalised given name (victims/matching.py).
     family_name_key = models.CharField(max_length=8, blank=True)
     given_name_key = models.CharField(max_length=100, blank=True)
 
@@ -77,27 +131,14 @@ class Person(models.Model):
     large_print = models.BooleanField(default=False)
     other_access_needs = models.TextField(blank=True)
     vulnerability_factors = models.ManyToManyField(
-        VulnerabilityFactor, blank=True, related_name="people"
+        VulnerabilityFactor, blank=True, related_name="+"
     )
 
-    # Consent to share their information between partner agencies.
+    # Consent, given to this organisation, to share what it holds with partner agencies.
     consent_given_on = models.DateField(null=True, blank=True)
     consent_scope = models.CharField(max_length=20, choices=ConsentScope.choices, blank=True)
     consent_withdrawn_on = models.DateField(null=True, blank=True)
 
-    # Set when this record was found to be the same person as another (reversible).
-    merged_into = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="merged_people",
-        db_index=False,  # the partial index below: merged records are few
-    )
-
-    created_by_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+"
-    )
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -105,29 +146,26 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["family_name", "given_name"]
-        permissions = [("merge_person", "Can merge two records of the same person")]
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name_plural = "person details"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation"], name="victims_details_once_per_org"
+            ),
+        ]
         indexes = [
-            # Finding a person again: surname first, then given name and date of birth.
-            models.Index(
-                fields=["family_name", "given_name", "date_of_birth"], name="victims_person_name"
-            ),
-            # Matching candidates: by date of birth, or by the phonetic surname code and the
-            # first name.
-            models.Index(fields=["date_of_birth"], name="victims_person_dob"),
-            models.Index(fields=["family_name_key", "given_name_key"], name="victims_person_key"),
-            models.Index(fields=["uprn"], name="victims_person_uprn", condition=~Q(uprn="")),
-            # Only merged records: small, so PostgreSQL uses it for a long list of survivors
-            # (with a full index it would estimate most rows and scan the whole table).
-            models.Index(
-                fields=["merged_into"],
-                name="victims_person_merged",
-                condition=Q(merged_into__isnull=False),
-            ),
+            # Matching candidates: by date of birth, postcode, UPRN, or the phonetic surname
+            # code and the first name (victims.selectors.person_candidates).
+            models.Index(fields=["date_of_birth"], name="victims_details_dob"),
+            models.Index(fields=["postcode"], name="victims_details_postcode"),
+            models.Index(fields=["family_name_key", "given_name_key"], name="victims_details_key"),
+            models.Index(fields=["uprn"], name="victims_details_uprn", condition=~Q(uprn="")),
+            # An organisation's own records of people (the person list, subject access).
+            models.Index(fields=["organisation", "person"], name="victims_details_org"),
         ]
 
     def __str__(self) -> str:
-        return self.full_name
+        return f"{self.full_name} ({self.organisation_id})"
 
     @property
     def full_name(self) -> str:
@@ -284,42 +322,6 @@ class RiskQuestion(models.Model):
         return self.text
 
 
-class RiskAssessment(models.Model):
-    """One answered questionnaire for a person on a case. A reassessment is a new row."""
-
-    id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="risk_assessments")
-    case = models.ForeignKey(
-        "asb_cases.Case", on_delete=models.PROTECT, related_name="risk_assessments"
-    )
-    questionnaire = models.ForeignKey(RiskQuestionnaire, on_delete=models.PROTECT)
-    answers = models.JSONField(help_text='{"<question id>": true|false}')
-    score = models.PositiveSmallIntegerField()
-    band = models.CharField(max_length=10, choices=RiskBand.choices)
-    referral_prompted = models.BooleanField(default=False)
-    notes = models.TextField(blank=True)
-    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    assessed_at = models.DateTimeField()
-    review_dates = models.JSONField(default=list, blank=True)
-    next_review_on = models.DateField(null=True, blank=True)
-    supersedes = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-assessed_at", "-id"]
-        indexes = [
-            models.Index(fields=["person", "-assessed_at"], name="victims_risk_person"),
-            # Reviews due on dashboards.
-            models.Index(fields=["next_review_on"], name="victims_risk_review"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} {self.band} ({self.score}) on {self.assessed_at:%Y-%m-%d}"
-
-
 # Contact with the victim ---------------------------------------------------------------------
 
 
@@ -339,127 +341,3 @@ class ContactStandard(models.Model):
             f"{self.first_contact_working_days}, then every {self.update_every_working_days} "
             "working days"
         )
-
-
-class ContactLog(models.Model):
-    class Method(models.TextChoices):
-        PHONE = "phone", "Phone call"
-        VISIT = "visit", "Visit"
-        EMAIL = "email", "E-mail"
-        LETTER = "letter", "Letter"
-        TEXT = "text", "Text message"
-        VIDEO = "video", "Video call"
-
-    id = models.BigAutoField(primary_key=True)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contacts")
-    case = models.ForeignKey("asb_cases.Case", on_delete=models.PROTECT, related_name="contacts")
-    contacted_at = models.DateTimeField()
-    method = models.CharField(max_length=10, choices=Method.choices)
-    made_contact = models.BooleanField(
-        default=True, help_text="False for an attempt that did not reach them"
-    )
-    summary = models.TextField()
-    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-contacted_at", "-id"]
-        indexes = [
-            # The last contact with a victim on a case (contact standards).
-            models.Index(fields=["case", "person", "-contacted_at"], name="victims_contact_last"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_method_display()} with {self.person_id} on {self.contacted_at:%Y-%m-%d}"
-
-
-class SupportReferral(models.Model):
-    class Service(models.TextChoices):
-        VICTIM_SUPPORT = "victim_support", "Victim support service"
-        MEDIATION = "mediation", "Mediation"
-        RESTORATIVE_JUSTICE = "restorative_justice", "Restorative justice"
-        HEALTH = "health", "Health (GP or community health)"
-        MENTAL_HEALTH = "mental_health", "Mental health support"
-        ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
-        HOUSING_SUPPORT = "housing_support", "Housing support"
-        OTHER = "other", "Other"
-
-    class Status(models.TextChoices):
-        MADE = "made", "Referral made"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined by the service"
-        REFUSED = "refused", "Victim did not want it"
-        COMPLETED = "completed", "Support completed"
-
-    id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
-    case = models.ForeignKey("asb_cases.Case", on_delete=models.PROTECT, related_name="referrals")
-    service = models.CharField(max_length=30, choices=Service.choices)
-    provider = models.CharField(max_length=200, blank=True)
-    reason = models.TextField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.MADE)
-    outcome = models.TextField(blank=True)
-    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    referred_at = models.DateTimeField()
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-referred_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_service_display()} for {self.person_id} ({self.status})"
-
-
-# The victim's own account --------------------------------------------------------------------
-
-
-class ImpactStatement(models.Model):
-    """The victim's account of how the ASB affects them. Never edited: a correction is a new
-    version of the same statement (same `statement_id`, higher `version`)."""
-
-    class Reading(models.TextChoices):
-        BY_VICTIM = "by_victim", "I will read it myself at the Case Review meeting"
-        FOR_VICTIM = "for_victim", "I would like someone to read it for me"
-        NOT_READ = "not_read", "I do not want it read out, only shared with the panel"
-
-    class Source(models.TextChoices):
-        OFFICER = "officer", "Recorded by an officer"
-        VICTIM = "victim", "Written by the victim"
-
-    id = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
-    statement_id = models.UUIDField(default=uuid4, db_index=True)
-    version = models.PositiveSmallIntegerField(default=1)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="statements")
-    case = models.ForeignKey(
-        "asb_cases.Case",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="impact_statements",
-    )
-    text = models.TextField()
-    reading = models.CharField(max_length=20, choices=Reading.choices)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    recorded_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    correction_note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["statement_id", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["statement_id", "version"], name="victims_statement_version"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Impact statement {self.statement_id} v{self.version}"

@@ -1,8 +1,11 @@
-"""Writes for people and the support of victims. Each is one transaction with its audit event.
+"""Writes for people. Each is one transaction with its audit event.
 
-Services that concern a case (risk assessments, contacts, referrals, statements) take the case
-already fetched through a selector scoped to the actor; asb_cases checks the actor may
-contribute to it before calling them (asb_cases.services.case_victim_*).
+A person is an identity; what an organisation knows of them is its own `PersonDetails`. An
+organisation records and changes only its own details: choosing an existing person as a match
+(or a partner system's strong match) records what the organisation typed as its own details of
+that person, and never shows it anyone else's (docs/adr/0013-person-visibility.md). Records about
+a victim on a case (risk, contact, referrals, statements) are written by asb_cases, which holds
+them.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,139 +24,18 @@ from partners.audit import (
     audit_record_many,
     changes_between,
 )
-from partners.models import AuditEvent, User
+from partners.models import AuditEvent, Organisation, User
 from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims import matching, status
-from victims.models import (
-    ContactLog,
-    ImpactStatement,
-    Person,
-    PersonMerge,
-    RiskAssessment,
-    RiskQuestionnaire,
-    StatusDefinition,
-    SupportReferral,
-    VulnerabilityFactor,
-)
+from victims.models import Person, PersonDetails, PersonMerge, StatusDefinition
+from victims.signals import consent_withdrawn
 
 Verb = AuditEvent.Verb
 STATUS_ACTOR = SystemActor("victim-status")
 
-
-def _organisation(actor: User):
-    return actor.membership.organisation
-
-
-def _keys(person: Person) -> None:
-    person.family_name_key = matching.soundex(person.family_name)
-    person.given_name_key = matching.normalise_name(person.given_name)
-
-
-def _validate_person(person: Person) -> None:
-    errors = {}
-    if person.date_of_birth and person.date_of_birth > timezone.localdate():
-        errors["date_of_birth"] = "The date of birth must be in the past"
-    if person.postcode and not is_valid_postcode(person.postcode):
-        errors["postcode"] = "Enter a real postcode, like DL1 5QT"
-    if errors:
-        raise ValidationError(errors)
-
-
-def person_build(
-    *,
-    actor: User | SystemActor,
-    given_name: str,
-    family_name: str,
-    date_of_birth: dt.date | None = None,
-    address: str = "",
-    postcode: str = "",
-    uprn: str = "",
-    phone: str = "",
-    email: str = "",
-    organisation=None,
-) -> Person:
-    """A new person, checked but not yet saved (ValidationError if the details are wrong):
-    `person_create` saves one, `people_create` a batch."""
-    person = Person(
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
-        date_of_birth=date_of_birth,
-        address=address.strip(),
-        postcode=normalise_postcode(postcode) if postcode else "",
-        uprn=uprn.strip(),
-        phone=phone.strip(),
-        email=email.strip(),
-        created_by_organisation=organisation or _organisation(actor),
-        created_by=actor if isinstance(actor, User) else None,
-    )
-    _validate_person(person)
-    _keys(person)
-    # The organisation and user are the actor's own and the uuid is new: no need to ask the
-    # database about them.
-    person.full_clean(exclude=["created_by_organisation", "created_by"], validate_unique=False)
-    return person
-
-
-@transaction.atomic
-def person_create(
-    *,
-    actor: User | SystemActor,
-    given_name: str,
-    family_name: str,
-    date_of_birth: dt.date | None = None,
-    address: str = "",
-    postcode: str = "",
-    uprn: str = "",
-    phone: str = "",
-    email: str = "",
-    organisation=None,
-) -> Person:
-    """Record a new person. Officers are shown possible matches first (victims.selectors
-    .person_candidates); this is for when none of them is the person. A system actor (such as a
-    public application) names the organisation that holds the record."""
-    person = person_build(
-        actor=actor,
-        given_name=given_name,
-        family_name=family_name,
-        date_of_birth=date_of_birth,
-        address=address,
-        postcode=postcode,
-        uprn=uprn,
-        phone=phone,
-        email=email,
-        organisation=organisation,
-    )
-    people_create(actor=actor, people=[person])
-    return person
-
-
-@transaction.atomic
-def people_create(*, actor: User | SystemActor, people: list[Person]) -> None:
-    """Record new people built by `person_build`, together, each with its audit event."""
-    if not people:
-        return
-    Person.objects.bulk_create(people, batch_size=1_000)
-    audit_record_many(
-        [
-            audit_event(
-                actor=actor,
-                verb=Verb.CREATED,
-                action="person_create",
-                target=person,
-                detail={"given_name": person.given_name, "family_name": person.family_name},
-            )
-            for person in people
-        ]
-    )
-
-
-PERSON_FIELDS = [
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "address",
-    "postcode",
-    "uprn",
+IDENTITY_FIELDS = ["given_name", "family_name", "date_of_birth", "address", "postcode", "uprn"]
+DETAIL_FIELDS = [
+    *IDENTITY_FIELDS,
     "phone",
     "email",
     "preferred_contact_method",
@@ -167,63 +48,227 @@ PERSON_FIELDS = [
 ]
 
 
-def _values(person: Person) -> dict[str, Any]:
-    values = {name: getattr(person, name) for name in PERSON_FIELDS}
-    values["date_of_birth"] = str(person.date_of_birth or "")
-    values["vulnerability_factors"] = sorted(
-        person.vulnerability_factors.values_list("code", flat=True)
+def _organisation(actor: User) -> Organisation:
+    return actor.membership.organisation
+
+
+def _keys(details: PersonDetails) -> None:
+    details.family_name_key = matching.soundex(details.family_name)
+    details.given_name_key = matching.normalise_name(details.given_name)
+
+
+def _validate(details: PersonDetails) -> None:
+    errors = {}
+    if not details.given_name:
+        errors["given_name"] = "Enter their first name"
+    if not details.family_name:
+        errors["family_name"] = "Enter their last name"
+    if details.date_of_birth and details.date_of_birth > timezone.localdate():
+        errors["date_of_birth"] = "The date of birth must be in the past"
+    if details.postcode and not is_valid_postcode(details.postcode):
+        errors["postcode"] = "Enter a real postcode, like DL1 5QT"
+    if errors:
+        raise ValidationError(errors)
+
+
+def details_build(
+    *,
+    actor: User | SystemActor,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | None = None,
+    address: str = "",
+    postcode: str = "",
+    uprn: str = "",
+    phone: str = "",
+    email: str = "",
+    organisation: Organisation | None = None,
+    person: Person | None = None,
+) -> PersonDetails:
+    """An organisation's details of a person, checked but not yet saved (ValidationError if
+    they are wrong): of `person`, or of a new person (unsaved, on `details.person`).
+    `people_create` saves a batch."""
+    organisation = organisation or _organisation(actor)
+    user = actor if isinstance(actor, User) else None
+    if person is None:
+        person = Person(created_by_organisation=organisation, created_by=user)
+    details = PersonDetails(
+        person=person,
+        organisation=organisation,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        date_of_birth=date_of_birth,
+        address=address.strip(),
+        postcode=normalise_postcode(postcode) if postcode else "",
+        uprn=uprn.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        created_by=user,
+    )
+    _validate(details)
+    _keys(details)
+    details.full_clean(exclude=["person", "organisation", "created_by"], validate_unique=False)
+    return details
+
+
+@transaction.atomic
+def people_create(*, actor: User | SystemActor, details: list[PersonDetails]) -> None:
+    """Save details built by `details_build`: new people first, then every organisation's
+    details, each with its audit event. Details of an organisation that already holds a record
+    of that person are not saved again."""
+    if not details:
+        return
+    new_people = [d.person for d in details if d.person.pk is None]
+    Person.objects.bulk_create(new_people, batch_size=1_000)
+    for each in details:
+        each.person_id = each.person.pk
+    held = set(
+        PersonDetails.objects.filter(
+            person_id__in={d.person_id for d in details},
+            organisation_id__in={d.organisation_id for d in details},
+        ).values_list("person_id", "organisation_id")
+    )
+    fresh = [d for d in details if (d.person_id, d.organisation_id) not in held]
+    PersonDetails.objects.bulk_create(fresh, batch_size=1_000)
+    created = {person.pk for person in new_people}
+    audit_record_many(
+        [
+            audit_event(
+                actor=actor,
+                verb=Verb.CREATED,
+                action="person_create" if each.person_id in created else "person_link",
+                target=each.person,
+                organisation=each.organisation,
+                detail={"details": each.pk},
+            )
+            for each in fresh
+        ]
+    )
+
+
+@transaction.atomic
+def person_create(
+    *, actor: User | SystemActor, organisation: Organisation | None = None, **fields: Any
+) -> Person:
+    """Record a new person with the organisation's details of them. Officers are shown possible
+    matches first (victims.selectors.person_candidates); this is for when none of them is the
+    person. A system actor (a public application verified by staff) names the organisation."""
+    details = details_build(actor=actor, organisation=organisation, **fields)
+    people_create(actor=actor, details=[details])
+    return details.person
+
+
+@transaction.atomic
+def person_link(
+    *,
+    actor: User | SystemActor,
+    person: Person,
+    organisation: Organisation | None = None,
+    **fields: Any,
+) -> Person:
+    """The organisation records what it knows of a person the partnership already knows (an
+    officer chose them as a match): its own details, made from what it typed. It sees no one
+    else's record because of this; details it already holds are kept."""
+    person = person.merged_into or person
+    organisation = organisation or _organisation(actor)
+    if not PersonDetails.objects.filter(person=person, organisation=organisation).exists():
+        details = details_build(actor=actor, organisation=organisation, person=person, **fields)
+        people_create(actor=actor, details=[details])
+    return person
+
+
+def _own_details(actor: User, person: Person) -> PersonDetails | None:
+    group = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
+    return (
+        PersonDetails.objects.select_for_update()
+        .filter(person_id__in=group, organisation=_organisation(actor))
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def _values(details: PersonDetails) -> dict[str, Any]:
+    values = {name: getattr(details, name) for name in DETAIL_FIELDS}
+    values["date_of_birth"] = str(details.date_of_birth or "")
+    values["vulnerability_factors"] = (
+        sorted(details.vulnerability_factors.values_list("code", flat=True)) if details.pk else []
     )
     return values
 
 
 @transaction.atomic
-def person_update(
+def person_details_update(
     *,
     actor: User,
     person: Person,
-    vulnerability_factors: list[VulnerabilityFactor] | None = None,
+    vulnerability_factors: list | None = None,
     **changes: Any,
-) -> Person:
-    """Change a person's details, preferences, access needs and vulnerability factors."""
-    unknown = set(changes) - set(PERSON_FIELDS)
+) -> PersonDetails:
+    """Change the actor's organisation's own details of a person (recording them if it held
+    none): names, contact details, preferences, access needs and vulnerability. Another
+    organisation's record is never touched."""
+    if not actor.has_perm("victims.change_person"):
+        raise PermissionDenied("Your role cannot change people's details")
+    unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
-        raise ValueError(f"Not person fields: {sorted(unknown)}")
-    before = _values(person)
+        raise ValueError(f"Not person details: {sorted(unknown)}")
+    details = _own_details(actor, person)
+    creating = details is None
+    if creating:
+        details = PersonDetails(person=person, organisation=_organisation(actor), created_by=actor)
+    before = _values(details)
     for name, value in changes.items():
-        setattr(person, name, value.strip() if isinstance(value, str) else value)
-    if "postcode" in changes and person.postcode:
-        person.postcode = normalise_postcode(person.postcode)
-    _validate_person(person)
-    _keys(person)
-    person.full_clean()
-    person.save()
+        setattr(details, name, value.strip() if isinstance(value, str) else value)
+    if details.postcode:
+        details.postcode = normalise_postcode(details.postcode)
+    _validate(details)
+    _keys(details)
+    details.full_clean(exclude=["person", "organisation", "created_by"])
+    details.save()
     if vulnerability_factors is not None:
-        person.vulnerability_factors.set(vulnerability_factors)
-    diff = changes_between(before, _values(person))
+        details.vulnerability_factors.set(vulnerability_factors)
+    diff = changes_between(before, _values(details))
     if diff:
         audit_record(
-            actor=actor, verb=Verb.CHANGED, action="person_update", target=person, detail=diff
+            actor=actor,
+            verb=Verb.CREATED if creating else Verb.CHANGED,
+            action="person_details_update",
+            target=person,
+            detail=diff,
         )
         status.person_statuses_refresh([person.pk])
-    return person
+    return details
+
+
+def _require_own(actor: User, person: Person) -> PersonDetails:
+    details = _own_details(actor, person)
+    if details is None:
+        raise ValidationError(
+            "Your organisation holds no details of this person: record them first"
+        )
+    return details
 
 
 @transaction.atomic
-def person_consent_record(*, actor: User, person: Person, given_on: dt.date, scope: str) -> Person:
-    """Record the person's consent to share, with its date and scope."""
+def person_consent_record(*, actor: User, person: Person, given_on: dt.date, scope: str) -> None:
+    """Record the consent the person gave the actor's organisation to share what it holds,
+    with its date and scope."""
+    if not actor.has_perm("victims.change_person"):
+        raise PermissionDenied("Your role cannot record consent")
     if given_on > timezone.localdate():
         raise ValidationError({"given_on": "The date consent was given must be in the past"})
-    if scope not in Person.ConsentScope.values:
+    if scope not in PersonDetails.ConsentScope.values:
         raise ValidationError({"scope": "Select what the person agreed to"})
+    details = _require_own(actor, person)
     before = {
-        "given_on": str(person.consent_given_on or ""),
-        "scope": person.consent_scope,
-        "withdrawn_on": str(person.consent_withdrawn_on or ""),
+        "given_on": str(details.consent_given_on or ""),
+        "scope": details.consent_scope,
+        "withdrawn_on": str(details.consent_withdrawn_on or ""),
     }
-    person.consent_given_on = given_on
-    person.consent_scope = scope
-    person.consent_withdrawn_on = None
-    person.save(
+    details.consent_given_on = given_on
+    details.consent_scope = scope
+    details.consent_withdrawn_on = None
+    details.save(
         update_fields=["consent_given_on", "consent_scope", "consent_withdrawn_on", "updated_at"]
     )
     audit_record(
@@ -235,24 +280,26 @@ def person_consent_record(*, actor: User, person: Person, given_on: dt.date, sco
             before, {"given_on": str(given_on), "scope": scope, "withdrawn_on": ""}
         ),
     )
-    return person
 
 
 @transaction.atomic
 def person_consent_withdraw(*, actor: User, person: Person, withdrawn_on: dt.date) -> int:
-    """The person no longer agrees to their information being shared. Nothing about them is
-    shared further, and every existing share of a case they are on is flagged for review.
-    Returns how many shares were flagged."""
+    """The person no longer agrees to their information being shared. From now on partners see
+    only the signpost of them (access.rules), and every existing share of a case they are on is
+    flagged for its lead agency to review. Returns how many shares were flagged."""
+    if not actor.has_perm("victims.change_person"):
+        raise PermissionDenied("Your role cannot record consent")
     if withdrawn_on > timezone.localdate():
         raise ValidationError(
             {"withdrawn_on": "The date consent was withdrawn must be in the past"}
         )
-    person.consent_withdrawn_on = withdrawn_on
-    person.save(update_fields=["consent_withdrawn_on", "updated_at"])
-    share_model = apps.get_model("asb_cases", "CaseShare")
-    flagged = share_model.objects.filter(
-        case__person_links__person=person, revoked_at__isnull=True, needs_review=False
-    ).update(needs_review=True)
+    details = _require_own(actor, person)
+    details.consent_withdrawn_on = withdrawn_on
+    details.save(update_fields=["consent_withdrawn_on", "updated_at"])
+    group = [person.pk, *Person.objects.filter(merged_into=person).values_list("pk", flat=True)]
+    flagged = sum(
+        count or 0 for _, count in consent_withdrawn.send(sender=Person, person_ids=group)
+    )
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
@@ -268,8 +315,11 @@ def person_consent_withdraw(*, actor: User, person: Person, withdrawn_on: dt.dat
 
 @transaction.atomic
 def person_merge(*, actor: User, survivor: Person, duplicate: Person, reason: str) -> PersonMerge:
-    """Record that two records are one person. Nothing is moved: the duplicate points at the
-    survivor, so undoing the merge is exact."""
+    """Record that two records are one person. Only an organisation that recorded both may say
+    so: merging changes what every agency holding either record sees. Nothing is moved: the
+    duplicate points at the survivor, so undoing the merge is exact."""
+    if not actor.has_perm("victims.merge_person"):
+        raise PermissionDenied("Your role cannot merge records")
     errors = {}
     if survivor.pk == duplicate.pk:
         errors["duplicate"] = "Choose a different record"
@@ -277,12 +327,19 @@ def person_merge(*, actor: User, survivor: Person, duplicate: Person, reason: st
         errors["duplicate"] = "One of these records has already been merged"
     if not reason.strip():
         errors["reason"] = "Enter why these records are the same person"
-    if (
-        survivor.date_of_birth
-        and duplicate.date_of_birth
-        and survivor.date_of_birth != duplicate.date_of_birth
-    ):
-        errors["duplicate"] = "These records have different dates of birth"
+    own = {
+        person_id: details
+        for details in PersonDetails.objects.filter(
+            person_id__in=[survivor.pk, duplicate.pk], organisation=_organisation(actor)
+        )
+        for person_id in [details.person_id]
+    }
+    if "duplicate" not in errors and len(own) < 2:
+        errors["duplicate"] = "Your organisation can merge only two records it holds itself"
+    elif len(own) == 2:
+        born = {details.date_of_birth for details in own.values()} - {None}
+        if len(born) > 1:
+            errors["duplicate"] = "These records have different dates of birth"
     if errors:
         raise ValidationError(errors)
     repointed = list(Person.objects.filter(merged_into=duplicate).values_list("pk", flat=True))
@@ -316,6 +373,8 @@ def person_merge(*, actor: User, survivor: Person, duplicate: Person, reason: st
 
 @transaction.atomic
 def person_merge_undo(*, actor: User, merge: PersonMerge) -> PersonMerge:
+    if merge.organisation_id != _organisation(actor).pk:
+        raise PermissionDenied("Only the organisation that merged the records can undo it")
     if merge.undone_at is not None:
         raise ValidationError("This merge has already been undone")
     if merge.survivor.merged_into_id:
@@ -354,259 +413,6 @@ def person_statuses_refresh(*, person_ids: list[int] | None = None) -> int:
                 detail={"people": written},
             )
     return written
-
-
-# Victims on cases ------------------------------------------------------------------------------
-
-
-def _require_on_case(person: Person, case) -> None:
-    if not case.person_links.filter(person=person).exists():
-        raise ValidationError("The person is not on this case")
-
-
-def answers_score(questionnaire: RiskQuestionnaire, answers: dict[int, bool]) -> int:
-    questions = list(questionnaire.questions.all())
-    missing = [q for q in questions if q.pk not in answers]
-    if missing:
-        raise ValidationError({f"question_{q.pk}": "Answer yes or no" for q in missing})
-    return sum(q.weight for q in questions if answers[q.pk])
-
-
-@transaction.atomic
-def risk_assessment_record(
-    *,
-    actor: User,
-    person: Person,
-    case,
-    questionnaire: RiskQuestionnaire,
-    answers: dict[int, bool],
-    notes: str = "",
-) -> RiskAssessment:
-    """Score an answered questionnaire, band it and set its review dates. A reassessment is a
-    new row that supersedes the last one; history is kept."""
-    _require_on_case(person, case)
-    if not actor.has_perm("victims.add_riskassessment"):
-        raise PermissionDenied("Your role cannot assess risk")
-    score = answers_score(questionnaire, answers)
-    band = questionnaire.band_for(score)
-    now = timezone.now()
-    today = timezone.localtime(now).date()
-    review_dates = [
-        str(today + dt.timedelta(days=days)) for days in questionnaire.review_days.get(band, [])
-    ]
-    previous = RiskAssessment.objects.filter(person=person, case=case).first()
-    assessment = RiskAssessment.objects.create(
-        person=person,
-        case=case,
-        questionnaire=questionnaire,
-        answers={str(pk): answer for pk, answer in answers.items()},
-        score=score,
-        band=band,
-        referral_prompted=score >= questionnaire.referral_from,
-        notes=notes.strip(),
-        assessed_by=actor,
-        organisation=_organisation(actor),
-        assessed_at=now,
-        review_dates=review_dates,
-        next_review_on=review_dates[0] if review_dates else None,
-        supersedes=previous,
-    )
-    if previous is not None:
-        RiskAssessment.objects.filter(pk=previous.pk).update(next_review_on=None)
-    status.person_statuses_refresh([person.pk])
-    audit_record(
-        actor=actor,
-        verb=Verb.CREATED,
-        action="risk_assessment_record",
-        target=person,
-        detail={
-            "case": str(case.uuid),
-            "score": score,
-            "band": band,
-            "questionnaire": f"{questionnaire.name} v{questionnaire.version}",
-            "supersedes": str(previous.uuid) if previous else None,
-        },
-    )
-    return assessment
-
-
-@transaction.atomic
-def contact_record(
-    *,
-    actor: User,
-    person: Person,
-    case,
-    contacted_at: dt.datetime,
-    method: str,
-    summary: str,
-    made_contact: bool = True,
-) -> ContactLog:
-    _require_on_case(person, case)
-    errors = {}
-    if contacted_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["contacted_at"] = "The date and time of the contact must be in the past"
-    if method not in ContactLog.Method.values:
-        errors["method"] = "Select how you contacted them"
-    if not summary.strip():
-        errors["summary"] = "Enter a summary of the contact"
-    if errors:
-        raise ValidationError(errors)
-    contact = ContactLog.objects.create(
-        person=person,
-        case=case,
-        contacted_at=contacted_at,
-        method=method,
-        made_contact=made_contact,
-        summary=summary.strip(),
-        by=actor,
-        organisation=_organisation(actor),
-    )
-    audit_record(
-        actor=actor,
-        verb=Verb.CREATED,
-        action="contact_record",
-        target=person,
-        detail={"case": str(case.uuid), "method": method, "made_contact": made_contact},
-    )
-    return contact
-
-
-@transaction.atomic
-def referral_create(
-    *, actor: User, person: Person, case, service: str, reason: str, provider: str = ""
-) -> SupportReferral:
-    _require_on_case(person, case)
-    errors = {}
-    if service not in SupportReferral.Service.values:
-        errors["service"] = "Select the service"
-    if not reason.strip():
-        errors["reason"] = "Enter why you are referring them"
-    if errors:
-        raise ValidationError(errors)
-    referral = SupportReferral.objects.create(
-        person=person,
-        case=case,
-        service=service,
-        provider=provider.strip(),
-        reason=reason.strip(),
-        referred_by=actor,
-        organisation=_organisation(actor),
-        referred_at=timezone.now(),
-    )
-    audit_record(
-        actor=actor,
-        verb=Verb.CREATED,
-        action="referral_create",
-        target=person,
-        detail={"case": str(case.uuid), "service": service, "referral": str(referral.uuid)},
-    )
-    return referral
-
-
-@transaction.atomic
-def referral_update(
-    *, actor: User, referral: SupportReferral, status_: str, outcome: str = ""
-) -> SupportReferral:
-    if status_ not in SupportReferral.Status.values:
-        raise ValidationError({"status": "Select the referral's status"})
-    before = {"status": referral.status, "outcome": referral.outcome}
-    referral.status = status_
-    referral.outcome = outcome.strip()
-    referral.save(update_fields=["status", "outcome", "updated_at"])
-    audit_record(
-        actor=actor,
-        verb=Verb.CHANGED,
-        action="referral_update",
-        target=referral.person,
-        detail={
-            "referral": str(referral.uuid),
-            **changes_between(before, {"status": status_, "outcome": referral.outcome}),
-        },
-    )
-    return referral
-
-
-@transaction.atomic
-def statement_record(
-    *,
-    person: Person,
-    text: str,
-    reading: str,
-    source: str,
-    actor: User | None = None,
-    case=None,
-) -> ImpactStatement:
-    """The victim's account, recorded by an officer or written by the victim. Never edited."""
-    errors = {}
-    if not text.strip():
-        errors["text"] = "Enter how the anti-social behaviour is affecting you"
-    if reading not in ImpactStatement.Reading.values:
-        errors["reading"] = "Select how the statement should be used at the meeting"
-    if errors:
-        raise ValidationError(errors)
-    if case is not None:
-        _require_on_case(person, case)
-    statement = ImpactStatement.objects.create(
-        person=person,
-        case=case,
-        text=text.strip(),
-        reading=reading,
-        source=source,
-        recorded_by=actor,
-        organisation=_organisation(actor) if actor else None,
-        created_at=timezone.now(),
-    )
-    audit_record(
-        actor=actor or SystemActor("public"),
-        verb=Verb.CREATED,
-        action="statement_record",
-        target=person,
-        detail={"statement": str(statement.statement_id), "source": source},
-    )
-    return statement
-
-
-@transaction.atomic
-def statement_correct(
-    *, actor: User, statement: ImpactStatement, text: str, reading: str, correction_note: str
-) -> ImpactStatement:
-    """A correction is a new version; the earlier version stays exactly as it was."""
-    latest = (
-        ImpactStatement.objects.select_for_update()
-        .filter(statement_id=statement.statement_id)
-        .order_by("-version")
-        .first()
-    )
-    errors = {}
-    if not text.strip():
-        errors["text"] = "Enter the corrected statement"
-    if not correction_note.strip():
-        errors["correction_note"] = "Say what was corrected and at whose request"
-    if reading not in ImpactStatement.Reading.values:
-        errors["reading"] = "Select how the statement should be used at the meeting"
-    if errors:
-        raise ValidationError(errors)
-    corrected = ImpactStatement.objects.create(
-        statement_id=latest.statement_id,
-        version=latest.version + 1,
-        person=latest.person,
-        case=latest.case,
-        text=text.strip(),
-        reading=reading,
-        source=latest.source,
-        recorded_by=actor,
-        organisation=_organisation(actor),
-        correction_note=correction_note.strip(),
-        created_at=timezone.now(),
-    )
-    audit_record(
-        actor=actor,
-        verb=Verb.CREATED,
-        action="statement_correct",
-        target=latest.person,
-        detail={"statement": str(latest.statement_id), "version": corrected.version},
-    )
-    return corrected
 
 
 @transaction.atomic

@@ -2,7 +2,10 @@
 
 Counts follow the partnership's `StatusDefinition`: an incident counts once even when several
 agencies recorded it (`duplicate_of`), windows run from the same calendar day N months ago in
-local (UK) time, and a person merged into another counts as that person.
+local (UK) time, and a person merged into another counts as that person. The computation reads
+every agency's records as the system actor (access.rules with access.viewer.SYSTEM); what it
+stores is what the signpost may show, so its reasons name no special-category detail (which
+vulnerability, recorded by whom): each organisation reads that from its own record.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.apps import apps
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access import rules
+from access.viewer import SYSTEM
 from victims.models import (
     Person,
+    PersonDetails,
     PersonStatus,
-    RiskAssessment,
     RiskBand,
     StatusDefinition,
 )
@@ -77,11 +81,11 @@ def compute_statuses(
     groups = _groups(canonical_ids)
     member_of = {member: pk for pk, members in groups.items() for member in members}
 
-    incident_model = apps.get_model("asb_cases", "Incident")
     incidents: dict[int, dict[int, _Incident]] = defaultdict(dict)
     agencies_seen: dict[int, set] = defaultdict(set)
     rows = (
-        incident_model.objects.filter(victim_id__in=member_of, occurred_at__gte=earliest)
+        rules.incidents(SYSTEM)
+        .filter(victim_id__in=member_of, occurred_at__gte=earliest)
         .filter(occurred_at__lte=now)
         .annotate(key=Coalesce("duplicate_of_id", "id"))
         .values_list("victim_id", "key", "reported_to_id", "occurred_at")
@@ -95,11 +99,12 @@ def compute_statuses(
             seen[key] = _Incident(key, organisation_id, occurred_at)
 
     bands = _current_bands(groups, member_of)
-    factor_names = defaultdict(list)
-    for person_id, name in Person.vulnerability_factors.through.objects.filter(
-        person_id__in=member_of
-    ).values_list("person_id", "vulnerabilityfactor__name"):
-        factor_names[member_of[person_id]].append(name)
+    with_factors = {
+        member_of[person_id]
+        for person_id in PersonDetails.objects.filter(
+            person_id__in=member_of, vulnerability_factors__isnull=False
+        ).values_list("person_id", flat=True)
+    }
 
     statuses = []
     for pk in canonical_ids:
@@ -131,8 +136,8 @@ def compute_statuses(
         reasons = []
         if band and band in definition.vulnerable_risk_bands:
             reasons.append(band_reason)
-        if factor_names[pk]:
-            reasons.append("Vulnerable: " + ", ".join(sorted(set(factor_names[pk]))).lower())
+        if pk in with_factors:
+            reasons.append("Vulnerability recorded by an agency")
         status.is_vulnerable = bool(reasons)
         status.vulnerable_reason = "; ".join(reasons)[:300]
         statuses.append(status)
@@ -146,7 +151,8 @@ def _current_bands(
     the person is a victim on."""
     bands: dict[int, tuple[str, str]] = {}
     latest = (
-        RiskAssessment.objects.filter(person_id__in=member_of)
+        rules.risk_assessments(SYSTEM)
+        .filter(person_id__in=member_of)
         .order_by("person_id", "-assessed_at")
         .values_list("person_id", "band", "assessed_at")
     )
@@ -157,11 +163,14 @@ def _current_bands(
             newest[pk] = (assessed_at, band)
     for pk, (assessed_at, band) in newest.items():
         bands[pk] = (band, f"{RiskBand(band).label} risk (assessed {_day(assessed_at)})")
-    case_person = apps.get_model("asb_cases", "CasePerson")
-    open_cases = case_person.objects.filter(
-        person_id__in=[m for pk, members in groups.items() if pk not in bands for m in members],
-        role="victim",
-    ).exclude(case__status="closed")
+    open_cases = (
+        rules.case_people(SYSTEM)
+        .filter(
+            person_id__in=[m for pk, members in groups.items() if pk not in bands for m in members],
+            role="victim",
+        )
+        .exclude(case__status="closed")
+    )
     for person_id, band in open_cases.values_list("person_id", "case__risk_band"):
         pk = member_of[person_id]
         if pk in newest:
@@ -216,10 +225,11 @@ def people_needing_refresh(*, now: dt.datetime | None = None) -> Iterable[int]:
     since = window_start(
         max(definition.repeat_window_months, definition.second_report_window_months), now
     )
-    incident_model = apps.get_model("asb_cases", "Incident")
-    victims = incident_model.objects.filter(
-        occurred_at__gte=since, victim_id__isnull=False
-    ).values_list("victim_id", flat=True)
+    victims = (
+        rules.incidents(SYSTEM)
+        .filter(occurred_at__gte=since, victim_id__isnull=False)
+        .values_list("victim_id", flat=True)
+    )
     flagged = PersonStatus.objects.filter(
         Q(is_repeat=True) | Q(second_report=True) | Q(is_vulnerable=True)
     ).values_list("person_id", flat=True)

@@ -1,18 +1,23 @@
-"""Pages about people: the person page with its signpost, searching, "my victims", details and
-consent, and merging records. Actions on a victim within a case (risk, contact, referrals,
-statements) are case pages (asb_cases.views), since the case decides who may act."""
+"""Pages about people: the person page with its signpost, searching, "my victims", the
+organisation's own details of a person and their consent, and merging its own records. Actions
+on a victim within a case (risk, contact, referrals, statements) are case pages
+(asb_cases.views), since the case decides who may act.
+
+Every page reads through victims.selectors (access.rules) and shows people through
+access.redaction; every page that shows a person's details is audited.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from partners.audit import audit_record
+from access import redaction
+from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.views import _add_errors
 from victims import selectors, services, status
@@ -40,8 +45,15 @@ def _person_url(person) -> str:
 @permission_required("victims.view_person", raise_exception=True)
 @require_GET
 def my_victims(request: HttpRequest) -> HttpResponse:
-    team = request.GET.get("team") == "1" and request.user.has_perm("asb_cases.decide_transfer")
-    rows = selectors.my_victims(user=request.user, team=team)
+    viewer = request.viewer
+    team = request.GET.get("team") == "1" and viewer.is_supervisor
+    rows = selectors.my_victims(viewer=viewer, team=team)
+    audit_viewed(
+        actor=request.user,
+        action="my_victims_view",
+        target_type="victims.person",
+        detail={"team": team, "people": [str(row.person.uuid) for row in rows]},
+    )
     return render(
         request,
         "victims/my_victims.html",
@@ -49,7 +61,7 @@ def my_victims(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "team": team,
             "overdue": sum(1 for row in rows if row.contact.overdue),
-            "can_see_team": request.user.has_perm("asb_cases.decide_transfer"),
+            "can_see_team": viewer.is_supervisor,
         },
     )
 
@@ -62,66 +74,80 @@ def person_search(request: HttpRequest) -> HttpResponse:
     candidates = None
     if request.GET and form.is_valid():
         query = form.query()
-        candidates = selectors.person_candidates(user=request.user, query=query, limit=20)
-        with transaction.atomic():
-            audit_record(
-                actor=request.user,
-                verb=Verb.SEARCHED,
-                action="person_search",
-                target_type="victims.person",
-                detail={
-                    "terms": {
-                        "given_name": query.given_name,
-                        "family_name": query.family_name,
-                        "date_of_birth": str(query.date_of_birth or ""),
-                        "postcode": query.postcode,
-                        "uprn": query.uprn,
-                    },
-                    "results": len(candidates),
+        candidates = selectors.person_candidates(viewer=request.viewer, query=query, limit=20)
+        audit_viewed(
+            actor=request.user,
+            verb=Verb.SEARCHED,
+            action="person_search",
+            target_type="victims.person",
+            detail={
+                "terms": {
+                    "given_name": query.given_name,
+                    "family_name": query.family_name,
+                    "date_of_birth": str(query.date_of_birth or ""),
+                    "postcode": query.postcode,
+                    "uprn": query.uprn,
                 },
-            )
+                "results": [str(c.person.uuid) for c in candidates],
+            },
+        )
     return render(request, "victims/person_search.html", {"form": form, "candidates": candidates})
 
 
 @login_required
 @require_GET
 def person_detail(request: HttpRequest, person_uuid) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_uuid=person_uuid)
+    person = selectors.person_get_for_viewer(viewer=request.viewer, person_uuid=person_uuid)
     if str(person.uuid) != str(person_uuid):
         return redirect(_person_url(person))  # a merged record: show the person it joined
-    record = selectors.person_record_for_user(user=request.user, person=person)
-    with transaction.atomic():
-        audit_record(actor=request.user, verb=Verb.VIEWED, action="person_view", target=person)
-    return render(request, "victims/person_detail.html", {"record": record, "person": person})
+    record = selectors.person_record_for_viewer(viewer=request.viewer, person=person)
+    audit_viewed(
+        actor=request.user,
+        action="person_view",
+        target=person,
+        detail={"level": record.view.level},
+    )
+    return render(
+        request,
+        "victims/person_detail.html",
+        {"record": record, "person": person, "view": record.view},
+    )
 
 
 @login_required
 @permission_required("victims.change_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_uuid) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_uuid=person_uuid)
-    form = PersonForm(_post(request), instance=person)
+    """The organisation's own details of the person (recorded here if it holds none)."""
+    person = selectors.person_get_for_viewer(viewer=request.viewer, person_uuid=person_uuid)
+    own = selectors.person_details_own(viewer=request.viewer, person=person)
+    view = redaction.person_view(request.viewer, person)
+    form = PersonForm(_post(request), instance=own)
+    if request.method == "GET":
+        audit_viewed(actor=request.user, action="person_edit_view", target=person)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         factors = list(data.pop("vulnerability_factors"))
-        person.refresh_from_db()  # the form changed the instance; the service records changes
         try:
-            services.person_update(
+            services.person_details_update(
                 actor=request.user, person=person, vulnerability_factors=factors, **data
             )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, f"{person.full_name}'s details have been saved.")
+            messages.success(request, "Your organisation's details of the person are saved.")
             return redirect(_person_url(person))
-    return render(request, "victims/person_form.html", {"person": person, "form": form})
+    return render(
+        request, "victims/person_form.html", {"person": person, "view": view, "form": form}
+    )
 
 
 @login_required
 @permission_required("victims.change_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def person_consent(request: HttpRequest, person_uuid) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_uuid=person_uuid)
+    person = selectors.person_get_for_viewer(viewer=request.viewer, person_uuid=person_uuid)
+    view = redaction.person_view(request.viewer, person)
     withdrawing = request.GET.get("withdraw") == "1" or "withdrawn_on-day" in request.POST
     form_class = ConsentWithdrawForm if withdrawing else ConsentForm
     form = form_class(_post(request))
@@ -135,9 +161,8 @@ def person_consent(request: HttpRequest, person_uuid) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"Consent withdrawn. Nothing about {person.full_name} will be shared "
-                    f"further; {flagged} existing share{'s' if flagged != 1 else ''} "
-                    "flagged for review.",
+                    "Consent withdrawn. Nothing about the person will be shared further; "
+                    f"{flagged} existing share{'s' if flagged != 1 else ''} flagged for review.",
                 )
             else:
                 services.person_consent_record(
@@ -154,7 +179,7 @@ def person_consent(request: HttpRequest, person_uuid) -> HttpResponse:
     return render(
         request,
         "victims/person_consent.html",
-        {"person": person, "form": form, "withdrawing": withdrawing},
+        {"person": person, "view": view, "form": form, "withdrawing": withdrawing},
     )
 
 
@@ -162,13 +187,18 @@ def person_consent(request: HttpRequest, person_uuid) -> HttpResponse:
 @permission_required("victims.merge_person", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def person_merge(request: HttpRequest, person_uuid) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_uuid=person_uuid)
-    candidates = selectors.person_candidates(
-        user=request.user,
-        query=selectors.query_for(person),
-        exclude=[person.pk],
-    )
+    """Merge another record the organisation holds itself into this one."""
+    person = selectors.person_get_for_viewer(viewer=request.viewer, person_uuid=person_uuid)
+    view = redaction.person_view(request.viewer, person)
+    candidates = selectors.merge_candidates(viewer=request.viewer, person=person)
     form = MergeForm(_post(request), candidates=candidates)
+    if request.method == "GET":
+        audit_viewed(
+            actor=request.user,
+            action="person_merge_view",
+            target=person,
+            detail={"candidates": [str(c.person.uuid) for c in candidates]},
+        )
     if request.method == "POST" and form.is_valid():
         duplicate = next(
             c.person for c in candidates if str(c.person.uuid) == form.cleaned_data["duplicate"]
@@ -184,14 +214,13 @@ def person_merge(request: HttpRequest, person_uuid) -> HttpResponse:
             _add_errors(form, exc)
         else:
             messages.success(
-                request,
-                f"The records have been merged. You can undo this from {person.full_name}'s page.",
+                request, "The records have been merged. You can undo this from the person's page."
             )
             return redirect(_person_url(person))
     return render(
         request,
         "victims/person_merge.html",
-        {"person": person, "form": form, "candidates": candidates},
+        {"person": person, "view": view, "form": form, "candidates": candidates},
     )
 
 
@@ -199,8 +228,8 @@ def person_merge(request: HttpRequest, person_uuid) -> HttpResponse:
 @permission_required("victims.merge_person", raise_exception=True)
 @require_POST
 def person_merge_undo(request: HttpRequest, person_uuid, merge_id: int) -> HttpResponse:
-    person = selectors.person_get_for_user(user=request.user, person_uuid=person_uuid)
-    merge = selectors.person_merge_get(person=person, merge_id=merge_id)
+    person = selectors.person_get_for_viewer(viewer=request.viewer, person_uuid=person_uuid)
+    merge = selectors.person_merge_get(viewer=request.viewer, person=person, merge_id=merge_id)
     try:
         services.person_merge_undo(actor=request.user, merge=merge)
     except ValidationError as exc:

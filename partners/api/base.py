@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from access.viewer import viewer_for
 from partners.audit import audit_record
 from partners.models import APIClient, AuditEvent
 
@@ -215,6 +216,10 @@ class PartnerAPIView(APIView):
         self.audit_target = None
         self.audit_detail: dict[str, Any] = {}
         super().initial(request, *args, **kwargs)
+        # Who is asking, for the access layer: the client's organisation and role.
+        self.viewer = request.viewer = viewer_for(
+            request.user, api_client=request.auth if isinstance(request.auth, APIClient) else None
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -223,7 +228,9 @@ class PartnerAPIView(APIView):
             self._audit(request, response)
         return response
 
-    def audit_verb(self, request) -> str:
+    def audit_verb(self, request, response=None) -> str:
+        if response is not None and response.status_code in (403, 404):
+            return Verb.PERMISSION_DENIED  # a refusal, whatever was asked
         method = "GET" if request.method == "HEAD" else request.method
         if method in self.audit_verbs:
             return self.audit_verbs[method]
@@ -248,7 +255,7 @@ class PartnerAPIView(APIView):
         with transaction.atomic():
             audit_record(
                 actor=request.user,
-                verb=self.audit_verb(request),
+                verb=self.audit_verb(request, response),
                 action=(match.view_name if match else type(self).__name__)[:80],
                 target=target,
                 detail=detail,

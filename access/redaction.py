@@ -1,0 +1,232 @@
+"""How a person is shown to a viewer: the one place that turns people into what pages, API
+answers and CSV files may carry (docs/adr/0013-person-visibility.md).
+
+Three views, decided by `access.rules.person_details` (consent and the sharing level):
+
+- **own**: what the viewer's organisation recorded itself (it keeps and changes only that);
+- **shared**: what a case share that includes people showed it — the record of whoever put the
+  person on that case;
+- **signpost**: that the person is known to N agencies, repeat victim yes or no, vulnerable yes
+  or no, their risk band, and whom to contact at each agency. No special-category detail, no
+  reasons, no other agency's case details.
+
+A view is built for many people at once in a fixed number of queries (`person_views`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from access import rules
+from access.viewer import SYSTEM, Viewer
+from asb_cases.models import CaseStatus
+from partners.models import Organisation
+from victims.models import Person, PersonDetails, PersonStatus
+
+OWN = "own"
+SHARED = "shared"
+SIGNPOST = "signpost"
+
+
+@dataclass
+class AgencyContact:
+    organisation: Organisation
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+
+
+@dataclass
+class Signpost:
+    """What any agency may know about a person: no more than this."""
+
+    agencies: list[AgencyContact]
+    is_repeat: bool
+    is_vulnerable: bool
+    risk_band: str
+    consent_withdrawn: bool
+
+    @property
+    def known_to(self) -> int:
+        return len(self.agencies)
+
+    @property
+    def risk_band_label(self) -> str:
+        return self.risk_band.capitalize() if self.risk_band else "Not assessed"
+
+
+@dataclass
+class PersonView:
+    """One person as one viewer may see them."""
+
+    person: Person
+    signpost: Signpost
+    own: PersonDetails | None = None
+    shared: list[PersonDetails] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        if self.own is not None:
+            return OWN
+        return SHARED if self.shared else SIGNPOST
+
+    @property
+    def details(self) -> PersonDetails | None:
+        """The record to show: the organisation's own, else the first one shared with it."""
+        return self.own or (self.shared[0] if self.shared else None)
+
+    @property
+    def uuid(self):
+        return self.person.uuid
+
+    @property
+    def name(self) -> str:
+        if self.details is not None:
+            return self.details.full_name
+        return "Details not shared with your organisation"
+
+    @property
+    def date_of_birth(self):
+        return self.details.date_of_birth if self.details is not None else None
+
+    @property
+    def recorded_by(self) -> Organisation | None:
+        return self.details.organisation if self.details is not None else None
+
+    def csv_name(self) -> str:
+        """The name as an export may carry it (blank where only the signpost is visible)."""
+        return self.details.full_name if self.details is not None else ""
+
+
+def _group_of(people: list[Person]) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """Each person's canonical record (the one they were merged into, or themselves), and each
+    canonical record with every record merged into it."""
+    canonical = {person.pk: person.merged_into_id or person.pk for person in people}
+    groups: dict[int, list[int]] = {pk: [pk] for pk in set(canonical.values())}
+    for pk, survivor in Person.objects.filter(merged_into_id__in=list(groups)).values_list(
+        "pk", "merged_into_id"
+    ):
+        groups[survivor].append(pk)
+    return canonical, groups
+
+
+def signposts(person_ids: list[int], groups: dict[int, list[int]] | None = None) -> dict:
+    """The signpost of each canonical person (with the records merged into them), in a fixed
+    number of queries however many people. It is built from every agency's records, as the
+    system, and carries nothing but what any agency may know."""
+    if groups is None:
+        _, groups = _group_of(list(Person.objects.filter(pk__in=person_ids)))
+    member_of = {member: pk for pk, members in groups.items() for member in members}
+    organisations: dict[int, set] = defaultdict(set)
+    for person_id, organisation_id in PersonDetails.objects.filter(
+        person_id__in=member_of
+    ).values_list("person_id", "organisation_id"):
+        organisations[member_of[person_id]].add(organisation_id)
+    incident_rows = (
+        rules.incidents(SYSTEM)
+        .filter(Q(victim_id__in=member_of) | Q(reporter_id__in=member_of))
+        .values("victim_id", "reporter_id", "reported_to_id")
+        .distinct()
+    )
+    for row in incident_rows:
+        for person_id in {row["victim_id"], row["reporter_id"]} - {None}:
+            if person_id in member_of:
+                organisations[member_of[person_id]].add(row["reported_to_id"])
+    links = sorted(
+        rules.case_people(SYSTEM)
+        .filter(person_id__in=member_of)
+        .select_related("case__lead_officer__membership"),
+        # Open cases first, then the most recently active: their lead officer is the contact.
+        key=lambda link: (link.case.status == CaseStatus.CLOSED, -link.case.updated_at.timestamp()),
+    )
+    lead_officers: dict[tuple[int, object], object] = {}
+    for link in links:
+        key = (member_of[link.person_id], link.case.lead_organisation_id)
+        organisations[key[0]].add(link.case.lead_organisation_id)
+        if key not in lead_officers and link.case.lead_officer is not None:
+            lead_officers[key] = link.case.lead_officer
+    withdrawn = set(
+        PersonDetails.objects.filter(
+            person_id__in=member_of, consent_withdrawn_on__isnull=False
+        ).values_list("person_id", flat=True)
+    )
+    withdrawn = {member_of[pk] for pk in withdrawn}
+    by_id = {
+        o.pk: o
+        for o in Organisation.objects.filter(pk__in={o for s in organisations.values() for o in s})
+    }
+    statuses = {
+        status.person_id: status
+        for status in PersonStatus.objects.filter(person_id__in=list(groups))
+    }
+    result = {}
+    for pk in groups:
+        contacts = []
+        for organisation_id in organisations.get(pk, set()):
+            organisation = by_id[organisation_id]
+            officer = lead_officers.get((pk, organisation_id))
+            if officer is not None and pk not in withdrawn:
+                membership = getattr(officer, "membership", None)
+                contact = AgencyContact(
+                    organisation=organisation,
+                    contact_name=officer.display_name,
+                    contact_email=officer.email,
+                    contact_phone=membership.phone if membership is not None else "",
+                )
+            else:
+                contact = AgencyContact(
+                    organisation=organisation,
+                    contact_name=f"{organisation.name} ASB team",
+                    contact_email=organisation.contact_email,
+                )
+            contacts.append(contact)
+        contacts.sort(key=lambda c: c.organisation.name)
+        status = statuses.get(pk)
+        result[pk] = Signpost(
+            agencies=contacts,
+            is_repeat=bool(status and status.is_repeat),
+            is_vulnerable=bool(status and status.is_vulnerable),
+            risk_band=status.risk_band if status else "",
+            consent_withdrawn=pk in withdrawn,
+        )
+    return result
+
+
+def person_views(viewer: Viewer, people: list[Person]) -> dict[int, PersonView]:
+    """Each person (by their own id, merged or not) as the viewer may see them."""
+    people = [person for person in people if person is not None]
+    if not people:
+        return {}
+    canonical, groups = _group_of(people)
+    all_ids = [member for members in groups.values() for member in members]
+    member_of = {member: pk for pk, members in groups.items() for member in members}
+    visible = (
+        rules.person_details(viewer)
+        .filter(person_id__in=all_ids)
+        .select_related("organisation")
+        .prefetch_related("vulnerability_factors")
+        .order_by("-updated_at", "pk")
+    )
+    own: dict[int, PersonDetails] = {}
+    shared: dict[int, list[PersonDetails]] = defaultdict(list)
+    for details in visible:
+        pk = member_of[details.person_id]
+        if details.organisation_id == viewer.organisation_id:
+            own.setdefault(pk, details)
+        else:
+            shared[pk].append(details)
+    posts = signposts(list(groups), groups)
+    views = {}
+    for person in people:
+        pk = canonical[person.pk]
+        views[person.pk] = PersonView(
+            person=person, signpost=posts[pk], own=own.get(pk), shared=shared.get(pk, [])
+        )
+    return views
+
+
+def person_view(viewer: Viewer, person: Person) -> PersonView:
+    return person_views(viewer, [person])[person.pk]

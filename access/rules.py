@@ -1,0 +1,465 @@
+"""One rule per protected resource: which rows a viewer may see.
+
+Every rule is a queryset filter built from the viewer's organisation and role, and every reader
+of protected data uses these: selectors, API views, form choices, exports, dashboards, and the
+SQL of the reporting summaries (through the `*_viewers` relations at the end). Nothing else in
+the code base decides who sees what. docs/adr/0012-one-access-layer.md says why each rule is
+what it is; docs/adr/0013-person-visibility.md states the rules about people in plain words.
+
+The shapes, in short:
+
+- a case is visible to the organisations holding a guardian row for it (granted by
+  `access.grants` from its lead, its active shares and a pending transfer); a person's role
+  further decides whether they see case records at all;
+- an incident is visible to the organisation it was reported to and to every organisation that
+  can see a case it is linked to;
+- a person's details are held per organisation: an organisation sees what it recorded itself,
+  and what a case share that includes people shows it — the details recorded by whoever put the
+  person on that case — unless the person limited their consent to the lead agency or withdrew
+  it; everyone else sees the signpost only (access.redaction);
+- the support records about a victim on a case (risk, contact, referrals, statements) follow
+  the same rule as the person's details on that case;
+- a Case Review application is visible to the ASB Champion, the organisation that recorded it,
+  organisations that can see its lead case, and those invited to its meetings or leading one of
+  its recommendations; its evidence describes an incident only to those who can see it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+
+from access.viewer import Viewer
+from asb_cases.models import (
+    Case,
+    CaseAction,
+    CaseGroupObjectPermission,
+    CaseIncident,
+    CaseNote,
+    CasePerson,
+    CaseShare,
+    CaseTask,
+    ContactLog,
+    ImpactStatement,
+    Incident,
+    OwnershipTransfer,
+    RiskAssessment,
+    SupportReferral,
+)
+from community_trigger.models import (
+    Application,
+    ApplicationStatement,
+    Evidence,
+    Recommendation,
+    ResolutionMeeting,
+    SweepAlert,
+    ThresholdDecision,
+)
+from partners.models import Organisation
+from victims.models import Person, PersonDetails
+
+# Object permissions on a case, granted to organisations' groups (access.grants).
+VIEW = "view_case"
+CHANGE = "change_case"
+CONTRIBUTE = "contribute_case"
+SHARE = "share_case"
+PEOPLE = "view_case_people"
+CASE_PERMISSIONS = (VIEW, CHANGE, CONTRIBUTE, SHARE, PEOPLE)
+
+# What a role must hold (a model permission) to use each object permission at all.
+_ROLE_PERMISSION = {
+    VIEW: "asb_cases.view_case",
+    CHANGE: "asb_cases.change_case",
+    CONTRIBUTE: "asb_cases.contribute_case",
+    SHARE: "asb_cases.share_case",
+    PEOPLE: "victims.view_person",
+}
+
+
+def case_permission_id(codename: str) -> Subquery:
+    """A case permission's id as an uncorrelated subquery, evaluated once per statement, so
+    no process-wide cache of ids can go stale."""
+    return Subquery(
+        Permission.objects.filter(
+            content_type__app_label="asb_cases", content_type__model="case", codename=codename
+        ).values("id")[:1]
+    )
+
+
+def _role_allows(viewer: Viewer, codename: str) -> bool:
+    if codename == PEOPLE:
+        return viewer.sees_people
+    return viewer.is_member and viewer.may(_ROLE_PERMISSION[codename])
+
+
+# Cases ----------------------------------------------------------------------------------------
+
+
+def case_granted(organisation: Organisation, codename: str = VIEW, outer: str = "pk") -> Exists:
+    """EXISTS(a guardian row granting `codename` on the outer case to the organisation's
+    group): served by the index (case, group, permission)."""
+    return Exists(
+        CaseGroupObjectPermission.objects.filter(
+            content_object_id=OuterRef(outer),
+            group_id=organisation.group_id,
+            permission_id=case_permission_id(codename),
+        )
+    )
+
+
+def case_q(viewer: Viewer, codename: str = VIEW, outer: str = "pk") -> Q:
+    """The rule for cases, as a condition on a case reached by `outer` from another model."""
+    if viewer.system:
+        return Q()
+    if not _role_allows(viewer, codename):
+        return Q(pk__in=[])
+    return Q(case_granted(viewer.organisation, codename, outer))
+
+
+def cases(viewer: Viewer, codename: str = VIEW) -> QuerySet[Case]:
+    """The cases the viewer may see (or act on, with `codename`).
+
+    A join on the organisation's permission rows rather than EXISTS: there is one row per case
+    and permission, so no duplicates, and the case list reads them in its own order from the
+    index (group, permission, -case_updated_at, -case) (docs/adr/0007-access-control.md)."""
+    if viewer.system:
+        return Case.objects.all()
+    if not _role_allows(viewer, codename):
+        return Case.objects.none()
+    return Case.objects.filter(
+        casegroupobjectpermission__group_id=viewer.group_id,
+        casegroupobjectpermission__permission_id=case_permission_id(codename),
+    )
+
+
+def case_permissions_of(viewer: Viewer, case: Case) -> frozenset[str]:
+    """What the viewer may do on one case: the object permissions its organisation holds on
+    it that the viewer's role can use."""
+    if not viewer.is_member:
+        return frozenset()
+    granted = CaseGroupObjectPermission.objects.filter(
+        content_object=case, group_id=viewer.group_id
+    ).values_list("permission__codename", flat=True)
+    return frozenset(codename for codename in granted if _role_allows(viewer, codename))
+
+
+def case_notes(viewer: Viewer) -> QuerySet[CaseNote]:
+    """Notes on cases the viewer sees: those for all agencies on the case, and their own
+    organisation's notes kept to itself."""
+    if viewer.system:
+        return CaseNote.objects.all()
+    if not _role_allows(viewer, VIEW):
+        return CaseNote.objects.none()
+    return CaseNote.objects.filter(case_q(viewer, outer="case_id")).filter(
+        Q(visibility=CaseNote.Visibility.ALL_AGENCIES) | Q(organisation_id=viewer.organisation_id)
+    )
+
+
+def case_tasks(viewer: Viewer, codename: str = VIEW) -> QuerySet[CaseTask]:
+    return CaseTask.objects.filter(case_q(viewer, codename, outer="case_id"))
+
+
+def case_actions(viewer: Viewer) -> QuerySet[CaseAction]:
+    return CaseAction.objects.filter(case_q(viewer, outer="case_id"))
+
+
+def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
+    """Who is on the cases the viewer sees, and in what role (what they may see of each person
+    is access.redaction)."""
+    return CasePerson.objects.filter(case_q(viewer, outer="case_id"))
+
+
+def case_shares(viewer: Viewer) -> QuerySet[CaseShare]:
+    return CaseShare.objects.filter(case_q(viewer, outer="case_id"))
+
+
+def transfers(viewer: Viewer) -> QuerySet[OwnershipTransfer]:
+    """Transfers the viewer's organisation proposed or was asked to accept."""
+    if viewer.system:
+        return OwnershipTransfer.objects.all()
+    if not _role_allows(viewer, VIEW):
+        return OwnershipTransfer.objects.none()
+    return OwnershipTransfer.objects.filter(
+        Q(from_organisation_id=viewer.organisation_id)
+        | Q(to_organisation_id=viewer.organisation_id)
+    )
+
+
+# Incidents ------------------------------------------------------------------------------------
+
+
+def incident_q(viewer: Viewer, outer: str = "pk") -> Q:
+    """Reported to the viewer's organisation, or linked to a case it can see."""
+    if viewer.system:
+        return Q()
+    if not (viewer.is_member and viewer.may("asb_cases.view_incident")):
+        return Q(pk__in=[])
+    prefix = "" if outer == "pk" else f"{outer.removesuffix('_id')}__"
+    on_visible_case = Exists(
+        CaseIncident.objects.filter(incident_id=OuterRef(outer)).filter(
+            case_granted(viewer.organisation, VIEW, outer="case_id")
+        )
+    )
+    return Q(**{f"{prefix}reported_to_id": viewer.organisation_id}) | Q(on_visible_case)
+
+
+def incidents(viewer: Viewer) -> QuerySet[Incident]:
+    return Incident.objects.filter(incident_q(viewer))
+
+
+def incidents_linkable(viewer: Viewer) -> QuerySet[Incident]:
+    """Incidents the viewer's organisation may put on a case it leads: those reported to it,
+    and those already on a case it leads. Never an incident it sees only because another
+    agency shared a case with it: that would pass the other agency's record on."""
+    if not (viewer.is_member and viewer.may("asb_cases.add_case")):
+        return Incident.objects.none()
+    return Incident.objects.filter(
+        Q(reported_to_id=viewer.organisation_id)
+        | Q(
+            Exists(
+                CaseIncident.objects.filter(
+                    incident_id=OuterRef("pk"), case__lead_organisation_id=viewer.organisation_id
+                )
+            )
+        )
+    )
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+def _same_person(outer: str) -> Q:
+    """A PersonDetails row about the person at `outer` (a person id reached from the outer
+    query), or about a record merged with them."""
+    return (
+        Q(person_id=OuterRef(outer))
+        | Q(person__merged_into_id=OuterRef(outer))
+        | Q(person_id=OuterRef(f"{outer.removesuffix('_id')}__merged_into_id"))
+        | Q(person__merged_into_id=OuterRef(f"{outer.removesuffix('_id')}__merged_into_id"))
+    )
+
+
+CONSENT_RESTRICTED = Q(consent_withdrawn_on__isnull=False) | Q(
+    consent_scope=PersonDetails.ConsentScope.LEAD_ONLY
+)
+
+
+def consent_restricted(outer: str = "person_id") -> Exists:
+    """Whether the person at `outer` told any agency that only the agency leading their case
+    may have their information, or withdrew consent to share: then partners on a case see
+    nothing personal about them, whoever recorded it. The most restrictive wish wins."""
+    return Exists(PersonDetails.objects.filter(CONSENT_RESTRICTED).filter(_same_person(outer)))
+
+
+def _people_level_case(viewer: Viewer, case_outer: str, person_outer: str) -> Q:
+    """The case at `case_outer` shows its people to the viewer's organisation (it leads it, or
+    a share including people or a transfer being decided gave it), and the person at
+    `person_outer` did not keep their information to the lead agency."""
+    lead = f"{case_outer.removesuffix('_id')}__lead_organisation_id"
+    return case_q(viewer, PEOPLE, outer=case_outer) & (
+        Q(**{lead: viewer.organisation_id}) | ~Q(consent_restricted(person_outer))
+    )
+
+
+def person_details_own(viewer: Viewer) -> QuerySet[PersonDetails]:
+    """What the viewer's organisation recorded about people."""
+    if not viewer.sees_people:
+        return PersonDetails.objects.none()
+    return PersonDetails.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def person_details(viewer: Viewer) -> QuerySet[PersonDetails]:
+    """The details the viewer may read: their organisation's own, and those of whoever put a
+    person on a case that shows its people to the viewer's organisation."""
+    if viewer.system:
+        return PersonDetails.objects.all()
+    if not viewer.sees_people:
+        return PersonDetails.objects.none()
+    shared = Exists(
+        CasePerson.objects.filter(
+            person_id=OuterRef("person_id"), organisation_id=OuterRef("organisation_id")
+        ).filter(_people_level_case(viewer, "case_id", "person_id"))
+    )
+    return PersonDetails.objects.filter(Q(organisation_id=viewer.organisation_id) | Q(shared))
+
+
+def people(viewer: Viewer) -> QuerySet[Person]:
+    """People whose page the viewer may open: those their organisation recorded, and those on
+    a case or an incident it can see. What the page shows of them is access.redaction (a
+    person on a case whose share left people out is a signpost there)."""
+    if viewer.system:
+        return Person.objects.all()
+    if not viewer.sees_people:
+        return Person.objects.none()
+    recorded = Exists(
+        PersonDetails.objects.filter(
+            person_id=OuterRef("pk"), organisation_id=viewer.organisation_id
+        )
+    )
+    on_case = Exists(
+        CasePerson.objects.filter(person_id=OuterRef("pk")).filter(
+            case_q(viewer, VIEW, outer="case_id")
+        )
+    )
+    in_incident = Exists(
+        Incident.objects.filter(Q(victim_id=OuterRef("pk")) | Q(reporter_id=OuterRef("pk"))).filter(
+            incident_q(viewer)
+        )
+    )
+    return Person.objects.filter(Q(recorded) | Q(on_case) | Q(in_incident))
+
+
+def _victim_support(model, viewer: Viewer) -> QuerySet:
+    """A record about a person on a case: kept by the organisation that made it, and shown to
+    the organisations the case shows its people to, consent permitting."""
+    if viewer.system:
+        return model.objects.all()
+    if not viewer.sees_people:
+        return model.objects.none()
+    return model.objects.filter(
+        Q(organisation_id=viewer.organisation_id)
+        | _people_level_case(viewer, "case_id", "person_id")
+    )
+
+
+def risk_assessments(viewer: Viewer) -> QuerySet[RiskAssessment]:
+    return _victim_support(RiskAssessment, viewer)
+
+
+def contacts(viewer: Viewer) -> QuerySet[ContactLog]:
+    return _victim_support(ContactLog, viewer)
+
+
+def referrals(viewer: Viewer) -> QuerySet[SupportReferral]:
+    return _victim_support(SupportReferral, viewer)
+
+
+def impact_statements(viewer: Viewer) -> QuerySet[ImpactStatement]:
+    """A statement recorded on a case follows the case's people; one recorded without a case
+    stays with the organisation that recorded it."""
+    return _victim_support(ImpactStatement, viewer)
+
+
+# The ASB Case Review ----------------------------------------------------------------------------
+
+
+def application_q(viewer: Viewer, outer: str = "pk") -> Q:
+    """The ASB Champion sees every application; other staff those their organisation recorded,
+    whose lead case it can see, or to whose meetings or recommendations it is party."""
+    if viewer.system:
+        return Q()
+    if not (viewer.is_member and viewer.may("community_trigger.view_application")):
+        return Q(pk__in=[])
+    if viewer.is_champion:
+        return Q()
+    organisation_id = viewer.organisation_id
+    applications = Application.objects.filter(
+        Q(recorded_by_organisation_id=organisation_id)
+        | Q(case_q(viewer, VIEW, outer="lead_case_id"))
+        | Q(
+            Exists(
+                ResolutionMeeting.invited.through.objects.filter(
+                    resolutionmeeting__application_id=OuterRef("pk"),
+                    organisation_id=organisation_id,
+                )
+            )
+        )
+        | Q(
+            Exists(
+                Recommendation.objects.filter(
+                    application_id=OuterRef("pk"), lead_organisation_id=organisation_id
+                )
+            )
+        )
+    ).values("pk")
+    return Q(**{"pk__in" if outer == "pk" else f"{outer}__in": applications})
+
+
+def applications(viewer: Viewer) -> QuerySet[Application]:
+    return Application.objects.filter(application_q(viewer))
+
+
+def decisions(viewer: Viewer) -> QuerySet[ThresholdDecision]:
+    return ThresholdDecision.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def evidence(viewer: Viewer) -> QuerySet[Evidence]:
+    """Every incident an application's decisions considered; `described` says whether the
+    viewer may read what it was (the ASB Champion, running the review, and the organisations
+    that can see the incident) or only its date and agency."""
+    rows = Evidence.objects.filter(application_q(viewer, outer="decision__application_id"))
+    if viewer.system or viewer.is_champion:
+        return rows.annotate(described=Value(True))
+    return rows.annotate(
+        described=Exists(
+            Incident.objects.filter(pk=OuterRef("incident_id")).filter(incident_q(viewer))
+        )
+    )
+
+
+def application_statements(viewer: Viewer) -> QuerySet[ApplicationStatement]:
+    """Statements made with an application stay on it: seen with the application."""
+    return ApplicationStatement.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def meetings(viewer: Viewer) -> QuerySet[ResolutionMeeting]:
+    return ResolutionMeeting.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def recommendations(viewer: Viewer) -> QuerySet[Recommendation]:
+    return Recommendation.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def alerts(viewer: Viewer) -> QuerySet[SweepAlert]:
+    """The sweep's alerts: for those who run Case Reviews."""
+    if viewer.system or (viewer.is_member and viewer.may("community_trigger.view_sweepalert")):
+        return SweepAlert.objects.all()
+    return SweepAlert.objects.none()
+
+
+# Who sees what, for every organisation at once (the reporting summaries) ----------------------
+
+
+def case_viewers(codename: str = VIEW) -> QuerySet:
+    """(case_id, viewer_id) for every case and every organisation granted `codename` on it:
+    the same rows `cases` reads one organisation's slice of."""
+    return CaseGroupObjectPermission.objects.filter(
+        permission_id=case_permission_id(codename)
+    ).values(case_id=F("content_object_id"), viewer_id=F("group__organisation__id"))
+
+
+def incident_viewers() -> QuerySet:
+    """(incident_id, viewer_id) for every incident and every organisation that sees it: the
+    one it was reported to, and each that sees a case it is linked to (`incident_q` for all
+    organisations at once)."""
+    reported = Incident.objects.values(incident_id=F("pk"), viewer_id=F("reported_to_id"))
+    through_cases = CaseIncident.objects.filter(
+        case__casegroupobjectpermission__permission_id=case_permission_id(VIEW)
+    ).values(
+        incident_id=F("incident_id"),
+        viewer_id=F("case__casegroupobjectpermission__group__organisation__id"),
+    )
+    return reported.union(through_cases)
+
+
+class CaseAccess:
+    """What one viewer may do on one case: their role's model permission AND their
+    organisation's object permission on the case."""
+
+    __slots__ = ("granted",)
+
+    def __init__(self, granted: frozenset[str]):
+        self.granted = granted
+
+    @classmethod
+    def of(cls, viewer: Viewer, case: Case) -> CaseAccess:
+        return cls(case_permissions_of(viewer, case))
+
+    def allows(self, codename: str) -> bool:
+        return codename in self.granted
+
+    can_view = property(lambda self: VIEW in self.granted)
+    can_contribute = property(lambda self: CONTRIBUTE in self.granted)
+    can_change = property(lambda self: CHANGE in self.granted)
+    can_share = property(lambda self: SHARE in self.granted)
+    can_see_people = property(lambda self: PEOPLE in self.granted)
