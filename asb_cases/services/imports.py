@@ -1,0 +1,393 @@
+"""Incidents from partner systems (`incidents_import`).
+
+A partner system (a housing CRM, the police records system) sends incidents with its own
+reference; sending one again updates it. People are matched without an officer to
+confirm, so only on a strong match: the same normalised name and the same date of birth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from asb_cases import geography
+from asb_cases.models import Incident
+from asb_cases.services._common import (
+    LocationInput,
+    Verb,
+    _organisation,
+    _require_perm,
+    resolve_location,
+)
+from asb_cases.services.incidents import (
+    IncidentInput,
+    _incident_apply_update,
+    _incident_values,
+    _require_own_incident,
+    incident_validate,
+)
+from asb_cases.signals import incidents_recorded
+from partners.audit import audit_event, audit_record_many
+from partners.models import LocalAuthority, Organisation, User
+from partners.postcodes import normalise_postcode
+from victims import selectors as victim_selectors
+from victims import services as victim_services
+from victims.matching import normalise_name
+from victims.models import Person
+
+IMPORT_CREATED = "created"
+IMPORT_UPDATED = "updated"
+IMPORT_ERROR = "error"
+# Incident fields a partner system's update may change (with the location fields).
+INCIDENT_INPUT_FIELDS = [
+    "occurred_at",
+    "reported_at",
+    "channel",
+    "category",
+    "incident_type",
+    "hate_motivated",
+    "protected_characteristic",
+    "description",
+    "anonymous",
+    "reporter",
+    "victim",
+]
+
+
+@dataclass
+class PersonDetails:
+    """A person as a partner system describes them."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None = None
+    postcode: str = ""
+    address: str = ""
+
+    def same_as(self, person: Person) -> bool:
+        """Whether `person` has this name (normalised) and date of birth (or neither has one)."""
+        return (
+            normalise_name(self.given_name) == normalise_name(person.given_name)
+            and normalise_name(self.family_name) == normalise_name(person.family_name)
+            and self.date_of_birth == person.date_of_birth
+        )
+
+
+@dataclass
+class IncidentImport:
+    """One incident from a partner system. `data.external_ref` is required; the reporter and
+    victim are given as details (`data.reporter` and `data.victim` are set from them)."""
+
+    data: IncidentInput
+    reporter: PersonDetails | None = None
+    victim: PersonDetails | None = None
+    victim_is_reporter: bool = False
+
+
+@dataclass
+class ImportResult:
+    external_ref: str
+    outcome: str  # IMPORT_CREATED, IMPORT_UPDATED or IMPORT_ERROR
+    incident: Incident | None = None
+    # Field name -> messages; a person's fields are "reporter.<field>" and "victim.<field>".
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+
+
+def _import_person(
+    *,
+    actor: User,
+    details: PersonDetails | None,
+    previous: Person | None,
+    known: dict,
+    created: dict,
+    new_people: list[Person],
+    role: str,
+) -> Person | None:
+    """The person the details describe: the one already on the incident if they are the same,
+    else the partnership's person on a strong match, else a new person (built here, added to
+    `new_people`, and saved with the others before the incidents)."""
+    if details is None:
+        return None
+    if previous is not None and details.same_as(previous):
+        return previous
+    key = None
+    if details.date_of_birth is not None:
+        key = victim_selectors.strong_match_key(
+            details.given_name, details.family_name, details.date_of_birth
+        )
+        if key in created or key in known:
+            return created.get(key) or known[key]
+    try:
+        person = victim_services.person_build(
+            actor=actor,
+            given_name=details.given_name,
+            family_name=details.family_name,
+            date_of_birth=details.date_of_birth,
+            postcode=details.postcode,
+            address=details.address,
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ValidationError(
+            {
+                f"{role}.{name}" if name != "__all__" else role: messages
+                for name, messages in errors.items()
+            }
+        ) from exc
+    new_people.append(person)
+    if key is not None:
+        created[key] = person
+    return person
+
+
+def _import_location(
+    location: LocationInput, authorities: dict[str, LocalAuthority]
+) -> dict[str, Any]:
+    """`resolve_location` for a batch: the local authorities are looked up in memory."""
+    area = None
+    if location.latitude is not None and location.longitude is not None:
+        area = geography.area_for_point(location.latitude, location.longitude)
+    if area is None:
+        return resolve_location(location)
+    return {
+        "address": location.address.strip(),
+        "postcode": normalise_postcode(location.postcode) if location.postcode else "",
+        "uprn": location.uprn.strip(),
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "lsoa_code": area.lsoa_code,
+        "lsoa_vintage": area.lsoa_vintage,
+        "ward_code": area.ward_code,
+        "ward_year": area.ward_year,
+        "local_authority": authorities.get(area.local_authority_code) or location.local_authority,
+    }
+
+
+# incident_validate's names for location errors, as the import reports them.
+_LOCATION_ERRORS = {"postcode": "location.postcode", "latitude": "location.latitude"}
+
+
+def _import_values(
+    *,
+    actor: User,
+    item: IncidentImport,
+    existing: Incident | None,
+    known: dict,
+    created: dict,
+    new_people: list[Person],
+    authorities: dict[str, LocalAuthority],
+) -> dict[str, Any]:
+    """The incident's fields from a partner system's item, checked, with its people found or
+    built (ValidationError, naming the item's own fields, if it is wrong)."""
+    data = item.data
+    if data.anonymous and item.reporter is not None:
+        raise ValidationError({"anonymous": "An anonymous report cannot name its reporter"})
+    if existing is not None:
+        _require_own_incident(actor, existing)
+    data.reporter = None
+    data.victim = None
+    try:
+        incident_validate(data)
+    except ValidationError as exc:
+        raise ValidationError(
+            {
+                _LOCATION_ERRORS.get(name, name): messages
+                for name, messages in exc.message_dict.items()
+            }
+        ) from exc
+    people = {"known": known, "created": created, "new_people": new_people}
+    data.reporter = _import_person(
+        actor=actor,
+        details=None if data.anonymous else item.reporter,
+        previous=existing.reporter if existing else None,
+        role="reporter",
+        **people,
+    )
+    if item.victim_is_reporter:
+        data.victim = data.reporter
+    else:
+        data.victim = _import_person(
+            actor=actor,
+            details=item.victim,
+            previous=existing.victim if existing else None,
+            role="victim",
+            **people,
+        )
+    return _incident_values(data, _import_location(data.location, authorities))
+
+
+@dataclass
+class _ImportBatch:
+    """New incidents from one import, written together: their new people first, then the
+    incidents in one statement, their audit events in another, and one signal for them all."""
+
+    actor: User
+    organisation: Organisation
+    people: list[Person] = field(default_factory=list)
+    incidents: dict[int, Incident] = field(default_factory=dict)  # by the item's index
+
+    refs: set[str] = field(default_factory=set)
+
+    def add(self, index: int, values: dict[str, Any], external_ref: str) -> None:
+        self.refs.add(external_ref)
+        self.incidents[index] = Incident(
+            reported_to=self.organisation,
+            recorded_by=self.actor,
+            external_ref=external_ref,
+            **values,
+        )
+
+    def write(self) -> dict[int, Incident | None]:
+        """Save the batch; returns each index's incident (None where another request recorded
+        the same reference meanwhile)."""
+        victim_services.people_create(actor=self.actor, people=self.people)
+        written: dict[int, Incident | None] = dict(self.incidents)
+        try:
+            with transaction.atomic():
+                Incident.objects.bulk_create(list(self.incidents.values()), batch_size=500)
+        except IntegrityError:  # a reference taken meanwhile: find which, one at a time
+            for index, incident in self.incidents.items():
+                try:
+                    with transaction.atomic():
+                        incident.save(force_insert=True)
+                except IntegrityError:
+                    written[index] = None
+        saved = [incident for incident in written.values() if incident is not None]
+        audit_record_many(
+            [
+                audit_event(
+                    actor=self.actor,
+                    verb=Verb.CREATED,
+                    action="incident_record",
+                    target=incident,
+                    detail={
+                        "incident_type": incident.incident_type.code,
+                        "external_ref": incident.external_ref,
+                    },
+                )
+                for incident in saved
+            ]
+        )
+        if saved:
+            incidents_recorded.send(
+                sender=Incident, incident_ids=[incident.pk for incident in saved]
+            )
+        self.people, self.incidents, self.refs = [], {}, set()
+        return written
+
+
+def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[ImportResult]:
+    """Record incidents a partner system sends, or update those it sent before (the same
+    `external_ref`), reporting each one's outcome. An item with errors is reported and loses
+    nothing of the others: new incidents are checked first and written together; an update is
+    written in its own savepoint. The people's repeat and vulnerable statuses are refreshed
+    once for the whole batch."""
+    _require_perm(actor, "asb_cases.add_incident")
+    organisation = _organisation(actor)
+    refs = {item.data.external_ref.strip() for item in items} - {""}
+    results: dict[int, ImportResult] = {}
+    with transaction.atomic():
+        existing = {
+            incident.external_ref: incident
+            # "<> ''" as well: the partial unique index on (reported_to, external_ref) serves a
+            # long IN list only when the query repeats its condition.
+            for incident in Incident.objects.filter(reported_to=organisation, external_ref__in=refs)
+            .exclude(external_ref="")
+            .select_related("reporter", "victim", "incident_type")
+        }
+        known = victim_selectors.people_strong_matches(
+            people=[
+                (details.given_name, details.family_name, details.date_of_birth)
+                for item in items
+                for details in (item.reporter, item.victim)
+                if details is not None
+            ]
+        )
+        authorities = {authority.code: authority for authority in LocalAuthority.objects.all()}
+        batch = _ImportBatch(actor=actor, organisation=organisation)
+        victims: set[int] = set()
+
+        def write_batch() -> None:
+            for index, incident in batch.write().items():
+                ref = items[index].data.external_ref.strip()
+                if incident is None:
+                    results[index] = ImportResult(ref, IMPORT_ERROR, errors=_REF_TAKEN)
+                    continue
+                existing[ref] = incident
+                victims.update({incident.victim_id} - {None})
+                results[index] = ImportResult(ref, IMPORT_CREATED, incident=incident)
+
+        for index, item in enumerate(items):
+            ref = item.data.external_ref.strip()
+            if not ref:
+                results[index] = ImportResult(
+                    ref, IMPORT_ERROR, errors={"external_ref": ["Enter your reference"]}
+                )
+                continue
+            previous = existing.get(ref)
+            # An update is written on its own, after the new incidents before it (the same
+            # reference sent twice in one batch: the second is an update of the first).
+            if batch.incidents and (previous is not None or ref in batch.refs):
+                write_batch()
+                previous = existing.get(ref)
+            created: dict = {}
+            new_people: list[Person] = []
+            try:
+                if previous is None:
+                    values = _import_values(
+                        actor=actor,
+                        item=item,
+                        existing=None,
+                        known=known,
+                        created=created,
+                        new_people=new_people,
+                        authorities=authorities,
+                    )
+                    batch.people += new_people
+                    batch.add(index, values, ref)
+                    known.update(created)
+                    continue
+                with transaction.atomic():
+                    values = _import_values(
+                        actor=actor,
+                        item=item,
+                        existing=previous,
+                        known=known,
+                        created=created,
+                        new_people=new_people,
+                        authorities=authorities,
+                    )
+                    victim_services.people_create(actor=actor, people=new_people)
+                    victims_before = {previous.victim_id}
+                    diff = _incident_apply_update(actor=actor, incident=previous, values=values)
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+                results[index] = ImportResult(
+                    ref, IMPORT_ERROR, errors=errors or {"non_field_errors": exc.messages}
+                )
+                continue
+            except PermissionDenied:
+                results[index] = ImportResult(ref, IMPORT_ERROR, errors=_ROLE_CANNOT_CHANGE)
+                continue
+            except IntegrityError:
+                results[index] = ImportResult(ref, IMPORT_ERROR, errors=_REF_TAKEN)
+                continue
+            known.update(created)
+            if diff:
+                victims.update((victims_before | {previous.victim_id}) - {None})
+            results[index] = ImportResult(
+                ref, IMPORT_UPDATED, incident=previous, changed=sorted(diff)
+            )
+        write_batch()
+        if victims:
+            victim_services.person_statuses_refresh(person_ids=sorted(victims))
+    return [results[index] for index in range(len(items))]
+
+
+_REF_TAKEN = {"external_ref": ["Another request recorded this reference: retry"]}
+_ROLE_CANNOT_CHANGE = {"external_ref": ["Your role cannot change incidents"]}

@@ -1,0 +1,173 @@
+"""Who is asking (`Scope`), over which months (`Period`), what every dashboard returns
+(`Dashboard`), and the helpers the dashboards share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from asb_cases.models import CaseStatus
+from partners.models import Membership, Organisation, User
+from partners.paging import Page
+from reporting import maps
+from reporting.models import SummaryState
+from reporting.services import months_before
+from reporting.tables import Link, Table
+
+# Lists to act on show this many rows on the page; the CSV has up to EXPORT_LIMIT.
+PAGE_ROWS = 50
+EXPORT_LIMIT = 10_000
+OPEN_STATUSES = [
+    CaseStatus.OPEN,
+    CaseStatus.INVESTIGATING,
+    CaseStatus.ACTION,
+    CaseStatus.MONITORING,
+]
+
+
+# Who is asking --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    user: User
+    organisation: Organisation
+    partnership: bool  # partnership totals (the ASB Champion, analysts)
+    personal: bool  # may see people (names, addresses); never analysts
+    team: bool  # a supervisor: their organisation's officers
+
+    @classmethod
+    def for_user(cls, user: User) -> Scope:
+        return cls(
+            user=user,
+            organisation=user.membership.organisation,
+            partnership=user.has_perm("reporting.view_partnership_totals"),
+            # Analysts never see people, whatever permissions their role is later given.
+            personal=user.has_perm("victims.view_person")
+            and user.membership.role != Membership.Role.ANALYST,
+            team=user.has_perm("asb_cases.decide_transfer"),
+        )
+
+    @property
+    def viewer(self) -> Organisation | None:
+        """Whose rows of the summaries to read: None is the partnership's."""
+        return None if self.partnership else self.organisation
+
+    @property
+    def viewer_q(self) -> Q:
+        return Q(viewer__isnull=True) if self.partnership else Q(viewer=self.organisation)
+
+    @property
+    def label(self) -> str:
+        if self.partnership:
+            return "the whole partnership"
+        return f"{self.organisation.name}: its own cases and those shared with it"
+
+    @property
+    def key(self) -> str:
+        return "partnership" if self.partnership else f"organisation:{self.organisation.slug}"
+
+
+# Periods --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar months: `months` months from `start` (the first of a month)."""
+
+    start: dt.date
+    months: int
+
+    @classmethod
+    def ending(cls, last_month: dt.date, months: int) -> Period:
+        first = last_month.replace(day=1)
+        return cls(months_before(first, months - 1), months)
+
+    @classmethod
+    def between(cls, first: dt.date, last: dt.date) -> Period:
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        return cls(first.replace(day=1), months)
+
+    @property
+    def end(self) -> dt.date:
+        """The first day after the period."""
+        return months_before(self.start, -self.months)
+
+    @property
+    def last_month(self) -> dt.date:
+        return months_before(self.start, -(self.months - 1))
+
+    @property
+    def previous(self) -> Period:
+        return Period(months_before(self.start, self.months), self.months)
+
+    @property
+    def label(self) -> str:
+        if self.months == 1:
+            return f"{self.start:%B %Y}"
+        return f"{self.start:%B %Y} to {self.last_month:%B %Y}"
+
+    @property
+    def month_list(self) -> list[dt.date]:
+        return [months_before(self.start, -offset) for offset in range(self.months)]
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware datetimes in the service's time zone, end exclusive."""
+        return (
+            timezone.make_aware(dt.datetime.combine(self.start, dt.time.min)),
+            timezone.make_aware(dt.datetime.combine(self.end, dt.time.min)),
+        )
+
+
+def default_period(months: int = 12, today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    return Period.ending(today, months)
+
+
+# What every dashboard returns -----------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    tables: dict[str, Table] = field(default_factory=dict)
+    charts: dict[str, SafeString | None] = field(default_factory=dict)
+    maps: dict[str, maps.Map] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    as_of: dt.datetime | None = None
+    period: Period | None = None
+    page: Page | None = None
+
+    def add(self, table: Table) -> Table:
+        self.tables[table.key] = table
+        return table
+
+
+def _as_of(kind: str = SummaryState.Kind.CASES) -> dt.datetime | None:
+    return SummaryState.objects.filter(kind=kind).values_list("refreshed_at", flat=True).first()
+
+
+def _organisation_names() -> dict[Any, str]:
+    return dict(Organisation.objects.values_list("id", "name"))
+
+
+def _days_since(moment: dt.datetime | dt.date | None, today: dt.date) -> int | None:
+    if moment is None:
+        return None
+    day = timezone.localtime(moment).date() if isinstance(moment, dt.datetime) else moment
+    return (today - day).days
+
+
+def _case_link(reference: str, case_uuid) -> Link:
+    return Link(reference, reverse("asb_cases:case_detail", args=[case_uuid]))
+
+
+def _limit(for_export: bool) -> int:
+    return EXPORT_LIMIT if for_export else PAGE_ROWS
