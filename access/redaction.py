@@ -29,6 +29,11 @@ from victims.models import Person, PersonDetails, PersonStatus
 OWN = "own"
 SHARED = "shared"
 SIGNPOST = "signpost"
+LEVELS = [
+    (OWN, "What your organisation recorded itself"),
+    (SHARED, "A record shared with your organisation on a case"),
+    (SIGNPOST, "The signpost only"),
+]
 
 
 @dataclass
@@ -39,15 +44,22 @@ class AgencyContact:
     contact_phone: str = ""
 
 
-@dataclass
 class Signpost:
-    """What any agency may know about a person: no more than this."""
+    """What any agency may know about a person: no more than this. The flags come with the
+    batch; whom to contact (`agencies`) is fetched for the whole batch the first time any page
+    asks for it, so pages that show only the flags do not pay for it."""
 
-    agencies: list[AgencyContact]
-    is_repeat: bool
-    is_vulnerable: bool
-    risk_band: str
-    consent_withdrawn: bool
+    def __init__(self, pk: int, batch: _Agencies, status, consent_withdrawn: bool):
+        self._pk = pk
+        self._batch = batch
+        self.is_repeat = bool(status and status.is_repeat)
+        self.is_vulnerable = bool(status and status.is_vulnerable)
+        self.risk_band = status.risk_band if status else ""
+        self.consent_withdrawn = consent_withdrawn
+
+    @property
+    def agencies(self) -> list[AgencyContact]:
+        return self._batch.for_person(self._pk)
 
     @property
     def known_to(self) -> int:
@@ -113,90 +125,104 @@ def _group_of(people: list[Person]) -> tuple[dict[int, int], dict[int, list[int]
     return canonical, groups
 
 
-def signposts(person_ids: list[int], groups: dict[int, list[int]] | None = None) -> dict:
-    """The signpost of each canonical person (with the records merged into them), in a fixed
-    number of queries however many people. It is built from every agency's records, as the
-    system, and carries nothing but what any agency may know."""
-    if groups is None:
-        _, groups = _group_of(list(Person.objects.filter(pk__in=person_ids)))
+class _Agencies:
+    """Whom to contact about each person of a batch, loaded together on first use: every
+    agency that recorded them, had an incident about them or leads a case they are on, and the
+    lead officer of their most relevant case there (the agency's ASB team when there is none,
+    or when the person withdrew consent). Built from every agency's records, as the system."""
+
+    def __init__(self, groups: dict[int, list[int]], organisations: dict, withdrawn: set[int]):
+        self.groups = groups
+        self.organisations = organisations  # canonical pk -> organisations holding details
+        self.withdrawn = withdrawn
+        self.loaded: dict[int, list[AgencyContact]] | None = None
+
+    def for_person(self, pk: int) -> list[AgencyContact]:
+        if self.loaded is None:
+            self.loaded = self._load()
+        return self.loaded.get(pk, [])
+
+    def _load(self) -> dict[int, list[AgencyContact]]:
+        member_of = {member: pk for pk, members in self.groups.items() for member in members}
+        organisations = defaultdict(set, {pk: set(o) for pk, o in self.organisations.items()})
+        incident_rows = (
+            rules.incidents(SYSTEM)
+            .filter(Q(victim_id__in=member_of) | Q(reporter_id__in=member_of))
+            .values("victim_id", "reporter_id", "reported_to_id")
+            .distinct()
+        )
+        for row in incident_rows:
+            for person_id in {row["victim_id"], row["reporter_id"]} - {None}:
+                if person_id in member_of:
+                    organisations[member_of[person_id]].add(row["reported_to_id"])
+        links = sorted(
+            rules.case_people(SYSTEM)
+            .filter(person_id__in=member_of)
+            .select_related("case__lead_officer__membership"),
+            # Open cases first, then the most recently active: their lead officer is the contact.
+            key=lambda link: (
+                link.case.status == CaseStatus.CLOSED,
+                -link.case.updated_at.timestamp(),
+            ),
+        )
+        lead_officers: dict[tuple[int, object], object] = {}
+        for link in links:
+            key = (member_of[link.person_id], link.case.lead_organisation_id)
+            organisations[key[0]].add(link.case.lead_organisation_id)
+            if key not in lead_officers and link.case.lead_officer is not None:
+                lead_officers[key] = link.case.lead_officer
+        by_id = Organisation.objects.in_bulk({o for found in organisations.values() for o in found})
+        loaded = {}
+        for pk in self.groups:
+            contacts = []
+            for organisation_id in organisations.get(pk, set()):
+                organisation = by_id[organisation_id]
+                officer = lead_officers.get((pk, organisation_id))
+                if officer is not None and pk not in self.withdrawn:
+                    membership = getattr(officer, "membership", None)
+                    contacts.append(
+                        AgencyContact(
+                            organisation=organisation,
+                            contact_name=officer.display_name,
+                            contact_email=officer.email,
+                            contact_phone=membership.phone if membership is not None else "",
+                        )
+                    )
+                else:
+                    contacts.append(
+                        AgencyContact(
+                            organisation=organisation,
+                            contact_name=f"{organisation.name} ASB team",
+                            contact_email=organisation.contact_email,
+                        )
+                    )
+            loaded[pk] = sorted(contacts, key=lambda c: c.organisation.name)
+        return loaded
+
+
+def signposts(groups: dict[int, list[int]]) -> dict[int, Signpost]:
+    """The signpost of each canonical person (with the records merged into them): two queries
+    for the flags, however many people; whom to contact on first use (`_Agencies`)."""
     member_of = {member: pk for pk, members in groups.items() for member in members}
     organisations: dict[int, set] = defaultdict(set)
-    for person_id, organisation_id in PersonDetails.objects.filter(
+    withdrawn: set[int] = set()
+    for person_id, organisation_id, withdrawn_on in PersonDetails.objects.filter(
         person_id__in=member_of
-    ).values_list("person_id", "organisation_id"):
+    ).values_list("person_id", "organisation_id", "consent_withdrawn_on"):
         organisations[member_of[person_id]].add(organisation_id)
-    incident_rows = (
-        rules.incidents(SYSTEM)
-        .filter(Q(victim_id__in=member_of) | Q(reporter_id__in=member_of))
-        .values("victim_id", "reporter_id", "reported_to_id")
-        .distinct()
-    )
-    for row in incident_rows:
-        for person_id in {row["victim_id"], row["reporter_id"]} - {None}:
-            if person_id in member_of:
-                organisations[member_of[person_id]].add(row["reported_to_id"])
-    links = sorted(
-        rules.case_people(SYSTEM)
-        .filter(person_id__in=member_of)
-        .select_related("case__lead_officer__membership"),
-        # Open cases first, then the most recently active: their lead officer is the contact.
-        key=lambda link: (link.case.status == CaseStatus.CLOSED, -link.case.updated_at.timestamp()),
-    )
-    lead_officers: dict[tuple[int, object], object] = {}
-    for link in links:
-        key = (member_of[link.person_id], link.case.lead_organisation_id)
-        organisations[key[0]].add(link.case.lead_organisation_id)
-        if key not in lead_officers and link.case.lead_officer is not None:
-            lead_officers[key] = link.case.lead_officer
-    withdrawn = set(
-        PersonDetails.objects.filter(
-            person_id__in=member_of, consent_withdrawn_on__isnull=False
-        ).values_list("person_id", flat=True)
-    )
-    withdrawn = {member_of[pk] for pk in withdrawn}
-    by_id = {
-        o.pk: o
-        for o in Organisation.objects.filter(pk__in={o for s in organisations.values() for o in s})
-    }
-    statuses = {
-        status.person_id: status
-        for status in PersonStatus.objects.filter(person_id__in=list(groups))
-    }
-    result = {}
-    for pk in groups:
-        contacts = []
-        for organisation_id in organisations.get(pk, set()):
-            organisation = by_id[organisation_id]
-            officer = lead_officers.get((pk, organisation_id))
-            if officer is not None and pk not in withdrawn:
-                membership = getattr(officer, "membership", None)
-                contact = AgencyContact(
-                    organisation=organisation,
-                    contact_name=officer.display_name,
-                    contact_email=officer.email,
-                    contact_phone=membership.phone if membership is not None else "",
-                )
-            else:
-                contact = AgencyContact(
-                    organisation=organisation,
-                    contact_name=f"{organisation.name} ASB team",
-                    contact_email=organisation.contact_email,
-                )
-            contacts.append(contact)
-        contacts.sort(key=lambda c: c.organisation.name)
-        status = statuses.get(pk)
-        result[pk] = Signpost(
-            agencies=contacts,
-            is_repeat=bool(status and status.is_repeat),
-            is_vulnerable=bool(status and status.is_vulnerable),
-            risk_band=status.risk_band if status else "",
-            consent_withdrawn=pk in withdrawn,
-        )
-    return result
+        if withdrawn_on is not None:
+            withdrawn.add(member_of[person_id])
+    statuses = PersonStatus.objects.in_bulk(list(groups), field_name="person_id")
+    batch = _Agencies(groups, organisations, withdrawn)
+    return {pk: Signpost(pk, batch, statuses.get(pk), pk in withdrawn) for pk in groups}
 
 
-def person_views(viewer: Viewer, people: list[Person]) -> dict[int, PersonView]:
-    """Each person (by their own id, merged or not) as the viewer may see them."""
+def person_views(
+    viewer: Viewer, people: list[Person], *, with_factors: bool = False
+) -> dict[int, PersonView]:
+    """Each person (by their own id, merged or not) as the viewer may see them, in a fixed
+    number of queries; `with_factors` also fetches each record's vulnerability factors (for the
+    pages that list them)."""
     people = [person for person in people if person is not None]
     if not people:
         return {}
@@ -207,9 +233,10 @@ def person_views(viewer: Viewer, people: list[Person]) -> dict[int, PersonView]:
         rules.person_details(viewer)
         .filter(person_id__in=all_ids)
         .select_related("organisation")
-        .prefetch_related("vulnerability_factors")
         .order_by("-updated_at", "pk")
     )
+    if with_factors:
+        visible = visible.prefetch_related("vulnerability_factors")
     own: dict[int, PersonDetails] = {}
     shared: dict[int, list[PersonDetails]] = defaultdict(list)
     for details in visible:
@@ -218,7 +245,7 @@ def person_views(viewer: Viewer, people: list[Person]) -> dict[int, PersonView]:
             own.setdefault(pk, details)
         else:
             shared[pk].append(details)
-    posts = signposts(list(groups), groups)
+    posts = signposts(groups)
     views = {}
     for person in people:
         pk = canonical[person.pk]
@@ -228,5 +255,5 @@ def person_views(viewer: Viewer, people: list[Person]) -> dict[int, PersonView]:
     return views
 
 
-def person_view(viewer: Viewer, person: Person) -> PersonView:
-    return person_views(viewer, [person])[person.pk]
+def person_view(viewer: Viewer, person: Person, *, with_factors: bool = False) -> PersonView:
+    return person_views(viewer, [person], with_factors=with_factors)[person.pk]

@@ -433,12 +433,10 @@ def incident_viewers() -> QuerySet:
     one it was reported to, and each that sees a case it is linked to (`incident_q` for all
     organisations at once)."""
     reported = Incident.objects.values(incident_id=F("pk"), viewer_id=F("reported_to_id"))
+    # A union takes its column names from its first query.
     through_cases = CaseIncident.objects.filter(
         case__casegroupobjectpermission__permission_id=case_permission_id(VIEW)
-    ).values(
-        incident_id=F("incident_id"),
-        viewer_id=F("case__casegroupobjectpermission__group__organisation__id"),
-    )
+    ).values_list("incident_id", "case__casegroupobjectpermission__group__organisation__id")
     return reported.union(through_cases)
 
 

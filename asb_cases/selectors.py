@@ -14,7 +14,8 @@ from itertools import chain
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -125,8 +126,17 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
         else:
             lowered = term.lower()
             postcode = normalise_postcode(term).lower()
+            # A person's name is found only in the details the viewer may read of them.
+            named = Exists(
+                rules.person_details(viewer)
+                .filter(person__case_links__case=OuterRef("pk"))
+                .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
+                .filter(full_name__contains=lowered)
+            )
             cases = cases.filter(
-                Q(search_document__contains=lowered) | Q(search_document__contains=postcode)
+                Q(search_document__contains=lowered)
+                | Q(search_document__contains=postcode)
+                | Q(named)
             )
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
@@ -208,9 +218,18 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
         .select_related("person", "organisation")
         .order_by("role", "added_at")
     )
-    views = redaction.person_views(viewer, [link.person for link in people])
+    actions = list(
+        rules.case_actions(viewer)
+        .filter(case=case)
+        .select_related("action_type", "organisation", "officer", "subject")
+    )
+    views = redaction.person_views(
+        viewer, [link.person for link in people] + [a.subject for a in actions if a.subject_id]
+    )
     for link in people:
         link.view = views[link.person_id]
+    for action in actions:
+        action.subject_view = views.get(action.subject_id)
     locations = list(CaseLocation.objects.filter(case=case).select_related("local_authority"))
     incidents = list(
         rules.incidents(viewer)
@@ -231,14 +250,6 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
             "from_organisation", "to_organisation", "proposed_by", "decided_by"
         )
     )
-    actions = list(
-        rules.case_actions(viewer)
-        .filter(case=case)
-        .select_related("action_type", "organisation", "officer", "subject")
-    )
-    subjects = redaction.person_views(viewer, [a.subject for a in actions if a.subject_id])
-    for action in actions:
-        action.subject_view = subjects.get(action.subject_id)
     notes = list(
         rules.case_notes(viewer).filter(case=case).select_related("author", "organisation")
     )
@@ -348,10 +359,8 @@ def transfer_get_for_viewer(*, viewer: Viewer, transfer_uuid) -> OwnershipTransf
 
 
 def transfers_awaiting_viewer(*, viewer: Viewer) -> QuerySet[OwnershipTransfer]:
-    """Transfers to the viewer's organisation that are waiting for an answer, oldest first:
-    for those who may decide them (supervisors)."""
-    if not viewer.is_supervisor:
-        return OwnershipTransfer.objects.none()
+    """Transfers to the viewer's organisation that are waiting for an answer, oldest first
+    (a supervisor decides them)."""
     return (
         rules.transfers(viewer)
         .filter(
@@ -631,7 +640,7 @@ def case_victim_record(*, viewer: Viewer, case: Case, person: Person) -> CaseVic
     permitting, or what the viewer's organisation recorded itself)."""
     return CaseVictimRecord(
         case=case,
-        view=redaction.person_view(viewer, person),
+        view=redaction.person_view(viewer, person, with_factors=True),
         roles=list(
             rules.case_people(viewer)
             .filter(case=case, person=person)

@@ -6,8 +6,8 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 

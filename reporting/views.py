@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from access.viewer import Viewer
 from reporting import selectors, services
 from reporting.forms import (
     CostsForm,
@@ -28,54 +29,58 @@ from reporting.forms import (
     PeriodForm,
     TrendsForm,
 )
-from reporting.selectors import Dashboard, Scope, default_period
+from reporting.selectors import Dashboard, default_period, scope_key, scope_label
 from reporting.tables import write_csv
 
 Built = tuple[object | None, Dashboard | None]  # (the filter form, the dashboard or None)
 
 
-def _ownership(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
-    return None, selectors.ownership_dashboard(scope=scope, for_export=for_export)
+def _ownership(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
+    return None, selectors.ownership_dashboard(viewer=viewer, for_export=for_export)
 
 
-def _victims(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
-    return None, selectors.victims_dashboard(scope=scope, params=request.GET, for_export=for_export)
+def _victims(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
+    return None, selectors.victims_dashboard(
+        viewer=viewer, params=request.GET, for_export=for_export
+    )
 
 
-def _case_reviews(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
-    return None, selectors.case_review_dashboard(scope=scope, for_export=for_export)
+def _case_reviews(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
+    return None, selectors.case_review_dashboard(viewer=viewer, for_export=for_export)
 
 
-def _hotspots(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
+def _hotspots(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
     form = HotspotForm.from_query(request.GET)
     if form.is_bound and not form.is_valid():
         return form, None
-    return form, selectors.hotspots_dashboard(scope=scope, filters=form.filters())
+    return form, selectors.hotspots_dashboard(viewer=viewer, filters=form.filters())
 
 
-def _households(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
+def _households(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
     form = HouseholdsForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return form, None
     return form, selectors.households_dashboard(
-        scope=scope, months=form.chosen(), for_export=for_export
+        viewer=viewer, months=form.chosen(), for_export=for_export
     )
 
 
-def _costs(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
+def _costs(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
     form = CostsForm.from_query(request.GET)
     if form.is_bound and not form.is_valid():
         return form, None
-    return form, selectors.costs_dashboard(scope=scope, period=form.period(), for_export=for_export)
+    return form, selectors.costs_dashboard(
+        viewer=viewer, period=form.period(), for_export=for_export
+    )
 
 
-def _trends(request: HttpRequest, scope: Scope, for_export: bool = False) -> Built:
+def _trends(request: HttpRequest, viewer: Viewer, for_export: bool = False) -> Built:
     form = TrendsForm.from_query(request.GET)
     if form.is_bound and not form.is_valid():
         return form, None
     incident_type = form.cleaned_data.get("type") if form.is_bound else None
     return form, selectors.trends_dashboard(
-        scope=scope, period=form.period(), incident_type=incident_type
+        viewer=viewer, period=form.period(), incident_type=incident_type
     )
 
 
@@ -85,7 +90,7 @@ class Board:
     title: str
     summary: str
     build: Callable[..., Built]
-    # A permission needed beyond reporting.view_dashboards.
+    # "people": only for viewers who see people (never analysts).
     also_needs: str = ""
 
     @property
@@ -96,10 +101,10 @@ class Board:
     def url(self) -> str:
         return reverse(f"reporting:{self.name.replace('-', '_')}")
 
-    def allowed(self, user) -> bool:
-        return user.has_perm("reporting.view_dashboards") and (
-            not self.also_needs or user.has_perm(self.also_needs)
-        )
+    def allowed(self, viewer: Viewer) -> bool:
+        if self.also_needs == "people":
+            return viewer.may("reporting.view_dashboards") and viewer.sees_people
+        return viewer.may("reporting.view_dashboards")
 
 
 BOARDS = {
@@ -138,7 +143,7 @@ BOARDS = {
             "High Impact Households",
             "The addresses and people with most incidents across agencies.",
             _households,
-            also_needs="victims.view_person",
+            also_needs="people",
         ),
         Board(
             "costs",
@@ -158,17 +163,17 @@ BOARDS = {
 }
 
 
-def _board(name: str, user) -> Board:
+def _board(name: str, viewer: Viewer) -> Board:
     board = BOARDS.get(name)
     if board is None:
         raise Http404("No such dashboard")
-    if not board.allowed(user):
+    if not board.allowed(viewer):
         raise PermissionDenied("This dashboard is not available to your role")
     return board
 
 
-def _boards_for(user) -> list[Board]:
-    return [board for board in BOARDS.values() if board.allowed(user)]
+def _boards_for(viewer: Viewer) -> list[Board]:
+    return [board for board in BOARDS.values() if board.allowed(viewer)]
 
 
 @login_required
@@ -179,8 +184,8 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "reporting/index.html",
         {
-            "boards": _boards_for(request.user),
-            "scope": Scope.for_user(request.user),
+            "boards": _boards_for(request.viewer),
+            "scope_label": scope_label(request.viewer),
             "as_of": services.summary_state("cases"),
         },
     )
@@ -190,10 +195,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @permission_required("reporting.view_dashboards", raise_exception=True)
 @require_GET
 def dashboard(request: HttpRequest, name: str) -> HttpResponse:
-    board = _board(name, request.user)
-    scope = Scope.for_user(request.user)
+    viewer = request.viewer
+    board = _board(name, viewer)
     try:
-        form, data = board.build(request, scope)
+        form, data = board.build(request, viewer)
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     if data is not None:
@@ -201,17 +206,17 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
             actor=request.user,
             dashboard=board.name,
             terms=form.terms() if form is not None else {},
-            scope=scope.key,
+            scope=scope_key(viewer),
         )
     return render(
         request,
         board.template,
         {
             "board": board,
-            "boards": _boards_for(request.user),
+            "boards": _boards_for(viewer),
             "form": form,
             "data": data,
-            "scope": scope,
+            "scope_label": scope_label(viewer),
             "quick_periods": _quick_periods(request, form),
             "open_data_note": _open_data_note(data),
         },
@@ -246,10 +251,10 @@ def _open_data_note(data: Dashboard | None) -> str:
 @require_GET
 def export(request: HttpRequest, name: str, table: str) -> HttpResponse:
     """One table of a dashboard as CSV: the same selector, filters and access as the page."""
-    board = _board(name, request.user)
-    scope = Scope.for_user(request.user)
+    viewer = request.viewer
+    board = _board(name, viewer)
     try:
-        form, data = board.build(request, scope, for_export=True)
+        form, data = board.build(request, viewer, for_export=True)
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     if data is None:  # the filters are wrong: the page explains how
@@ -267,7 +272,7 @@ def export(request: HttpRequest, name: str, table: str) -> HttpResponse:
         dashboard=board.name,
         table=chosen.key,
         terms=form.terms() if form is not None else {},
-        scope=scope.key,
+        scope=scope_key(viewer),
         rows=rows,
     )
     return response
@@ -295,7 +300,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
             "form": form,
             "imports": selectors.open_data_imports(),
             "loaded": selectors.open_data_summary(),
-            "boards": _boards_for(request.user),
+            "boards": _boards_for(request.viewer),
         },
     )
 
@@ -312,7 +317,7 @@ def open_data_import(request: HttpRequest, import_uuid) -> HttpResponse:
             "record": record,
             "reasons": selectors.skip_reasons(record),
             "areas": selectors.loaded_areas(record),
-            "boards": _boards_for(request.user),
+            "boards": _boards_for(request.viewer),
         },
     )
 

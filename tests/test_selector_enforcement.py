@@ -55,6 +55,7 @@ DOMAIN = {
     "community_trigger/demo.py",
     "victims/status.py",
     "reporting/demo.py",
+    "config/health.py",  # SELECT 1: whether the database answers
 }
 
 
@@ -81,7 +82,11 @@ def interface_modules() -> list[Path]:
             if "management" in parts or "tests" in parts:
                 continue
             modules.append(path)
-    modules += sorted((ROOT / "config").glob("*.py"))
+    modules += [
+        path
+        for path in sorted((ROOT / "config").glob("*.py"))
+        if path.relative_to(ROOT).as_posix() not in DOMAIN
+    ]
     return modules
 
 
@@ -194,7 +199,7 @@ def test_there_are_interface_modules_to_check():
         "victims/api.py",
         "community_trigger/forms.py",
         "reporting/views.py",
-        "reporting/templatetags/reporting.py",
+        "reporting/templatetags/dashboards.py",
     } <= names
     assert any(name.startswith("asb_cases/api/") for name in names)
 

@@ -67,20 +67,13 @@ class PersonDetailsSerializer(serializers.Serializer):
     postcode = serializers.CharField()
 
 
-LEVELS = [
-    (redaction.OWN, "What your organisation recorded itself"),
-    (redaction.SHARED, "A record shared with your organisation on a case"),
-    (redaction.SIGNPOST, "The signpost only"),
-]
-
-
 class PersonSerializer(serializers.Serializer):
     """A person as your organisation may see them (access.redaction): `level` says which view
     applies; `details` is your organisation's own record of them, else one shared with it on a
     case, else null; the signpost is always there."""
 
     uuid = serializers.UUIDField()
-    level = serializers.ChoiceField(choices=LEVELS)
+    level = serializers.ChoiceField(choices=redaction.LEVELS)
     visible = serializers.BooleanField(help_text="Whether `details` is given (level not signpost)")
     details = PersonDetailsSerializer(allow_null=True)
     signpost = SignpostSerializer()

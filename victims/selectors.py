@@ -239,7 +239,7 @@ def person_record_for_viewer(*, viewer: Viewer, person: Person) -> PersonRecord:
     """Everything the viewer's organisation may see about a person, in a fixed number of
     queries."""
     ids = group_ids(person)
-    view = redaction.person_view(viewer, person)
+    view = redaction.person_view(viewer, person, with_factors=True)
     cases = list(
         rules.cases(viewer)
         .filter(person_links__person_id__in=ids)

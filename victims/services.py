@@ -121,7 +121,7 @@ def people_create(*, actor: User | SystemActor, details: list[PersonDetails]) ->
     new_people = [d.person for d in details if d.person.pk is None]
     Person.objects.bulk_create(new_people, batch_size=1_000)
     for each in details:
-        each.person_id = each.person.pk
+        each.person = each.person  # now saved: sets person_id and keeps the cached person
     held = set(
         PersonDetails.objects.filter(
             person_id__in={d.person_id for d in details},

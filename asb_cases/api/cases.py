@@ -14,6 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.response import Response
 
+from access import redaction
 from asb_cases import selectors, services
 from asb_cases.api._common import EARLIEST, Verb, _path_uuid
 from asb_cases.api.incidents import INCIDENT_EXAMPLE, LocationInputSerializer, _incident_types
@@ -92,9 +93,16 @@ class CaseSerializer(serializers.Serializer):
 
 
 class CasePersonSerializer(serializers.Serializer):
+    """A person on the case, as your organisation may see them: `given_name` and
+    `family_name` are blank where only the signpost is visible to it (a share without people,
+    or a person who kept their information to the lead agency); `recorded_by` names whose
+    record the names come from."""
+
     uuid = serializers.UUIDField()
+    level = serializers.ChoiceField(choices=redaction.LEVELS)
     given_name = serializers.CharField()
     family_name = serializers.CharField()
+    recorded_by = serializers.SlugField(allow_null=True)
     role = serializers.ChoiceField(choices=PersonRole.choices)
 
 
@@ -102,6 +110,7 @@ class ShareSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     organisation = serializers.SlugField()
     access_level = serializers.ChoiceField(choices=CaseShare.AccessLevel.choices)
+    include_people = serializers.BooleanField()
     purpose = serializers.CharField()
     legal_basis = serializers.ChoiceField(choices=CaseShare.LegalBasis.choices)
     shared_at = serializers.DateTimeField()
@@ -113,6 +122,7 @@ class ShareSerializer(serializers.Serializer):
             "uuid": str(share.uuid),
             "organisation": share.organisation.slug,
             "access_level": share.access_level,
+            "include_people": share.include_people,
             "purpose": share.purpose,
             "legal_basis": share.legal_basis,
             "shared_at": iso(share.shared_at),
@@ -219,8 +229,10 @@ class CaseDetailSerializer(CaseSerializer):
             "people": [
                 {
                     "uuid": str(link.person.uuid),
-                    "given_name": link.person.given_name,
-                    "family_name": link.person.family_name,
+                    "level": link.view.level,
+                    "given_name": link.view.details.given_name if link.view.details else "",
+                    "family_name": link.view.details.family_name if link.view.details else "",
+                    "recorded_by": link.view.recorded_by.slug if link.view.details else None,
                     "role": link.role,
                 }
                 for link in record.people
@@ -260,8 +272,10 @@ CASE_DETAIL_EXAMPLE = {
     "people": [
         {
             "uuid": INCIDENT_EXAMPLE["reporter"],
+            "level": "own",
             "given_name": "Jamie",
             "family_name": "Example",
+            "recorded_by": "livin",
             "role": "victim",
         }
     ],
@@ -329,8 +343,8 @@ class CaseListView(PartnerAPIView, ListModelMixin, GenericAPIView):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return selectors.case_list_for_user(
-            user=self.request.user, filters=selectors.CaseFilters(sort="updated")
+        return selectors.case_list_for_viewer(
+            viewer=self.viewer, filters=selectors.CaseFilters(sort="updated")
         )
 
     @extend_schema(
@@ -370,7 +384,7 @@ class CaseListView(PartnerAPIView, ListModelMixin, GenericAPIView):
         for incident_uuid in dict.fromkeys(data["incidents"]):
             try:
                 incidents.append(
-                    selectors.incident_get_for_user(user=request.user, incident_uuid=incident_uuid)
+                    selectors.incident_get_linkable(viewer=self.viewer, incident_uuid=incident_uuid)
                 )
             except Http404:
                 errors.setdefault("incidents", []).append(f"No such incident: {incident_uuid}")
@@ -395,7 +409,7 @@ class CaseListView(PartnerAPIView, ListModelMixin, GenericAPIView):
             ),
         )
         self.audit_target = case
-        case = selectors.case_get_for_user(user=request.user, case_uuid=case.uuid)
+        case = selectors.case_get_for_viewer(viewer=self.viewer, case_uuid=case.uuid)
         return Response(CaseSerializer(case).data, status=201)
 
 
@@ -421,9 +435,9 @@ class CaseDetailView(PartnerAPIView):
         examples=[OpenApiExample("A case", value=CASE_DETAIL_EXAMPLE)],
     )
     def get(self, request, case_uuid: str):
-        case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+        case = selectors.case_get_for_viewer(viewer=self.viewer, case_uuid=case_uuid)
         self.audit_target = case
-        record = selectors.case_record_for_user(user=request.user, case=case)
+        record = selectors.case_record_for_viewer(viewer=self.viewer, case=case)
         return Response(CaseDetailSerializer(record).data)
 
 
@@ -432,7 +446,7 @@ class CaseActionView(PartnerAPIView):
     client's organisation cannot see it), then the service checks what it may do (403)."""
 
     def case(self, request, case_uuid: str) -> Case:
-        case = selectors.case_get_for_user(user=request.user, case_uuid=case_uuid)
+        case = selectors.case_get_for_viewer(viewer=self.viewer, case_uuid=case_uuid)
         self.audit_target = case
         return case
 
@@ -489,7 +503,7 @@ class CaseStatusView(CaseActionView):
                 note=data["note"],
             )
         except services.CaseConflict:
-            current = selectors.case_get_for_user(user=request.user, case_uuid=case.uuid)
+            current = selectors.case_get_for_viewer(viewer=self.viewer, case_uuid=case.uuid)
             return Response(
                 {
                     "detail": f"{current.reference} changed since you read it: read it again",
@@ -498,7 +512,7 @@ class CaseStatusView(CaseActionView):
                 },
                 status=409,
             )
-        case = selectors.case_get_for_user(user=request.user, case_uuid=case.uuid)
+        case = selectors.case_get_for_viewer(viewer=self.viewer, case_uuid=case.uuid)
         return Response(CaseSerializer(case).data)
 
 
@@ -612,7 +626,9 @@ class CaseActionAddView(CaseActionView):
         subject = None
         if data.get("subject"):
             try:
-                subject = selectors.case_person_get(case=case, person_uuid=data["subject"])
+                subject = selectors.case_person_get(
+                    viewer=self.viewer, case=case, person_uuid=data["subject"]
+                )
             except Http404:
                 errors["subject"] = ["No such person on this case"]
         if errors:

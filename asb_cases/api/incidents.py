@@ -202,10 +202,10 @@ class IncidentInputSerializer(StrictSerializer):
         return attrs
 
 
-def _person(details: dict | None) -> services.PersonDetails | None:
+def _person(details: dict | None) -> services.ImportedPerson | None:
     if not details:
         return None
-    return services.PersonDetails(
+    return services.ImportedPerson(
         given_name=details["given_name"],
         family_name=details["family_name"],
         date_of_birth=details.get("date_of_birth"),
@@ -463,7 +463,7 @@ class IncidentListView(PartnerAPIView, ListModelMixin, GenericAPIView):
 
     def get_queryset(self):
         return (
-            selectors.incident_list_for_user(user=self.request.user)
+            selectors.incident_list_for_viewer(viewer=self.viewer)
             .select_related("reporter", "victim", "local_authority")
             .order_by("-updated_at", "-id")
         )
@@ -521,12 +521,12 @@ class IncidentListView(PartnerAPIView, ListModelMixin, GenericAPIView):
         }
         return Response(body, status=201 if result.outcome == services.IMPORT_CREATED else 200)
 
-    def audit_verb(self, request) -> str:
+    def audit_verb(self, request, response=None) -> str:
         if request.method == "POST" and getattr(self, "audit_detail", {}).get("outcome") == (
             services.IMPORT_UPDATED
         ):
             return Verb.CHANGED
-        return super().audit_verb(request)
+        return super().audit_verb(request, response)
 
 
 class IncidentBulkView(PartnerAPIView):
@@ -632,6 +632,8 @@ class IncidentDetailView(PartnerAPIView):
         examples=[OpenApiExample("An incident", value=INCIDENT_EXAMPLE)],
     )
     def get(self, request, incident_uuid: str):
-        incident = selectors.incident_get_for_user(user=request.user, incident_uuid=incident_uuid)
+        incident = selectors.incident_get_for_viewer(
+            viewer=self.viewer, incident_uuid=incident_uuid
+        )
         self.audit_target = incident
         return Response(IncidentSerializer(incident).data)

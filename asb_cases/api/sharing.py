@@ -21,8 +21,8 @@ from asb_cases.models import CaseShare
 from partners.api.base import PartnerAPIView, StrictSerializer, validated
 
 
-def _partner(user, slug: str, field: str):
-    organisation = selectors.partner_organisations_for(user=user).filter(slug=slug).first()
+def _partner(viewer, slug: str, field: str):
+    organisation = selectors.partner_organisations_for(viewer=viewer).filter(slug=slug).first()
     if organisation is None:
         raise exceptions.ValidationError({field: ["Not another active partner organisation"]})
     return organisation
@@ -33,12 +33,18 @@ class ShareInputSerializer(StrictSerializer):
     access_level = serializers.ChoiceField(choices=CaseShare.AccessLevel.choices)
     purpose = serializers.CharField(max_length=2000)
     legal_basis = serializers.ChoiceField(choices=CaseShare.LegalBasis.choices)
+    include_people = serializers.BooleanField(
+        default=True,
+        help_text="Whether the partner sees the records of the people on the case, as each of "
+        "them agreed (false: the case only, and a signpost of each person)",
+    )
 
 
 SHARE_EXAMPLE = {
     "uuid": "5d2c7b9a-6e1f-4a3b-8c7d-9e0f1a2b3c4d",
     "organisation": "durham-constabulary",
     "access_level": "view",
+    "include_people": True,
     "purpose": "Joint working on the problem",
     "legal_basis": "cda_1998_s115",
     "shared_at": "2026-11-22T10:30:00Z",
@@ -78,10 +84,11 @@ class CaseShareView(CaseActionView):
         share = services.case_share_with_partner(
             actor=request.user,
             case=case,
-            organisation=_partner(request.user, data["organisation"], "organisation"),
+            organisation=_partner(self.viewer, data["organisation"], "organisation"),
             access_level=data["access_level"],
             purpose=data["purpose"],
             legal_basis=data["legal_basis"],
+            include_people=data["include_people"],
         )
         return Response(ShareSerializer(share).data, status=201)
 
@@ -170,7 +177,7 @@ class CaseTransferProposeView(CaseActionView):
         transfer = services.case_transfer_propose(
             actor=request.user,
             case=case,
-            to_organisation=_partner(request.user, data["to_organisation"], "to_organisation"),
+            to_organisation=_partner(self.viewer, data["to_organisation"], "to_organisation"),
             reason=data["reason"],
         )
         transfer.case = case
@@ -188,7 +195,7 @@ class TransferListView(PartnerAPIView):
         examples=[OpenApiExample("Awaiting", value=[TRANSFER_EXAMPLE])],
     )
     def get(self, request):
-        transfers = selectors.transfers_awaiting_user(user=request.user).select_related(
+        transfers = selectors.transfers_awaiting_viewer(viewer=self.viewer).select_related(
             "to_organisation"
         )
         return Response(TransferSerializer(transfers, many=True).data)
@@ -206,7 +213,9 @@ class TransferDetailView(PartnerAPIView):
         examples=[OpenApiExample("A transfer", value=TRANSFER_EXAMPLE)],
     )
     def get(self, request, transfer_uuid: str):
-        transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
+        transfer = selectors.transfer_get_for_viewer(
+            viewer=self.viewer, transfer_uuid=transfer_uuid
+        )
         self.audit_target = transfer.case
         return Response(TransferSerializer(transfer).data)
 
@@ -235,7 +244,9 @@ class TransferDecisionView(PartnerAPIView):
     accept = True
 
     def post(self, request, transfer_uuid: str):
-        transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer_uuid)
+        transfer = selectors.transfer_get_for_viewer(
+            viewer=self.viewer, transfer_uuid=transfer_uuid
+        )
         self.audit_target = transfer.case
         if self.accept:
             data = validated(TransferAcceptSerializer, request.data)
@@ -251,7 +262,9 @@ class TransferDecisionView(PartnerAPIView):
             services.case_transfer_decline(
                 actor=request.user, transfer=transfer, reason=data["reason"]
             )
-        transfer = selectors.transfer_get_for_user(user=request.user, transfer_uuid=transfer.uuid)
+        transfer = selectors.transfer_get_for_viewer(
+            viewer=self.viewer, transfer_uuid=transfer.uuid
+        )
         return Response(TransferSerializer(transfer).data)
 
 

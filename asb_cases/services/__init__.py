@@ -38,9 +38,9 @@ from asb_cases.services.imports import (
     IMPORT_ERROR,
     IMPORT_UPDATED,
     INCIDENT_INPUT_FIELDS,
+    ImportedPerson,
     ImportResult,
     IncidentImport,
-    PersonDetails,
     incidents_import,
 )
 
@@ -80,10 +80,10 @@ __all__ = [
     "INCIDENT_INPUT_FIELDS",
     "CaseConflict",
     "ImportResult",
+    "ImportedPerson",
     "IncidentImport",
     "IncidentInput",
     "LocationInput",
-    "PersonDetails",
     "Verb",
     "action_clocks",
     "case_add_action",

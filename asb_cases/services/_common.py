@@ -12,7 +12,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from asb_cases import access, geography
+from access.rules import CaseAccess
+from access.viewer import viewer_for
+from asb_cases import geography
 from asb_cases.models import Case, Incident
 from partners.models import AuditEvent, LocalAuthority, Organisation, User
 from partners.postcodes import normalise_postcode
@@ -41,14 +43,8 @@ def _require_perm(actor: User, perm: str) -> None:
 
 
 def _require_case(actor: User, case: Case, codename: str) -> None:
-    access_ = access.CaseAccess.for_user(actor, case)
-    allowed = {
-        access.VIEW: access_.can_view,
-        access.CONTRIBUTE: access_.can_contribute,
-        access.CHANGE: access_.can_change,
-        access.SHARE: access_.can_share,
-    }[codename]
-    if not allowed:
+    """The actor's role and organisation may `codename` on the case (access.rules)."""
+    if not CaseAccess.of(viewer_for(actor), case).allows(codename):
         raise PermissionDenied(f"{actor} may not {codename} on {case.reference}")
 
 

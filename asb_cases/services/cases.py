@@ -8,12 +8,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from asb_cases import access
+from access import grants, redaction, rules
+from access.rules import CaseAccess
+from access.viewer import viewer_for
 from asb_cases.models import (
     ActionType,
     Case,
@@ -58,11 +60,11 @@ def _next_reference(year: int) -> str:
 
 
 def case_refresh_search_document(case: Case) -> None:
-    """Rebuild the lower-cased text the case search looks in: reference, title, people's
-    names, addresses and postcodes (with and without their space)."""
+    """Rebuild the lower-cased text the case search looks in: reference, title, addresses and
+    postcodes (with and without their space) — what every agency on the case sees. People's
+    names are not in it: a name is searched through the details the searcher may see
+    (asb_cases.selectors.case_list_for_viewer)."""
     parts = [case.reference, case.title]
-    for given, family in case.people.values_list("given_name", "family_name"):
-        parts.append(f"{given} {family}")
     addresses = list(case.locations.values_list("address", "postcode")) + list(
         case.incidents.values_list("address", "postcode")
     )
@@ -100,8 +102,10 @@ def case_open(
     incidents: list[Incident] = (),
     location: LocationInput | None = None,
 ) -> Case:
-    """Open a case led by the actor's organisation, optionally from incidents it can see."""
+    """Open a case led by the actor's organisation, optionally from incidents it may put on a
+    case (access.rules.incidents_linkable: reported to it, or on a case it leads)."""
     _require_perm(actor, "asb_cases.add_case")
+    _require_linkable(actor, incidents)
     organisation = _organisation(actor)
     _validate_lead_officer(lead_officer, organisation)
     now = timezone.now()
@@ -131,7 +135,7 @@ def case_open(
         changed_at=now,
         note="Case opened",
     )
-    grants = access.case_permissions_sync(case)
+    granted = grants.case_permissions_sync(case)
     if location_fields:
         CaseLocation.objects.create(case=case, added_by=actor, added_at=now, **location_fields)
     for incident in incidents:
@@ -145,7 +149,7 @@ def case_open(
         detail={
             "reference": case.reference,
             "incidents": [str(i.uuid) for i in incidents],
-            "permissions": grants,
+            "permissions": granted,
         },
     )
     return case
@@ -157,7 +161,7 @@ DETAIL_FIELDS = ["title", "summary", "incident_type", "risk_band", "lead_officer
 @transaction.atomic
 def case_update_details(*, actor: User, case: Case, expected_version: int, **changes: Any) -> Case:
     """Change a case's details. Refused with CaseConflict if it changed since `expected_version`."""
-    _require_case(actor, case, access.CHANGE)
+    _require_case(actor, case, rules.CHANGE)
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"Not case details: {sorted(unknown)}")
@@ -211,7 +215,7 @@ def case_change_status(
     note: str = "",
 ) -> Case:
     """Move a case to a new status; closing needs a reason and keeps everything."""
-    _require_case(actor, case, access.CHANGE)
+    _require_case(actor, case, rules.CHANGE)
     if status not in CaseStatus.values:
         raise ValidationError({"status": "Select a status"})
     if status == CaseStatus.CLOSED and not closure_reason:
@@ -250,6 +254,16 @@ def case_change_status(
     return case
 
 
+def _require_linkable(actor: User, incidents) -> None:
+    """Incidents the actor's organisation may put on a case: never one it sees only because
+    another agency shared a case with it (that would pass the other agency's record on)."""
+    ids = {incident.pk for incident in incidents}
+    if ids and rules.incidents_linkable(viewer_for(actor)).filter(pk__in=ids).count() < len(ids):
+        raise PermissionDenied(
+            "A case can take only incidents reported to your organisation or on cases it leads"
+        )
+
+
 def _link_incident(*, actor: User, case: Case, incident: Incident, now: dt.datetime) -> bool:
     _, created = CaseIncident.objects.get_or_create(
         case=case, incident=incident, defaults={"linked_by": actor, "linked_at": now}
@@ -261,16 +275,27 @@ def _link_incident(*, actor: User, case: Case, incident: Incident, now: dt.datet
             continue
         if role is None:  # a reporter who is not also the victim is a complainant
             role = PersonRole.VICTIM if incident.victim_id == person.pk else PersonRole.COMPLAINANT
+        # The link shows the case's agencies the record of whoever the incident was reported
+        # to (access.rules.person_details).
         CasePerson.objects.get_or_create(
-            case=case, person=person, role=role, defaults={"added_by": actor, "added_at": now}
+            case=case,
+            person=person,
+            role=role,
+            defaults={
+                "organisation_id": incident.reported_to_id,
+                "added_by": actor,
+                "added_at": now,
+            },
         )
     return True
 
 
 @transaction.atomic
 def case_link_incident(*, actor: User, case: Case, incident: Incident) -> bool:
-    """Link an incident the actor can see to a case they can contribute to."""
-    _require_case(actor, case, access.CONTRIBUTE)
+    """Link an incident the actor's organisation may put on a case to a case it can
+    contribute to."""
+    _require_case(actor, case, rules.CONTRIBUTE)
+    _require_linkable(actor, [incident])
     linked = _link_incident(actor=actor, case=case, incident=incident, now=timezone.now())
     if linked:
         if case.local_authority_id is None and incident.local_authority_id:
@@ -289,18 +314,22 @@ def case_link_incident(*, actor: User, case: Case, incident: Incident) -> bool:
 
 @transaction.atomic
 def case_add_person(*, actor: User, case: Case, person: Person, role: str) -> CasePerson:
-    _require_case(actor, case, access.CONTRIBUTE)
+    _require_case(actor, case, rules.CONTRIBUTE)
     if role not in PersonRole.values:
         raise ValidationError({"role": "Select the person's role in the case"})
     link, created = CasePerson.objects.get_or_create(
         case=case,
         person=person,
         role=role,
-        defaults={"added_by": actor, "added_at": timezone.now()},
+        defaults={
+            "organisation": _organisation(actor),
+            "added_by": actor,
+            "added_at": timezone.now(),
+        },
     )
     if not created:
         raise ValidationError(
-            {"role": f"{person.full_name} is already on this case as {link.get_role_display()}"}
+            {"role": f"The person is already on this case as {link.get_role_display()}"}
         )
     case_refresh_search_document(case)
     _touch(case)
@@ -316,7 +345,7 @@ def case_add_person(*, actor: User, case: Case, person: Person, role: str) -> Ca
 
 @transaction.atomic
 def case_add_location(*, actor: User, case: Case, location: LocationInput) -> CaseLocation:
-    _require_case(actor, case, access.CONTRIBUTE)
+    _require_case(actor, case, rules.CONTRIBUTE)
     if location.postcode and not is_valid_postcode(location.postcode):
         raise ValidationError({"postcode": "Enter a real postcode, like DL1 5QT"})
     if location.is_empty():
@@ -338,7 +367,7 @@ def case_add_location(*, actor: User, case: Case, location: LocationInput) -> Ca
 
 @transaction.atomic
 def case_add_note(*, actor: User, case: Case, body: str, visibility: str) -> CaseNote:
-    _require_case(actor, case, access.CONTRIBUTE)
+    _require_case(actor, case, rules.CONTRIBUTE)
     if not body.strip():
         raise ValidationError({"body": "Enter the note"})
     if visibility not in CaseNote.Visibility.values:
@@ -362,19 +391,27 @@ def case_add_note(*, actor: User, case: Case, body: str, visibility: str) -> Cas
     return note
 
 
-def _age_on(person: Person | None, day: dt.date) -> int | None:
-    if person is None or person.date_of_birth is None:
+def _age_on(born: dt.date | None, day: dt.date) -> int | None:
+    if born is None:
         return None
-    born = person.date_of_birth
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _date_of_birth(actor: User, person: Person | None) -> dt.date | None:
+    """The person's date of birth as the actor's organisation knows it (its own record, or one
+    a share showed it): the only one it may act on."""
+    if person is None:
+        return None
+    return redaction.person_view(viewer_for(actor), person).date_of_birth
+
+
 def action_clocks(
-    action_type: ActionType, started_at: dt.datetime, subject: Person | None = None
+    action_type: ActionType, started_at: dt.datetime, date_of_birth: dt.date | None = None
 ) -> dict[str, Any]:
-    """The statutory clocks of an action, from the limits its type keeps as data."""
+    """The statutory clocks of an action, from the limits its type keeps as data (a shorter
+    limit where the person it is against was under 18)."""
     start_day = timezone.localtime(started_at).date()
-    age = _age_on(subject, start_day)
+    age = _age_on(date_of_birth, start_day)
     clocks: dict[str, Any] = {"expires_at": None, "review_on": None, "appeal_by": None}
     days = action_type.duration_days
     if age is not None and age < 18 and action_type.duration_days_under_18:
@@ -404,7 +441,7 @@ def case_add_action(
     notes: str = "",
 ) -> CaseAction:
     """Record a tool or power used by the actor's organisation, with its clocks."""
-    _require_case(actor, case, access.CONTRIBUTE)
+    _require_case(actor, case, rules.CONTRIBUTE)
     organisation = _organisation(actor)
     officer = officer or actor
     errors = {}
@@ -418,11 +455,12 @@ def case_add_action(
             Organisation.Kind(kind).label.lower() for kind in action_type.allowed_organisation_kinds
         )
         errors["action_type"] = f"A {action_type.name.lower()} can only be used by: {kinds}"
-    age = _age_on(subject, timezone.localtime(started_at).date())
+    born = _date_of_birth(actor, subject)
+    age = _age_on(born, timezone.localtime(started_at).date())
     if action_type.minimum_age and age is not None and age < action_type.minimum_age:
         errors["subject"] = (
             f"A {action_type.name.lower()} can only be used against someone aged "
-            f"{action_type.minimum_age} or over; {subject.full_name} was {age}"
+            f"{action_type.minimum_age} or over; they were {age}"
         )
     if subject is not None and not case.person_links.filter(person=subject).exists():
         errors["subject"] = "The person must be on the case"
@@ -443,7 +481,7 @@ def case_add_action(
         cost_pounds=cost_pounds,
         notes=notes.strip(),
         created_by=actor,
-        **action_clocks(action_type, started_at, subject),
+        **action_clocks(action_type, started_at, born),
     )
     _touch(case)
     audit_record(
@@ -464,7 +502,7 @@ def case_add_action(
 def case_add_task(
     *, actor: User, case: Case, title: str, due_on: dt.date, assignee: User
 ) -> CaseTask:
-    _require_case(actor, case, access.CONTRIBUTE)
+    _require_case(actor, case, rules.CONTRIBUTE)
     errors = {}
     if not title.strip():
         errors["title"] = "Enter what needs doing"
@@ -474,7 +512,7 @@ def case_add_task(
     if (
         assignee_org is None
         or not assignee.is_active
-        or not access.CaseAccess.for_user(assignee, case).can_contribute
+        or not CaseAccess.of(viewer_for(assignee), case).can_contribute
     ):
         errors["assignee"] = "Assign the task to someone who can work on this case"
     if errors:
@@ -500,7 +538,7 @@ def case_add_task(
 
 @transaction.atomic
 def case_task_complete(*, actor: User, task: CaseTask) -> CaseTask:
-    _require_case(actor, task.case, access.CONTRIBUTE)
+    _require_case(actor, task.case, rules.CONTRIBUTE)
     if task.status == CaseTask.Status.DONE:
         return task
     task.status = CaseTask.Status.DONE

@@ -2,7 +2,9 @@
 
 A partner system (a housing CRM, the police records system) sends incidents with its own
 reference; sending one again updates it. People are matched without an officer to
-confirm, so only on a strong match: the same normalised name and the same date of birth.
+confirm, so only on a strong match: the same normalised name and the same date of birth. A match
+links the incident to the partnership's person and records what the partner system sent as its
+organisation's own details of them; it never shows the organisation anyone else's record.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from partners.postcodes import normalise_postcode
 from victims import selectors as victim_selectors
 from victims import services as victim_services
 from victims.matching import normalise_name
-from victims.models import Person
+from victims.models import Person, PersonDetails
 
 IMPORT_CREATED = "created"
 IMPORT_UPDATED = "updated"
@@ -59,7 +61,7 @@ INCIDENT_INPUT_FIELDS = [
 
 
 @dataclass
-class PersonDetails:
+class ImportedPerson:
     """A person as a partner system describes them."""
 
     given_name: str
@@ -68,13 +70,35 @@ class PersonDetails:
     postcode: str = ""
     address: str = ""
 
-    def same_as(self, person: Person) -> bool:
-        """Whether `person` has this name (normalised) and date of birth (or neither has one)."""
+    def same_as(self, details: PersonDetails) -> bool:
+        """Whether the organisation's record has this name (normalised) and date of birth (or
+        neither has one)."""
         return (
-            normalise_name(self.given_name) == normalise_name(person.given_name)
-            and normalise_name(self.family_name) == normalise_name(person.family_name)
-            and self.date_of_birth == person.date_of_birth
+            normalise_name(self.given_name) == normalise_name(details.given_name)
+            and normalise_name(self.family_name) == normalise_name(details.family_name)
+            and self.date_of_birth == details.date_of_birth
         )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth,
+            "postcode": self.postcode,
+            "address": self.address,
+        }
+
+
+@dataclass
+class _People:
+    """What an import knows about people: strong matches across the partnership (`known`),
+    people it created (`created`, by match key), the organisation's own details of people
+    already on its incidents (`own`), and the people it holds details of (`held`)."""
+
+    known: dict
+    own: dict[int, PersonDetails]
+    held: set[int]
+    created: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -83,8 +107,8 @@ class IncidentImport:
     victim are given as details (`data.reporter` and `data.victim` are set from them)."""
 
     data: IncidentInput
-    reporter: PersonDetails | None = None
-    victim: PersonDetails | None = None
+    reporter: ImportedPerson | None = None
+    victim: ImportedPerson | None = None
     victim_is_reporter: bool = False
 
 
@@ -101,36 +125,34 @@ class ImportResult:
 def _import_person(
     *,
     actor: User,
-    details: PersonDetails | None,
+    details: ImportedPerson | None,
     previous: Person | None,
-    known: dict,
+    people: _People,
     created: dict,
-    new_people: list[Person],
+    new_details: list[PersonDetails],
     role: str,
 ) -> Person | None:
-    """The person the details describe: the one already on the incident if they are the same,
-    else the partnership's person on a strong match, else a new person (built here, added to
-    `new_people`, and saved with the others before the incidents)."""
+    """The person the details describe: the one already on the incident if the organisation's
+    record of them is the same, else the partnership's person on a strong match (with the
+    organisation's own details recorded if it holds none), else a new person. New details are
+    built here, added to `new_details`, and saved with the others before the incidents."""
     if details is None:
         return None
-    if previous is not None and details.same_as(previous):
+    own = people.own.get(previous.pk) if previous is not None else None
+    if own is not None and details.same_as(own):
         return previous
     key = None
     if details.date_of_birth is not None:
         key = victim_selectors.strong_match_key(
             details.given_name, details.family_name, details.date_of_birth
         )
-        if key in created or key in known:
-            return created.get(key) or known[key]
+        if key in created or key in people.created:
+            return created.get(key) or people.created[key]
+    person = people.known.get(key) if key is not None else None
+    if person is not None and person.pk in people.held:
+        return person
     try:
-        person = victim_services.person_build(
-            actor=actor,
-            given_name=details.given_name,
-            family_name=details.family_name,
-            date_of_birth=details.date_of_birth,
-            postcode=details.postcode,
-            address=details.address,
-        )
+        built = victim_services.details_build(actor=actor, person=person, **details.fields())
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         raise ValidationError(
@@ -139,10 +161,10 @@ def _import_person(
                 for name, messages in errors.items()
             }
         ) from exc
-    new_people.append(person)
+    new_details.append(built)
     if key is not None:
-        created[key] = person
-    return person
+        created[key] = built.person
+    return built.person
 
 
 def _import_location(
@@ -177,9 +199,9 @@ def _import_values(
     actor: User,
     item: IncidentImport,
     existing: Incident | None,
-    known: dict,
+    people: _People,
     created: dict,
-    new_people: list[Person],
+    new_details: list[PersonDetails],
     authorities: dict[str, LocalAuthority],
 ) -> dict[str, Any]:
     """The incident's fields from a partner system's item, checked, with its people found or
@@ -200,13 +222,13 @@ def _import_values(
                 for name, messages in exc.message_dict.items()
             }
         ) from exc
-    people = {"known": known, "created": created, "new_people": new_people}
+    found = {"people": people, "created": created, "new_details": new_details}
     data.reporter = _import_person(
         actor=actor,
         details=None if data.anonymous else item.reporter,
         previous=existing.reporter if existing else None,
         role="reporter",
-        **people,
+        **found,
     )
     if item.victim_is_reporter:
         data.victim = data.reporter
@@ -216,7 +238,7 @@ def _import_values(
             details=item.victim,
             previous=existing.victim if existing else None,
             role="victim",
-            **people,
+            **found,
         )
     return _incident_values(data, _import_location(data.location, authorities))
 
@@ -228,7 +250,7 @@ class _ImportBatch:
 
     actor: User
     organisation: Organisation
-    people: list[Person] = field(default_factory=list)
+    people: list[PersonDetails] = field(default_factory=list)
     incidents: dict[int, Incident] = field(default_factory=dict)  # by the item's index
 
     refs: set[str] = field(default_factory=set)
@@ -245,7 +267,7 @@ class _ImportBatch:
     def write(self) -> dict[int, Incident | None]:
         """Save the batch; returns each index's incident (None where another request recorded
         the same reference meanwhile)."""
-        victim_services.people_create(actor=self.actor, people=self.people)
+        victim_services.people_create(actor=self.actor, details=self.people)
         written: dict[int, Incident | None] = dict(self.incidents)
         try:
             with transaction.atomic():
@@ -308,6 +330,20 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
                 if details is not None
             ]
         )
+        on_incidents = {
+            pk
+            for incident in existing.values()
+            for pk in (incident.reporter_id, incident.victim_id)
+            if pk is not None
+        }
+        own = {
+            details.person_id: details
+            for details in PersonDetails.objects.filter(
+                organisation=organisation,
+                person_id__in=on_incidents | {person.pk for person in known.values()},
+            )
+        }
+        people = _People(known=known, own=own, held=set(own))
         authorities = {authority.code: authority for authority in LocalAuthority.objects.all()}
         batch = _ImportBatch(actor=actor, organisation=organisation)
         victims: set[int] = set()
@@ -336,33 +372,33 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
                 write_batch()
                 previous = existing.get(ref)
             created: dict = {}
-            new_people: list[Person] = []
+            new_details: list[PersonDetails] = []
             try:
                 if previous is None:
                     values = _import_values(
                         actor=actor,
                         item=item,
                         existing=None,
-                        known=known,
+                        people=people,
                         created=created,
-                        new_people=new_people,
+                        new_details=new_details,
                         authorities=authorities,
                     )
-                    batch.people += new_people
+                    batch.people += new_details
                     batch.add(index, values, ref)
-                    known.update(created)
+                    _remember(people, created, new_details)
                     continue
                 with transaction.atomic():
                     values = _import_values(
                         actor=actor,
                         item=item,
                         existing=previous,
-                        known=known,
+                        people=people,
                         created=created,
-                        new_people=new_people,
+                        new_details=new_details,
                         authorities=authorities,
                     )
-                    victim_services.people_create(actor=actor, people=new_people)
+                    victim_services.people_create(actor=actor, details=new_details)
                     victims_before = {previous.victim_id}
                     diff = _incident_apply_update(actor=actor, incident=previous, values=values)
             except ValidationError as exc:
@@ -377,7 +413,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
             except IntegrityError:
                 results[index] = ImportResult(ref, IMPORT_ERROR, errors=_REF_TAKEN)
                 continue
-            known.update(created)
+            _remember(people, created, new_details)
             if diff:
                 victims.update((victims_before | {previous.victim_id}) - {None})
             results[index] = ImportResult(
@@ -387,6 +423,13 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
         if victims:
             victim_services.person_statuses_refresh(person_ids=sorted(victims))
     return [results[index] for index in range(len(items))]
+
+
+def _remember(people: _People, created: dict, new_details: list[PersonDetails]) -> None:
+    """What an item that succeeded added: its new people, and the people the organisation now
+    holds details of."""
+    people.created.update(created)
+    people.held.update(d.person.pk for d in new_details if d.person.pk is not None)
 
 
 _REF_TAKEN = {"external_ref": ["Another request recorded this reference: retry"]}

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from asb_cases import access
+from access import rules
 from asb_cases.models import Case, Incident, IncidentType
 from asb_cases.services._common import (
     CLOCK_SKEW,
@@ -99,7 +99,7 @@ def incident_record(
             {"external_ref": f"{organisation} has already recorded an incident with this reference"}
         )
     if link_to_case is not None:
-        _require_case(actor, link_to_case, access.CONTRIBUTE)
+        _require_case(actor, link_to_case, rules.CONTRIBUTE)
     incident = Incident(
         reported_to=organisation,
         recorded_by=actor,

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from asb_cases import access
+from access import grants, rules
 from asb_cases.models import Case, CaseShare, OwnershipTransfer, PersonRole
 from asb_cases.services._common import Verb, _require_case, _touch
 from asb_cases.services.cases import _validate_lead_officer
 from partners.audit import audit_record
 from partners.models import Organisation, User
+from victims.models import PersonDetails
 
 
 @transaction.atomic
@@ -26,9 +27,12 @@ def case_share_with_partner(
     access_level: str,
     purpose: str,
     legal_basis: str,
+    include_people: bool = True,
 ) -> CaseShare:
-    """Share a case with a partner organisation; only the lead organisation can."""
-    _require_case(actor, case, access.SHARE)
+    """Share a case with a partner organisation; only the lead organisation can. With
+    `include_people`, the partner also sees the records of the people on the case, as each of
+    them agreed (access.rules.person_details)."""
+    _require_case(actor, case, rules.SHARE)
     errors = {}
     if organisation.pk == case.lead_organisation_id:
         errors["organisation"] = "You cannot share a case with your own organisation"
@@ -38,16 +42,15 @@ def case_share_with_partner(
         case=case, organisation=organisation, revoked_at__isnull=True
     ).exists():
         errors["organisation"] = f"The case is already shared with {organisation}"
-    withdrawn = [
-        link.person.full_name
-        for link in case.person_links.select_related("person")
-        if link.person.consent_withdrawn
-        and link.role in (PersonRole.VICTIM, PersonRole.COMPLAINANT)
-    ]
+    withdrawn = PersonDetails.objects.filter(
+        person__case_links__case=case,
+        person__case_links__role__in=[PersonRole.VICTIM, PersonRole.COMPLAINANT],
+        consent_withdrawn_on__isnull=False,
+    ).exists()
     if withdrawn:
         errors["organisation"] = (
-            f"{', '.join(withdrawn)} withdrew consent to share: this case cannot be shared "
-            "further. Review the existing shares instead."
+            "A victim or complainant on this case withdrew consent to share: the case cannot "
+            "be shared further. Review the existing shares instead."
         )
     if access_level not in CaseShare.AccessLevel.values:
         errors["access_level"] = "Select what the partner can do"
@@ -63,10 +66,11 @@ def case_share_with_partner(
         access_level=access_level,
         purpose=purpose.strip(),
         legal_basis=legal_basis,
+        include_people=include_people,
         shared_by=actor,
         shared_at=timezone.now(),
     )
-    grants = access.case_permissions_sync(case)
+    granted = grants.case_permissions_sync(case)
     _touch(case)
     audit_record(
         actor=actor,
@@ -77,8 +81,9 @@ def case_share_with_partner(
             "with": organisation.slug,
             "access_level": access_level,
             "legal_basis": legal_basis,
+            "include_people": include_people,
             "purpose": share.purpose,
-            "permissions": grants,
+            "permissions": granted,
         },
     )
     return share
@@ -86,14 +91,14 @@ def case_share_with_partner(
 
 @transaction.atomic
 def case_share_revoke(*, actor: User, share: CaseShare, reason: str = "") -> CaseShare:
-    _require_case(actor, share.case, access.SHARE)
+    _require_case(actor, share.case, rules.SHARE)
     if share.revoked_at is not None:
         return share
     share.revoked_at = timezone.now()
     share.revoked_by = actor
     share.revoke_reason = reason.strip()
     share.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    grants = access.case_permissions_sync(share.case)
+    granted = grants.case_permissions_sync(share.case)
     _touch(share.case)
     audit_record(
         actor=actor,
@@ -103,7 +108,7 @@ def case_share_revoke(*, actor: User, share: CaseShare, reason: str = "") -> Cas
         detail={
             "with": share.organisation.slug,
             "reason": share.revoke_reason,
-            "permissions": grants,
+            "permissions": granted,
         },
     )
     return share
@@ -114,7 +119,7 @@ def case_transfer_propose(
     *, actor: User, case: Case, to_organisation: Organisation, reason: str
 ) -> OwnershipTransfer:
     """Propose that another organisation lead the case. It sees the case while it decides."""
-    _require_case(actor, case, access.SHARE)
+    _require_case(actor, case, rules.SHARE)
     errors = {}
     if to_organisation.pk == case.lead_organisation_id:
         errors["to_organisation"] = "Choose another organisation: yours already leads the case"
@@ -136,14 +141,14 @@ def case_transfer_propose(
         proposed_by=actor,
         proposed_at=timezone.now(),
     )
-    grants = access.case_permissions_sync(case)
+    granted = grants.case_permissions_sync(case)
     _touch(case)
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
         action="case_transfer_propose",
         target=case,
-        detail={"to": to_organisation.slug, "reason": transfer.reason, "permissions": grants},
+        detail={"to": to_organisation.slug, "reason": transfer.reason, "permissions": granted},
     )
     return transfer
 
@@ -198,7 +203,7 @@ def case_transfer_accept(
         updated_at=now,
     )
     case.refresh_from_db()
-    grants = access.case_permissions_sync(case)
+    granted = grants.case_permissions_sync(case)
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
@@ -208,7 +213,7 @@ def case_transfer_accept(
             "lead_organisation": {"before": previous.slug, "after": transfer.to_organisation.slug},
             "lead_officer": lead_officer.get_username() if lead_officer else None,
             "reason": transfer.decision_reason,
-            "permissions": grants,
+            "permissions": granted,
         },
     )
     return transfer
@@ -226,7 +231,7 @@ def case_transfer_decline(
     transfer.decided_at = timezone.now()
     transfer.decision_reason = reason.strip()
     transfer.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    grants = access.case_permissions_sync(transfer.case)
+    granted = grants.case_permissions_sync(transfer.case)
     _touch(transfer.case)
     audit_record(
         actor=actor,
@@ -236,7 +241,7 @@ def case_transfer_decline(
         detail={
             "to": transfer.to_organisation.slug,
             "reason": transfer.decision_reason,
-            "permissions": grants,
+            "permissions": granted,
         },
     )
     return transfer
@@ -244,20 +249,20 @@ def case_transfer_decline(
 
 @transaction.atomic
 def case_transfer_withdraw(*, actor: User, transfer: OwnershipTransfer) -> OwnershipTransfer:
-    _require_case(actor, transfer.case, access.SHARE)
+    _require_case(actor, transfer.case, rules.SHARE)
     if transfer.status != OwnershipTransfer.Status.PENDING:
         raise ValidationError("Only a transfer awaiting an answer can be withdrawn")
     transfer.status = OwnershipTransfer.Status.WITHDRAWN
     transfer.decided_by = actor
     transfer.decided_at = timezone.now()
     transfer.save(update_fields=["status", "decided_by", "decided_at"])
-    grants = access.case_permissions_sync(transfer.case)
+    granted = grants.case_permissions_sync(transfer.case)
     _touch(transfer.case)
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
         action="case_transfer_withdraw",
         target=transfer.case,
-        detail={"to": transfer.to_organisation.slug, "permissions": grants},
+        detail={"to": transfer.to_organisation.slug, "permissions": granted},
     )
     return transfer

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "partners.context_processors.service",
+                "access.context_processors.viewer",
             ],
             # GOV.UK page helpers (error summary, pagination) in every template.
             "builtins": ["partners.templatetags.govuk"],

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from access.viewer import viewer_for
+from access.viewer import NOBODY, viewer_for
 from partners.audit import audit_record
 from partners.models import APIClient, AuditEvent
 
@@ -209,6 +209,9 @@ class PartnerAPIView(APIView):
 
     required_permissions: dict[str, list[str]] | None = None
     audit_verbs: dict[str, str] = {}
+    # Replaced in `initial` by the calling client's; nobody (empty querysets) while the schema
+    # is generated.
+    viewer = NOBODY
     throttle_scope = "api"
     metadata_class = None  # no OPTIONS descriptions
 

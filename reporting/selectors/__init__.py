@@ -16,7 +16,7 @@ Counts of incidents, open cases and actions come from the summaries rebuilt by C
 cases, transfers, overdue tasks and reviews, victims) are read live. Every selector runs a fixed
 number of queries, however much data there is.
 
-Import the selectors from here. scope holds Scope, Period, Dashboard and the helpers every
+Import the selectors from here. scope holds summary_rows, Period, Dashboard and the helpers every
 dashboard shares; then one module a dashboard: ownership, victims, case_review, hotspots,
 households, costs, trends; reference holds the filters' lists and open_data the police.uk
 imports.
@@ -41,8 +41,10 @@ from reporting.selectors.scope import (
     PAGE_ROWS,
     Dashboard,
     Period,
-    Scope,
     default_period,
+    scope_key,
+    scope_label,
+    summary_rows,
 )
 from reporting.selectors.trends import trends_dashboard
 from reporting.selectors.victims import RISK_ORDER, victims_dashboard
@@ -58,7 +60,6 @@ __all__ = [
     "Dashboard",
     "HotspotFilters",
     "Period",
-    "Scope",
     "case_review_dashboard",
     "costs_dashboard",
     "default_period",
@@ -71,7 +72,10 @@ __all__ = [
     "open_data_imports",
     "open_data_summary",
     "ownership_dashboard",
+    "scope_key",
+    "scope_label",
     "skip_reasons",
+    "summary_rows",
     "trends_dashboard",
     "victims_dashboard",
 ]

@@ -8,25 +8,28 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from access import rules
+from access.viewer import Viewer
 from community_trigger.models import Application, Recommendation, ResolutionMeeting, Stage
-from community_trigger.selectors import application_list_for_user
-from reporting.selectors.scope import Dashboard, Scope, _limit, _organisation_names
+from reporting.selectors.scope import Dashboard, _limit, _organisation_names
 from reporting.tables import Column, Link, Table
 
 
-def _applications(scope: Scope) -> QuerySet[Application]:
-    if scope.user.has_perm("community_trigger.view_application"):
-        return application_list_for_user(user=scope.user)
-    return Application.objects.all()  # analysts: counts only, never the applications
+def _applications(viewer: Viewer) -> QuerySet[Application]:
+    """The applications the viewer may list (access.rules); analysts count every application
+    and never see one."""
+    if viewer.may("community_trigger.view_application"):
+        return rules.applications(viewer)
+    return Application.objects.all()
 
 
-def case_review_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboard:
+def case_review_dashboard(*, viewer: Viewer, for_export: bool = False) -> Dashboard:
     today = timezone.localdate()
     now = timezone.now()
-    data = Dashboard(scope=scope)
-    listed = scope.user.has_perm("community_trigger.view_application")
+    data = Dashboard(viewer=viewer)
+    listed = viewer.may("community_trigger.view_application")
     applications = list(
-        _applications(scope)
+        _applications(viewer)
         .order_by()
         .annotate(
             decided=Min("decisions__decided_at"),
@@ -92,7 +95,7 @@ def case_review_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboar
             rows=clock_rows,
         )
     )
-    meetings = ResolutionMeeting.objects.filter(application__in=_applications(scope))
+    meetings = ResolutionMeeting.objects.filter(application__in=_applications(viewer))
     meeting_counts = dict(meetings.order_by().values_list("status").annotate(Count("id")))
     data.add(
         Table(
@@ -138,7 +141,7 @@ def case_review_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboar
         )
     names = _organisation_names()
     recommendations = (
-        Recommendation.objects.filter(application__in=_applications(scope))
+        Recommendation.objects.filter(application__in=_applications(viewer))
         .order_by()
         .values("lead_organisation_id")
         .annotate(

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.db.models import Sum
 
-from asb_cases.models import ActionType, Case
+from access import rules
+from access.viewer import SYSTEM, Viewer
+from asb_cases.models import ActionType
 from partners.models import LocalAuthority
 from reporting import charts
 from reporting.models import ActionMonth, CaseCostMonth
@@ -17,10 +19,10 @@ from reporting.selectors.scope import (
     PAGE_ROWS,
     Dashboard,
     Period,
-    Scope,
     _as_of,
     _case_link,
     _organisation_names,
+    summary_rows,
 )
 from reporting.tables import Column, Table
 
@@ -29,8 +31,8 @@ def _money(value) -> Decimal:
     return (value or Decimal("0")).quantize(Decimal("0.01"))
 
 
-def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -> Dashboard:
-    data = Dashboard(scope=scope, as_of=_as_of(), period=period)
+def costs_dashboard(*, viewer: Viewer, period: Period, for_export: bool = False) -> Dashboard:
+    data = Dashboard(viewer=viewer, as_of=_as_of(), period=period)
     names = _organisation_names()
     types = dict(ActionType.objects.values_list("id", "name"))
     areas = dict(LocalAuthority.objects.values_list("id", "name"))
@@ -45,7 +47,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
     per_month: dict[Any, list] = defaultdict(zero)
     per_area: dict[Any, list] = defaultdict(zero)
     for month, type_id, organisation_id, area_id, actions, cost in ActionMonth.objects.filter(
-        scope.viewer_q, month__gte=period.start, month__lt=period.end
+        summary_rows(viewer), month__gte=period.start, month__lt=period.end
     ).values_list(
         "month",
         "action_type_id",
@@ -170,7 +172,9 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
         )
     )
     top_costs = (
-        CaseCostMonth.objects.filter(scope.viewer_q, month__gte=period.start, month__lt=period.end)
+        CaseCostMonth.objects.filter(
+            summary_rows(viewer), month__gte=period.start, month__lt=period.end
+        )
         .values("case_id")
         .annotate(actions=Sum("actions"), cost=Sum("cost_pounds"))
         .order_by("-cost", "case_id")[: EXPORT_LIMIT if for_export else 20]
@@ -179,9 +183,11 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
     cases = {
         case["id"]: case
         # The ids themselves: as a subquery, PostgreSQL would aggregate the period again.
-        for case in Case.objects.filter(pk__in=[row["case_id"] for row in top]).values(
-            "id", "reference", "uuid", "lead_organisation_id", "local_authority_id"
-        )
+        # Each case checked against the rules as it is read: a share revoked since the summary
+        # was built takes the case off an organisation's list at once.
+        for case in rules.cases(SYSTEM if viewer.partnership else viewer)
+        .filter(pk__in=[row["case_id"] for row in top])
+        .values("id", "reference", "uuid", "lead_organisation_id", "local_authority_id")
     }
     case_rows = [
         {
@@ -208,7 +214,7 @@ def costs_dashboard(*, scope: Scope, period: Period, for_export: bool = False) -
             rows=[
                 [
                     row["case__reference"]
-                    if scope.partnership
+                    if viewer.partnership
                     else _case_link(row["case__reference"], row["case__uuid"]),
                     names[row["case__lead_organisation_id"]],
                     areas.get(row["case__local_authority_id"], ""),

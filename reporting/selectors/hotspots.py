@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
+from access.viewer import Viewer
 from asb_cases.models import IncidentType, Lsoa, Ward
 from partners.models import LocalAuthority
 from reporting import maps
 from reporting.models import IncidentAreaMonth, OpenDataIncident
-from reporting.selectors.scope import Dashboard, Period, Scope, _as_of
+from reporting.selectors.scope import Dashboard, Period, _as_of, summary_rows
 from reporting.tables import Column, Table
 
 
@@ -81,13 +82,13 @@ def _by_area(rows: QuerySet, code: str, start: dt.date, count) -> dict[str, tupl
     }
 
 
-def hotspots_dashboard(*, scope: Scope, filters: HotspotFilters) -> Dashboard:
+def hotspots_dashboard(*, viewer: Viewer, filters: HotspotFilters) -> Dashboard:
     period, previous = filters.period, filters.period.previous
-    data = Dashboard(scope=scope, as_of=_as_of(), period=period)
+    data = Dashboard(viewer=viewer, as_of=_as_of(), period=period)
     ward = filters.geography == "ward"
     code = "ward_code" if ward else "lsoa_code"
     rows = IncidentAreaMonth.objects.filter(
-        scope.viewer_q, month__gte=previous.start, month__lt=period.end
+        summary_rows(viewer), month__gte=previous.start, month__lt=period.end
     )
     if filters.incident_type:
         rows = rows.filter(incident_type=filters.incident_type)
@@ -170,7 +171,7 @@ def hotspots_dashboard(*, scope: Scope, filters: HotspotFilters) -> Dashboard:
     where = (
         filters.local_authority.name if filters.local_authority else "County Durham and Darlington"
     )
-    whose = "the partnership" if scope.partnership else scope.organisation.name
+    whose = "the partnership" if viewer.partnership else viewer.organisation.name
     data.maps["partnership"] = maps.choropleth(
         key=boundary,
         values={key: now for key, (now, _) in counts.items()},

@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from access import redaction, rules
+from access.viewer import Viewer
 from reporting.models import HouseholdRank, SummaryState
-from reporting.selectors.scope import Dashboard, Scope, _as_of
+from reporting.selectors.scope import Dashboard, _as_of, summary_rows
+from reporting.services import months_before
 from reporting.tables import Column, Link, Table
-from victims.models import Person
-from victims.selectors import person_visible_q
 
 
-def households_dashboard(*, scope: Scope, months: int, for_export: bool = False) -> Dashboard:
+def _address_visible(viewer: Viewer, since) -> Exists:
+    """An incident at the row's address in the window that the viewer may see, now."""
+    same_place = (Q(uprn=OuterRef("uprn")) & ~Q(uprn="")) | (
+        Q(postcode=OuterRef("postcode")) & Q(address__iexact=OuterRef("address"))
+    )
+    return Exists(rules.incidents(viewer).filter(same_place, occurred_at__gte=since))
+
+
+def households_dashboard(*, viewer: Viewer, months: int, for_export: bool = False) -> Dashboard:
     """Addresses and people with most incidents: for roles that may see people, over what
-    their organisation may see; the ASB Champion over the whole partnership."""
-    if not scope.personal:
+    their organisation may see (the ASB Champion: ranked over the whole partnership).
+
+    The ranks are rebuilt nightly, but every row is checked against the access rules as it is
+    read: an address is listed only while the viewer may see an incident there, a person only
+    while the viewer may open their page, and named only as access.redaction allows — so a
+    revoked share takes them off the page and its CSV at once."""
+    if not viewer.sees_people:
         raise PermissionError("High Impact Households show people")
-    data = Dashboard(scope=scope, as_of=_as_of(SummaryState.Kind.HOUSEHOLDS))
+    data = Dashboard(viewer=viewer, as_of=_as_of(SummaryState.Kind.HOUSEHOLDS))
+    since = timezone.make_aware(
+        dt.datetime.combine(months_before(timezone.localdate(), months), dt.time.min)
+    )
     rows = list(
-        HouseholdRank.objects.filter(scope.viewer_q, months=months)
+        HouseholdRank.objects.filter(summary_rows(viewer), months=months)
+        .filter(
+            Q(kind=HouseholdRank.Kind.PERSON, person__in=rules.people(viewer))
+            | Q(kind=HouseholdRank.Kind.ADDRESS) & Q(_address_visible(viewer, since))
+        )
         .select_related("person", "local_authority")
         .order_by("kind", "rank")
     )
     people = [row for row in rows if row.kind == HouseholdRank.Kind.PERSON]
-    visible = {row.person_id for row in people}
-    if not scope.partnership:
-        visible = set(
-            Person.objects.filter(pk__in=visible)
-            .filter(person_visible_q(scope.organisation))
-            .values_list("pk", flat=True)
-        )
+    views = redaction.person_views(viewer, [row.person for row in people])
     data.add(
         Table(
             key="addresses",
@@ -66,7 +84,6 @@ def households_dashboard(*, scope: Scope, months: int, for_export: bool = False)
             "once.",
         )
     )
-    shown = [row for row in people if row.person_id in visible]
     data.add(
         Table(
             key="people",
@@ -84,7 +101,7 @@ def households_dashboard(*, scope: Scope, months: int, for_export: bool = False)
                 [
                     row.rank,
                     Link(
-                        row.person.full_name,
+                        views[row.person_id].name,
                         reverse("victims:person_detail", args=[row.person.uuid]),
                     ),
                     row.incidents,
@@ -93,7 +110,7 @@ def households_dashboard(*, scope: Scope, months: int, for_export: bool = False)
                     row.agencies,
                     timezone.localtime(row.last_at).date(),
                 ]
-                for row in shown
+                for row in people
             ],
             empty="No people linked to incidents in this period.",
             hint="Alleged perpetrators are those named on the cases the incidents are linked to.",

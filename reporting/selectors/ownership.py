@@ -8,23 +8,23 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from asb_cases.access import case_visible_to
-from asb_cases.models import Case, CaseStatus, CaseTask, OwnershipTransfer
+from access import redaction, rules
+from access.viewer import SYSTEM, Viewer
+from asb_cases.models import CaseStatus, CaseTask, OwnershipTransfer, RiskAssessment
 from partners.models import User
 from reporting.models import AgeBand, CaseOwnershipCount
 from reporting.selectors.scope import (
     OPEN_STATUSES,
     PAGE_ROWS,
     Dashboard,
-    Scope,
     _as_of,
     _case_link,
     _days_since,
     _limit,
     _organisation_names,
+    summary_rows,
 )
 from reporting.tables import Column, Table
-from victims.models import RiskAssessment
 
 STATUS_COLUMNS = [
     Column("open", "Status: open", "int"),
@@ -73,11 +73,11 @@ def _status_cells(row: dict) -> list[int]:
     return [row[column.key] for column in STATUS_COLUMNS]
 
 
-def ownership_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboard:
+def ownership_dashboard(*, viewer: Viewer, for_export: bool = False) -> Dashboard:
     today = timezone.localdate()
-    data = Dashboard(scope=scope, as_of=_as_of())
+    data = Dashboard(viewer=viewer, as_of=_as_of())
     names = _organisation_names()
-    counts = CaseOwnershipCount.objects.filter(scope.viewer_q).order_by()
+    counts = CaseOwnershipCount.objects.filter(summary_rows(viewer)).order_by()
     ordered = sorted(
         _totals(counts, "lead_organisation_id"),
         key=lambda row: (-row["total"], names[row["lead_organisation_id"]]),
@@ -114,7 +114,7 @@ def ownership_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboard:
         "over_6": everyone["over_6"],
         "over_12": everyone["over_12"],
     }
-    if scope.partnership:
+    if viewer.partnership:
         _ownership_partnership(data, names, today)
     else:
         _ownership_organisation(data, counts, today, for_export)
@@ -124,10 +124,10 @@ def ownership_dashboard(*, scope: Scope, for_export: bool = False) -> Dashboard:
 def _ownership_organisation(
     data: Dashboard, counts: QuerySet[CaseOwnershipCount], today: dt.date, for_export: bool
 ):
-    scope = data.scope
-    organisation = scope.organisation
+    viewer = data.viewer
+    organisation = viewer.organisation
     limit = _limit(for_export)
-    if scope.team:
+    if viewer.is_supervisor:
         team = _totals(counts.filter(lead_organisation=organisation), "lead_officer_id")
         shown = team if for_export else team[:PAGE_ROWS]
         officers = {
@@ -163,9 +163,8 @@ def _ownership_organisation(
         .values("decided_at")[:1]
     )
     unowned = (
-        Case.objects.filter(
-            lead_organisation=organisation, lead_officer__isnull=True, status__in=OPEN_STATUSES
-        )
+        rules.cases(viewer)
+        .filter(lead_organisation=organisation, lead_officer__isnull=True, status__in=OPEN_STATUSES)
         .annotate(taken_on=Subquery(accepted), since=Coalesce("taken_on", "opened_at"))
         # Sorting on the computed date makes PostgreSQL start from the organisation's open
         # cases rather than walk every case by opening date.
@@ -200,8 +199,8 @@ def _ownership_organisation(
         )
     )
     transfers = list(
-        OwnershipTransfer.objects.filter(status=OwnershipTransfer.Status.PENDING)
-        .filter(Q(to_organisation=organisation) | Q(from_organisation=organisation))
+        rules.transfers(viewer)
+        .filter(status=OwnershipTransfer.Status.PENDING)
         .select_related("case", "from_organisation", "to_organisation")
         .order_by("proposed_at", "id")[:limit]
     )
@@ -230,10 +229,8 @@ def _ownership_organisation(
         )
     )
     tasks = (
-        CaseTask.objects.filter(
-            organisation=organisation, status=CaseTask.Status.OPEN, due_on__lt=today
-        )
-        .filter(Exists(Case.objects.filter(case_visible_to(organisation), pk=OuterRef("case_id"))))
+        rules.case_tasks(viewer)
+        .filter(organisation=organisation, status=CaseTask.Status.OPEN, due_on__lt=today)
         .select_related("case", "assignee")
         .order_by("due_on", "id")
     )
@@ -262,10 +259,11 @@ def _ownership_organisation(
             empty="No task of your organisation is overdue.",
         )
     )
-    reviews = _overdue_reviews(today).filter(case__lead_organisation=organisation)
+    reviews = _overdue_reviews(viewer, today).filter(case__lead_organisation=organisation)
     review_items = list(reviews.select_related("case", "person")[:limit])
+    views = redaction.person_views(viewer, [review.person for review in review_items])
     columns = [Column("case", "Case")]
-    if scope.personal:
+    if viewer.sees_people:
         columns.append(Column("person", "Victim"))
     columns += [
         Column("band", "Risk"),
@@ -280,7 +278,7 @@ def _ownership_organisation(
             rows=[
                 [
                     _case_link(review.case.reference, review.case.uuid),
-                    *([review.person.full_name] if scope.personal else []),
+                    *([views[review.person_id].name] if viewer.sees_people else []),
                     review.get_band_display(),
                     review.next_review_on,
                     (today - review.next_review_on).days,
@@ -292,12 +290,13 @@ def _ownership_organisation(
     )
 
 
-def _overdue_reviews(today: dt.date) -> QuerySet[RiskAssessment]:
+def _overdue_reviews(viewer: Viewer, today: dt.date) -> QuerySet[RiskAssessment]:
     """The latest assessment of each victim on each open case, where its review date has
     passed."""
     superseded = RiskAssessment.objects.filter(supersedes_id=OuterRef("pk"))
     return (
-        RiskAssessment.objects.filter(next_review_on__lt=today)
+        rules.risk_assessments(viewer)
+        .filter(next_review_on__lt=today)
         .exclude(case__status=CaseStatus.CLOSED)
         .exclude(Exists(superseded))
         .order_by("next_review_on", "id")
@@ -305,18 +304,21 @@ def _overdue_reviews(today: dt.date) -> QuerySet[RiskAssessment]:
 
 
 def _ownership_partnership(data: Dashboard, names: dict, today: dt.date) -> None:
+    # Partnership counts: every organisation's, by organisation (no record is listed).
     transfers = (
-        OwnershipTransfer.objects.filter(status=OwnershipTransfer.Status.PENDING)
+        rules.transfers(SYSTEM)
+        .filter(status=OwnershipTransfer.Status.PENDING)
         .values("to_organisation_id")
         .annotate(count=Count("id"), oldest=Min("proposed_at"))
     )
     tasks = (
-        CaseTask.objects.filter(status=CaseTask.Status.OPEN, due_on__lt=today)
+        rules.case_tasks(SYSTEM)
+        .filter(status=CaseTask.Status.OPEN, due_on__lt=today)
         .values("organisation_id")
         .annotate(count=Count("id"), oldest=Min("due_on"))
     )
     reviews = (
-        _overdue_reviews(today)
+        _overdue_reviews(SYSTEM, today)
         .order_by()
         .values("case__lead_organisation_id")
         .annotate(count=Count("id"), oldest=Min("next_review_on"))

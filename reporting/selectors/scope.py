@@ -1,5 +1,5 @@
-"""Who is asking (`Scope`), over which months (`Period`), what every dashboard returns
-(`Dashboard`), and the helpers the dashboards share.
+"""Whose rows of the summaries a viewer reads (`summary_rows`), over which months (`Period`),
+what every dashboard returns (`Dashboard`), and the helpers the dashboards share.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from access.viewer import Viewer
 from asb_cases.models import CaseStatus
-from partners.models import Membership, Organisation, User
+from partners.models import Organisation
 from partners.paging import Page
 from reporting import maps
 from reporting.models import SummaryState
@@ -32,47 +33,29 @@ OPEN_STATUSES = [
 ]
 
 
-# Who is asking --------------------------------------------------------------------------------
+# Who is asking -------------------------------------------------------------------------------
+# The viewer (access.viewer): an organisation's member sees its own view of the summaries; the
+# ASB Champion and analysts (`viewer.partnership`) see the partnership's rows; only those who
+# see people (`viewer.sees_people`) see people; a supervisor (`viewer.is_supervisor`) sees their
+# organisation's officers.
 
 
-@dataclass(frozen=True)
-class Scope:
-    user: User
-    organisation: Organisation
-    partnership: bool  # partnership totals (the ASB Champion, analysts)
-    personal: bool  # may see people (names, addresses); never analysts
-    team: bool  # a supervisor: their organisation's officers
+def summary_rows(viewer: Viewer) -> Q:
+    """Whose rows of the summaries the viewer reads: the partnership's, or their organisation's
+    (the summaries are built from access.rules, so those rows hold what it may see)."""
+    if viewer.partnership:
+        return Q(viewer__isnull=True)
+    return Q(viewer_id=viewer.organisation_id)
 
-    @classmethod
-    def for_user(cls, user: User) -> Scope:
-        return cls(
-            user=user,
-            organisation=user.membership.organisation,
-            partnership=user.has_perm("reporting.view_partnership_totals"),
-            # Analysts never see people, whatever permissions their role is later given.
-            personal=user.has_perm("victims.view_person")
-            and user.membership.role != Membership.Role.ANALYST,
-            team=user.has_perm("asb_cases.decide_transfer"),
-        )
 
-    @property
-    def viewer(self) -> Organisation | None:
-        """Whose rows of the summaries to read: None is the partnership's."""
-        return None if self.partnership else self.organisation
+def scope_label(viewer: Viewer) -> str:
+    if viewer.partnership:
+        return "the whole partnership"
+    return f"{viewer.organisation.name}: its own cases and those shared with it"
 
-    @property
-    def viewer_q(self) -> Q:
-        return Q(viewer__isnull=True) if self.partnership else Q(viewer=self.organisation)
 
-    @property
-    def label(self) -> str:
-        if self.partnership:
-            return "the whole partnership"
-        return f"{self.organisation.name}: its own cases and those shared with it"
-
-    @property
-    def key(self) -> str:
-        return "partnership" if self.partnership else f"organisation:{self.organisation.slug}"
+def scope_key(viewer: Viewer) -> str:
+    return "partnership" if viewer.partnership else f"organisation:{viewer.organisation.slug}"
 
 
 # Periods --------------------------------------------------------------------------------------
@@ -136,7 +119,7 @@ def default_period(months: int = 12, today: dt.date | None = None) -> Period:
 
 @dataclass
 class Dashboard:
-    scope: Scope
+    viewer: Viewer
     tables: dict[str, Table] = field(default_factory=dict)
     charts: dict[str, SafeString | None] = field(default_factory=dict)
     maps: dict[str, maps.Map] = field(default_factory=dict)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
+from access.viewer import Viewer
 from asb_cases.models import IncidentType
 from reporting import charts
 from reporting.models import IncidentAgencyMonth
-from reporting.selectors.scope import Dashboard, Period, Scope, _as_of, _organisation_names
+from reporting.selectors.scope import Dashboard, Period, _as_of, _organisation_names, summary_rows
 from reporting.tables import Column, Table
 
 
 def trends_dashboard(
-    *, scope: Scope, period: Period, incident_type: IncidentType | None = None
+    *, viewer: Viewer, period: Period, incident_type: IncidentType | None = None
 ) -> Dashboard:
-    data = Dashboard(scope=scope, as_of=_as_of(), period=period)
+    data = Dashboard(viewer=viewer, as_of=_as_of(), period=period)
     rows = IncidentAgencyMonth.objects.filter(
-        scope.viewer_q, month__gte=period.start, month__lt=period.end
+        summary_rows(viewer), month__gte=period.start, month__lt=period.end
     )
     if incident_type:
         rows = rows.filter(incident_type=incident_type)

@@ -21,7 +21,8 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from asb_cases.access import case_visible_to
+from access import redaction, rules
+from access.viewer import SYSTEM, Viewer
 from asb_cases.models import CasePerson, CaseStatus
 from partners.paging import paginate
 from partners.working_days import add_working_days
@@ -29,12 +30,10 @@ from reporting.selectors.scope import (
     EXPORT_LIMIT,
     PAGE_ROWS,
     Dashboard,
-    Scope,
     _case_link,
     _organisation_names,
 )
 from reporting.tables import Column, Link, Table
-from victims.models import ContactLog
 from victims.selectors import contact_due, contact_standards
 
 RISK_ORDER = SqlCase(
@@ -54,21 +53,20 @@ def _latest_overdue_day(today: dt.date, working_days: int) -> dt.date:
     return day
 
 
-def _victim_links(scope: Scope, today: dt.date) -> QuerySet[CasePerson]:
-    """Victims flagged repeat or vulnerable on open cases in scope, with their last contact on
-    the case and whether it is overdue by the contact standard for the case's risk band (the
-    same rule as victims.selectors.contact_due, as a database expression)."""
+def _victim_links(viewer: Viewer, today: dt.date) -> QuerySet[CasePerson]:
+    """Victims flagged repeat or vulnerable on open cases the viewer sees (every case, for
+    partnership counts), with their last contact on the case and whether it is overdue by the
+    contact standard for the case's risk band (the same rule as victims.selectors.contact_due,
+    as a database expression)."""
     links = (
-        CasePerson.objects.filter(role="victim")
+        rules.case_people(SYSTEM if viewer.partnership else viewer)
+        .filter(role="victim")
         .exclude(case__status=CaseStatus.CLOSED)
         .filter(Q(person__status__is_repeat=True) | Q(person__status__is_vulnerable=True))
     )
-    if not scope.partnership:
-        links = links.filter(case_visible_to(scope.organisation, outer="case_id"))
     last = (
-        ContactLog.objects.filter(
-            case_id=OuterRef("case_id"), person_id=OuterRef("person_id"), made_contact=True
-        )
+        rules.contacts(SYSTEM)
+        .filter(case_id=OuterRef("case_id"), person_id=OuterRef("person_id"), made_contact=True)
         .order_by("-contacted_at")
         .values("contacted_at")[:1]
     )
@@ -93,10 +91,10 @@ def _victim_links(scope: Scope, today: dt.date) -> QuerySet[CasePerson]:
     )
 
 
-def victims_dashboard(*, scope: Scope, params=None, for_export: bool = False) -> Dashboard:
+def victims_dashboard(*, viewer: Viewer, params=None, for_export: bool = False) -> Dashboard:
     today = timezone.localdate()
-    data = Dashboard(scope=scope)
-    links = _victim_links(scope, today)
+    data = Dashboard(viewer=viewer)
+    links = _victim_links(viewer, today)
     names = _organisation_names()
     by_organisation = (
         links.order_by()
@@ -171,8 +169,12 @@ def victims_dashboard(*, scope: Scope, params=None, for_export: bool = False) ->
         )
     )
     data.facts = {"people": total["people"], "overdue": total["overdue"]}
-    if not scope.personal:
+    if not viewer.sees_people:
         return data
+    # The list of people: only those on cases the viewer's organisation sees, live (a revoked
+    # share removes them at once), each shown as the viewer may see them.
+    if viewer.partnership:
+        links = links.filter(rules.case_q(viewer, outer="case_id"))
     ordered = links.select_related(
         "person", "person__status", "case", "case__lead_officer", "case__lead_organisation"
     ).order_by("-overdue", "-risk_rank", "case__opened_at", "id")
@@ -182,6 +184,7 @@ def victims_dashboard(*, scope: Scope, params=None, for_export: bool = False) ->
         data.page = paginate(ordered, params or {}, per_page=PAGE_ROWS)
         items = data.page.items
     standards = contact_standards()
+    views = redaction.person_views(viewer, [link.person for link in items])
     table_rows = []
     for link in items:
         status = getattr(link.person, "status", None)
@@ -203,7 +206,8 @@ def victims_dashboard(*, scope: Scope, params=None, for_export: bool = False) ->
         table_rows.append(
             [
                 Link(
-                    link.person.full_name, reverse("victims:person_detail", args=[link.person.uuid])
+                    views[link.person_id].name,
+                    reverse("victims:person_detail", args=[link.person.uuid]),
                 ),
                 ", ".join(flags),
                 link.case.get_risk_band_display(),

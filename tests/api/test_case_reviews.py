@@ -83,11 +83,14 @@ def test_a_client_records_an_application_and_reads_only_the_evidence_it_may_see(
     assert decision["automatic"] is True and decision["counted"] == 3
     evidence = {line["reported_to"]: line for line in decision["evidence"]}
     assert set(evidence) == {"test-housing", "test-police", "test-borough"}
-    assert all(line["counted"] for line in evidence.values())
+    assert evidence["test-housing"]["counted"] is True
     assert evidence["test-housing"]["incident"]["description"] == "Our account"
-    # The police's and the council's incidents: a date and an agency, nothing more.
-    assert evidence["test-police"]["incident"] is None
-    assert evidence["test-borough"]["incident"] is None
+    # The police's and the council's incidents: a date and an agency, nothing more (not even
+    # what the engine made of them: that would describe another agency's record).
+    for agency in ("test-police", "test-borough"):
+        assert evidence[agency]["incident"] is None
+        assert evidence[agency]["finding"] is None and evidence[agency]["explanation"] is None
+        assert evidence[agency]["occurred_at"]
     assert "Police only" not in response.text and "Borough only" not in response.text
     assert AuditEvent.objects.filter(
         actor=owner_api.client.user,
@@ -190,7 +193,9 @@ def test_someone_applying_for_the_victim_with_consent_and_a_statement(cast, owne
     assert response.status_code == 201, response.json()
     application = Application.objects.get(uuid=response.json()["uuid"])
     assert application.relationship == "family" and application.victim_consents
-    assert application.victim.statements.get().text == ("My mother is afraid to leave the house.")
+    # The statement stays on the application, not in any agency's records of the person.
+    assert application.statements.get().text == "My mother is afraid to leave the house."
+    assert not application.victim.statements.exists()
 
 
 def test_an_analyst_client_cannot_read_or_record_applications(cast, api_for):

@@ -83,7 +83,7 @@ def test_every_call_is_audited_once_against_the_client(cast, owner_api):
     assert [(e.verb, e.action, e.detail["status"]) for e in events] == [
         ("viewed", "api:case-list", 200),
         ("searched", "api:case-list", 200),
-        ("viewed", "api:case-detail", 404),
+        ("permission_denied", "api:case-detail", 404),  # a refusal, audited as one
     ]
     assert all(e.organisation_id == cast.owner.organisation.pk for e in events)
     assert events[1].detail["query"] == {"status": ["open"]}

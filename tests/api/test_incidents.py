@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from access.viewer import viewer_for
 from asb_cases import selectors
 from asb_cases.models import Incident
 from partners.models import AuditEvent
@@ -24,8 +25,9 @@ BULK = "/api/v1/incidents/bulk/"
 
 
 def _incidents_of(organisation):
-    return selectors.incident_list_for_user(
-        user=organisation.memberships.filter(role="case_officer").first().user, own_only=True
+    return selectors.incident_list_for_viewer(
+        viewer=viewer_for(organisation.memberships.filter(role="case_officer").first().user),
+        own_only=True,
     )
 
 
@@ -311,7 +313,7 @@ def test_a_reference_taken_meanwhile_fails_alone(cast, owner_api, monkeypatch):
     original = services._ImportBatch.write
 
     def racing(self):
-        services.victim_services.people_create(actor=self.actor, people=self.people)
+        services.victim_services.people_create(actor=self.actor, details=self.people)
         self.people = []
         for incident in self.incidents.values():
             if incident.external_ref == "BOOM":
@@ -359,7 +361,7 @@ def test_a_reference_sent_twice_in_one_batch_is_recorded_then_updated(cast, owne
     assert body["results"][2]["changed"] == ["description"]
     incident = Incident.objects.get(external_ref="TWICE")
     assert incident.description == "Second thoughts"
-    assert incident.reporter.family_name == "Unlikely"
+    assert incident.reporter.details.get().family_name == "Unlikely"
 
 
 def test_a_bulk_import_takes_the_same_number_of_queries_however_many_incidents(cast, owner_api):

@@ -308,7 +308,11 @@ class TestTasksAndPeople:
             services.case_add_person(
                 actor=cast.owner.officer, case=case, person=person, role="witness"
             )
-        assert "reg holt" in Case.objects.get(pk=case.pk).search_document
+        # The name is the organisation's own record of the person, found by the case search
+        # through the details the searcher may read (never kept in the shared search text).
+        assert person.details.get(organisation=cast.owner.organisation).full_name == "Reg Holt"
+        assert "reg holt" not in Case.objects.get(pk=case.pk).search_document
+        assert case.reference in client.get("/cases/", {"q": "Reg Holt"}).content.decode()
 
 
 def test_the_case_page_shows_one_timeline_of_everything(cast, shared_case):

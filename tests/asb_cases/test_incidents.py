@@ -74,8 +74,10 @@ def test_an_officer_records_an_incident_with_its_areas_derived(cast, noise_type)
     assert incident.ward_code.startswith("E05") and incident.ward_year == 2025
     assert incident.local_authority.code == "E06000047"
     assert incident.reporter == incident.victim
-    assert incident.reporter.full_name == "Ivy Lonsdale"
-    assert incident.reporter.date_of_birth == dt.date(1961, 5, 4)
+    details = incident.reporter.details.get()
+    assert details.organisation == cast.owner.organisation
+    assert details.full_name == "Ivy Lonsdale"
+    assert details.date_of_birth == dt.date(1961, 5, 4)
     assert incident.external_ref == "HOU-123"
     assert AuditEvent.objects.filter(action="incident_record", target_id=str(incident.pk))
 

@@ -4,15 +4,25 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from asb_cases import services
-from asb_cases.access import organisation_case_permissions
 from asb_cases.models import CaseGroupObjectPermission, CaseShare, OwnershipTransfer
 from partners.models import AuditEvent
 from tests.conftest import client_for
 from tests.factories import make_case, share_case
 
+
+def organisation_case_permissions(organisation, case) -> set[str]:
+    """The object permissions the organisation's group holds on the case (the guardian rows
+    access.grants writes)."""
+    return set(
+        CaseGroupObjectPermission.objects.filter(
+            content_object=case, group_id=organisation.group_id
+        ).values_list("permission__codename", flat=True)
+    )
+
+
 pytestmark = pytest.mark.django_db
 
-LEAD = {"view_case", "change_case", "contribute_case", "share_case"}
+LEAD = {"view_case", "change_case", "contribute_case", "share_case", "view_case_people"}
 
 
 def test_creating_a_case_grants_the_lead_organisation_and_nobody_else(cast):
@@ -24,7 +34,10 @@ def test_creating_a_case_grants_the_lead_organisation_and_nobody_else(cast):
 def test_shares_grant_view_or_contribute_and_revoking_removes_them(cast):
     case = make_case(cast.owner.officer)
     share = share_case(case, by=cast.owner.officer, with_organisation=cast.partner.organisation)
-    assert organisation_case_permissions(cast.partner.organisation, case) == {"view_case"}
+    assert organisation_case_permissions(cast.partner.organisation, case) == {
+        "view_case",
+        "view_case_people",
+    }
     contribute = share_case(
         case,
         by=cast.owner.officer,
@@ -34,6 +47,7 @@ def test_shares_grant_view_or_contribute_and_revoking_removes_them(cast):
     assert organisation_case_permissions(cast.contributor.organisation, case) == {
         "view_case",
         "contribute_case",
+        "view_case_people",
     }
     services.case_share_revoke(actor=cast.owner.officer, share=share, reason="Done")
     services.case_share_revoke(actor=cast.owner.officer, share=contribute)
@@ -42,7 +56,10 @@ def test_shares_grant_view_or_contribute_and_revoking_removes_them(cast):
     share.refresh_from_db()
     assert share.revoked_by == cast.owner.officer and share.revoke_reason == "Done"
     revoked = AuditEvent.objects.filter(action="case_share_revoke").order_by("id").first()
-    assert revoked.detail["permissions"]["revoked"] == ["org:test-police view_case"]
+    assert revoked.detail["permissions"]["revoked"] == [
+        "org:test-police view_case",
+        "org:test-police view_case_people",
+    ]
 
 
 def test_a_share_records_purpose_and_legal_basis_and_is_audited(cast):
@@ -53,12 +70,15 @@ def test_a_share_records_purpose_and_legal_basis_and_is_audited(cast):
         {
             "organisation": cast.partner.organisation.pk,
             "access_level": "view",
+            "include_people": "no",
             "purpose": "Police are investigating the threats",
             "legal_basis": "cda_1998_s115",
         },
     )
     assert response.status_code == 302
     share = CaseShare.objects.get()
+    assert not share.include_people
+    assert organisation_case_permissions(cast.partner.organisation, case) == {"view_case"}
     assert share.purpose == "Police are investigating the threats"
     assert share.legal_basis == "cda_1998_s115"
     event = AuditEvent.objects.get(action="case_share_with_partner")
@@ -130,7 +150,10 @@ class TestTransfers:
         assert police.get(f"/cases/{case.uuid}/").status_code == 200
         inbox = police.get("/cases/transfers/").content.decode()
         assert case.reference in inbox
-        assert organisation_case_permissions(cast.partner.organisation, case) == {"view_case"}
+        assert organisation_case_permissions(cast.partner.organisation, case) == {
+            "view_case",
+            "view_case_people",
+        }
         assert transfer.status == "pending"
 
     def test_a_supervisor_accepts_and_the_lead_moves_keeping_the_old_lead_involved(self, cast):
@@ -149,6 +172,7 @@ class TestTransfers:
         assert organisation_case_permissions(cast.owner.organisation, case) == {
             "view_case",
             "contribute_case",
+            "view_case_people",
         }
         history = AuditEvent.objects.get(action="case_transfer_accept").detail
         assert history["lead_organisation"] == {"before": "test-housing", "after": "test-police"}
@@ -208,4 +232,7 @@ class TestTransfers:
         services.case_transfer_decline(
             actor=cast.partner.supervisor, transfer=transfer, reason="No"
         )
-        assert organisation_case_permissions(cast.partner.organisation, case) == {"view_case"}
+        assert organisation_case_permissions(cast.partner.organisation, case) == {
+            "view_case",
+            "view_case_people",
+        }

@@ -60,6 +60,7 @@ def test_a_case_shared_with_the_police_is_seen_by_them_and_not_by_the_council(jo
     housing.submit("Share with a partner")
     housing.page.get_by_label("Share with").select_option(label="Test Police")
     housing.choose("Contribute (add notes, actions and tasks)")
+    housing.choose("Yes: names, contact details and support records, as each person agreed")
     housing.fill("Why does the partner need it?", "Threats reported to the police as well")
     housing.choose("Crime and Disorder Act 1998, section 115")
     housing.submit("Share case")

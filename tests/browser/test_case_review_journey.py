@@ -68,13 +68,25 @@ def test_a_public_application_becomes_a_review_with_an_action_plan(
     assert "Application received" in public.text()
     reference = Application.objects.get().reference
     assert reference in public.text()
-
-    assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
+    # Nothing is looked up until the ASB Champion has verified the applicant.
+    assert Application.objects.get().victim is None
 
     champion = journey()
     champion.sign_in("champion@test-opcc")
     champion.follow("Case Reviews")
     champion.follow(reference)
+    assert "Applicant not yet verified" in champion.text()
+    champion.follow("Verify the applicant")
+    champion.check_accessibility()
+    champion.page.get_by_label(
+        "I have confirmed who the applicant is, and that the victim agrees to the application "
+        "if someone else made it"
+    ).check()
+    champion.page.locator(f"input[name=person][value='{mabel.uuid}']").check()
+    champion.submit("Verify and check the threshold")
+    assert "The applicant is verified" in champion.text()
+    assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
+    champion.page.reload()
     assert "Threshold met: complaints about the same problem" in champion.text()
     assert "Counted" in champion.text()
     champion.submit("Arrange the meeting")

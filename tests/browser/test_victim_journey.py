@@ -1,5 +1,6 @@
 """A council officer records a victim already known to the police and a housing association,
-sees the signpost and the repeat flag, and completes a risk assessment."""
+sees the signpost and the repeat flag — never the other agencies' record of her — and completes
+a risk assessment."""
 
 import datetime as dt
 
@@ -7,7 +8,8 @@ from django.utils import timezone
 
 from tests.browser.test_case_journey import fill_datetime
 from tests.factories import make_case, make_incident, make_person
-from victims.models import Person, RiskAssessment
+from asb_cases.models import RiskAssessment
+from victims.models import Person
 
 
 def test_a_known_victim_is_recognised_across_agencies_and_assessed(journey, cast):
@@ -42,22 +44,28 @@ def test_a_known_victim_is_recognised_across_agencies_and_assessed(journey, cast
     council.submit("Record incident")
 
     panel = council.page.locator("fieldset", has_text="someone the partnership already knows")
-    assert "Ivy Lonsdale, born 4 May 1961" in panel.inner_text()
+    # The match is shown as a signpost and the reasons, never the stored record.
+    assert "A person known to 2 agencies" in panel.inner_text()
     assert "Known to 2 agencies" in panel.inner_text()
     assert "Test Housing" in panel.inner_text()
-    council.page.get_by_label("Ivy Lonsdale, born 4 May 1961, DH1 3NJ").check()
+    assert "similar surname" in panel.inner_text()
+    assert "Lonsdale" not in council.page.content()
+    council.page.get_by_label("A person known to 2 agencies").check()
     council.submit("Record incident")
     assert "The incident has been recorded" in council.text()
     assert Person.objects.count() == 1  # not keyed again
+    # The council keeps what it typed as its own record of her.
+    assert ivy.details.get(organisation=cast.contributor.organisation).family_name == "Lonsdael"
 
     council.submit("Open a case from this incident")
     council.fill("Case title", "Abuse at Larch Walk")
     council.submit("Open case")
-    council.follow("Ivy Lonsdale")
+    council.follow("ivy Lonsdael")
     assert "Repeat victim" in council.text()
     assert "3 incidents to 3 agencies" in council.text()
+    assert "Lonsdale" not in council.page.content()
 
-    council.follow("Ivy Lonsdale's page, with the agencies that know them")
+    council.follow("The person's page, with the agencies that know them")
     signpost = council.page.locator(".app-signpost").inner_text()
     assert "Known to 3 partner agencies" in signpost
     assert "Test Police" in signpost and "Test Housing" in signpost

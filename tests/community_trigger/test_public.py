@@ -6,10 +6,10 @@ from django.core import mail
 from django.test import Client
 
 from asb_cases.models import IncidentType
-from community_trigger.models import Application, Stage
+from community_trigger.models import Application, ApplicationStatement, Stage
 from partners.models import AuditEvent, LocalAuthority, OutboxTask
 from tests.community_trigger.conftest import apply_for
-from victims.models import ImpactStatement
+from victims.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +48,15 @@ def test_anyone_can_apply_without_an_account_and_gets_a_reference(
     application = Application.objects.get()
     assert application.source == "public"
     assert application.stage == Stage.RECEIVED
-    assert application.victim.full_name == "Mabel Thornbury"
+    assert application.victim_name == "Mabel Thornbury"
+    # Nothing of it reaches anyone's records until the ASB Champion verifies the applicant.
+    assert application.victim is None and not application.is_verified
+    assert not Person.objects.exists()
     assert application.problem_postcode == "DL1 4QT"
     done = client.get(response.url).content.decode()
     assert application.reference in done
-    # The threshold check and the acknowledgement are recorded work, never lost.
+    # The acknowledgement is recorded work, never lost; the threshold check waits.
     assert set(OutboxTask.objects.values_list("task_name", flat=True)) == {
-        "community_trigger.application_evaluate",
         "community_trigger.application_acknowledge",
     }
     from community_trigger.services import application_acknowledge
@@ -109,14 +111,15 @@ def test_an_unknown_area_must_be_chosen(cast):
     assert "Select the council area" in response.content.decode()
 
 
-def test_the_status_page_shows_only_the_stage_and_dates(cast, victim):
+def test_the_status_page_shows_only_the_stage_in_plain_words(cast, victim):
     application = apply_for(victim)
     response = Client().post(
         "/case-review/status/", {"reference": application.reference, "postcode": "dl14qt"}
     )
     content = response.content.decode()
-    assert application.get_stage_display() in content
-    assert "Check the threshold" in content
+    assert "We have your application" in content
+    assert application.get_stage_display() not in content  # staff wording
+    assert "Check the threshold" not in content
     for private in ("Thornbury", "applicant@example.org", "It keeps happening", "Mabel"):
         assert private not in content
 
@@ -159,10 +162,14 @@ def test_the_victim_can_add_their_own_statement(cast, victim):
         },
     )
     assert response.status_code == 200
-    statement = ImpactStatement.objects.get()
-    assert statement.source == "victim" and statement.person == victim
+    # It stays on the application: never added to any agency's records of the person.
+    statement = ApplicationStatement.objects.get()
+    assert statement.source == "victim" and statement.application == application
     assert statement.text == "I am scared in my own home."
-    assert AuditEvent.objects.filter(action="statement_record", actor_label="system:public")
+    assert not victim.statements.exists()
+    assert AuditEvent.objects.filter(
+        action="application_statement_add", actor_label="system:public"
+    )
 
 
 def test_an_appeal_needs_a_decision_first_then_is_recorded(cast, victim):

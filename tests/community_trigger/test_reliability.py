@@ -14,6 +14,7 @@ from partners.models import AuditEvent, LocalAuthority, OutboxTask
 from partners.outbox import outbox_relay
 from partners.working_days import add_working_days
 from tests.community_trigger.conftest import report
+from tests.conftest import client_for
 from tests.factories import make_person
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -50,6 +51,16 @@ def apply_online(client=None):
     )
 
 
+def verify(cast, person) -> None:
+    """The ASB Champion verifies the online applicant as `person`, on the page."""
+    application = Application.objects.get()
+    response = client_for(cast.champion).post(
+        f"/case-reviews/{application.uuid}/verify/",
+        {"confirmed": "on", "person": str(person.uuid)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
 @pytest.fixture
 def mabel(cast):
     return make_person(
@@ -73,6 +84,7 @@ def test_three_agencies_an_application_a_decision_and_a_review_with_its_clocks(
         report(officer, mabel, occurred=now - timedelta(days=days))
     assert apply_online().status_code == 302
     application = Application.objects.get()
+    verify(cast, mabel)
     assert wait_for(lambda: ThresholdDecision.objects.filter(application=application).exists())
     decision = ThresholdDecision.objects.get(application=application)
     assert decision.outcome == "met" and decision.automatic
@@ -96,6 +108,7 @@ def test_a_new_incident_brings_a_pending_application_over_the_threshold(
     report(cast.partner.officer, mabel, occurred=now - timedelta(days=20))
     apply_online()
     application = Application.objects.get()
+    verify(cast, mabel)
     assert wait_for(lambda: Application.objects.get().stage == Stage.AWAITING_DISCRETION)
     report(cast.unrelated.officer, mabel, occurred=now - timedelta(days=2))
     assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
@@ -117,6 +130,7 @@ def test_work_survives_redis_being_down_and_is_done_when_it_is_back(
         ):
             report(officer, mabel, occurred=now - timedelta(days=days))
         response = apply_online()
+        verify(cast, mabel)
         elapsed = time.monotonic() - started
     assert response.status_code == 302
     assert elapsed < 30  # four saves, each failing to publish fast: nobody waits on Redis

@@ -152,8 +152,11 @@ def test_high_impact_households_only_over_what_the_organisation_may_see(cast, wo
     assert "Zebedee Quillfeather" in partner and "Ottoline" not in partner
     unrelated = people_and_places(cast.unrelated.officer)
     assert "Ottoline Marchbanks" in unrelated and "Zebedee" not in unrelated
+    # The ASB Champion's office holds no record of either and no case with them: partnership
+    # counts elsewhere, but no one's name or address here.
     champion = people_and_places(cast.champion)
-    assert "Zebedee Quillfeather" in champion and "Ottoline Marchbanks" in champion
+    for seen in ("Zebedee", "Ottoline", "14 Elm Court", "Quarry Heads"):
+        assert seen not in champion
     # The contributor has no case or incident with either.
     nobody = people_and_places(cast.contributor.officer)
     assert "Zebedee" not in nobody and "Ottoline" not in nobody

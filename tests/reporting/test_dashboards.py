@@ -11,16 +11,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from access.viewer import viewer_for
 from asb_cases import services as case_services
 from asb_cases.models import ActionType, Case, CaseTask, Incident, Ward
 from community_trigger import services as review_services
 from reporting import selectors, services
-from reporting.selectors import Scope
 from tests.community_trigger.conftest import apply_for
 from tests.conftest import client_for
 from tests.factories import make_case, make_incident, make_person
 from tests.reporting.conftest import ELM_COURT, ELM_LSOA, QUARRY_LANE, refresh
-from victims import services as victim_services
 from victims.models import RiskQuestionnaire
 from victims.selectors import contact_due, contact_standards
 
@@ -59,7 +58,7 @@ def test_ownership_shows_drift_unowned_transfers_and_what_is_overdue(cast, world
     )
     CaseTask.objects.filter(pk=task.pk).update(due_on=timezone.localdate() - dt.timedelta(days=4))
     questionnaire = RiskQuestionnaire.objects.get(version=1)
-    assessment = victim_services.risk_assessment_record(
+    assessment = case_services.case_victim_assess_risk(
         actor=owner,
         person=world.zebedee,
         case=world.shared_case,
@@ -378,10 +377,10 @@ def test_trends_by_month_type_and_agency(cast, world):
 
 
 def test_the_scope_follows_the_role(cast):
-    assert Scope.for_user(cast.pcc.analyst).partnership
-    assert not Scope.for_user(cast.pcc.analyst).personal
-    assert Scope.for_user(cast.champion).partnership and Scope.for_user(cast.champion).personal
-    officer = Scope.for_user(cast.owner.officer)
-    assert (officer.partnership, officer.personal, officer.team) == (False, True, False)
-    assert Scope.for_user(cast.owner.supervisor).team
+    assert viewer_for(cast.pcc.analyst).partnership
+    assert not viewer_for(cast.pcc.analyst).sees_people
+    assert viewer_for(cast.champion).partnership and viewer_for(cast.champion).sees_people
+    officer = viewer_for(cast.owner.officer)
+    assert (officer.partnership, officer.sees_people, officer.is_supervisor) == (False, True, False)
+    assert viewer_for(cast.owner.supervisor).is_supervisor
     assert selectors.default_period(12).months == 12

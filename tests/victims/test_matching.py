@@ -49,7 +49,10 @@ def test_short_forms_of_names_match_with_the_reason():
         person("Robert", "Ashworth", dt.date(1950, 1, 2)),
     )
     assert match is not None
-    assert "Robert and Bob are forms of one name" in match.reasons
+    assert "first name is a form of the same name" in match.reasons
+    # The reasons are shown to agencies that may see only a signpost: they never quote the
+    # stored record.
+    assert not any("Robert" in reason for reason in match.reasons)
 
 
 def test_namesakes_with_different_dates_of_birth_are_never_proposed():
@@ -74,7 +77,8 @@ def test_reasons_explain_the_ranking():
         "same first name",
         "same postcode",
     ]
-    assert "similar surname (Lonsdael)" in typo.reasons
+    assert "similar surname" in typo.reasons
+    assert not any("Lonsdael" in reason for reason in typo.reasons)
 
 
 def test_helpers():

@@ -115,10 +115,14 @@ def test_vulnerable_by_risk_band_or_by_a_factor(cast):
     status = PersonStatus.objects.get(person=victim)  # refreshed by the service
     assert status.is_vulnerable and status.risk_band == "medium"
     other = make_person(cast.owner.officer, given_name="Solo")
-    other.vulnerability_factors.add(VulnerabilityFactor.objects.get(code="lives-alone"))
+    other.details.get().vulnerability_factors.add(
+        VulnerabilityFactor.objects.get(code="lives-alone")
+    )
     status = status_of(other)
     assert status.is_vulnerable
-    assert "lives alone" in status.vulnerable_reason
+    # The status is what every agency's signpost shows: it never names the vulnerability.
+    assert status.vulnerable_reason == "Vulnerability recorded by an agency"
+    assert "alone" not in status.vulnerable_reason
 
 
 @time_machine.travel(at(2026, 11, 20, 12, 0), tick=False)
