@@ -49,9 +49,10 @@ test: install ## Run the whole test suite against PostgreSQL and Redis
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(TEST_ARGS)
 
-lint: install ## Lint and format checks
+lint: install ## Lint, format and import-contract checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install ## Format the code
 	$(BIN)/ruff check --fix .

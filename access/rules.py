@@ -423,20 +423,28 @@ def alerts(viewer: Viewer) -> QuerySet[SweepAlert]:
 def case_viewers(codename: str = VIEW) -> QuerySet:
     """(case_id, viewer_id) for every case and every organisation granted `codename` on it:
     the same rows `cases` reads one organisation's slice of."""
-    return CaseGroupObjectPermission.objects.filter(
-        permission_id=case_permission_id(codename)
-    ).values(case_id=F("content_object_id"), viewer_id=F("group__organisation__id"))
+    return (
+        CaseGroupObjectPermission.objects.filter(permission_id=case_permission_id(codename))
+        .order_by()
+        .values(case_id=F("content_object_id"), viewer_id=F("group__organisation__id"))
+    )
 
 
 def incident_viewers() -> QuerySet:
     """(incident_id, viewer_id) for every incident and every organisation that sees it: the
     one it was reported to, and each that sees a case it is linked to (`incident_q` for all
     organisations at once)."""
-    reported = Incident.objects.values(incident_id=F("pk"), viewer_id=F("reported_to_id"))
+    reported = Incident.objects.order_by().values(
+        incident_id=F("pk"), viewer_id=F("reported_to_id")
+    )
     # A union takes its column names from its first query.
-    through_cases = CaseIncident.objects.filter(
-        case__casegroupobjectpermission__permission_id=case_permission_id(VIEW)
-    ).values_list("incident_id", "case__casegroupobjectpermission__group__organisation__id")
+    through_cases = (
+        CaseIncident.objects.filter(
+            case__casegroupobjectpermission__permission_id=case_permission_id(VIEW)
+        )
+        .order_by()
+        .values_list("incident_id", "case__casegroupobjectpermission__group__organisation__id")
+    )
     return reported.union(through_cases)
 
 
