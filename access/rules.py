@@ -132,6 +132,13 @@ def cases(viewer: Viewer, codename: str = VIEW) -> QuerySet[Case]:
     )
 
 
+# The order of `cases(viewer)` by last change, read from the same permission rows' index.
+CASES_BY_LAST_CHANGE = (
+    "-casegroupobjectpermission__case_updated_at",
+    "-casegroupobjectpermission__content_object_id",
+)
+
+
 def case_permissions_of(viewer: Viewer, case: Case) -> frozenset[str]:
     """What the viewer may do on one case: the object permissions its organisation holds on
     it that the viewer's role can use."""

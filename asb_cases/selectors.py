@@ -69,10 +69,7 @@ class CaseFilters:
     sort: str = "updated"
 
     SORTS = {
-        "updated": (
-            "-casegroupobjectpermission__case_updated_at",
-            "-casegroupobjectpermission__content_object_id",
-        ),
+        "updated": rules.CASES_BY_LAST_CHANGE,
         "opened": ("-opened_at", "-id"),
         "oldest": ("opened_at", "id"),
         "reference": ("reference",),

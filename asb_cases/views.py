@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access import redaction
+from access import redaction, rules
 from asb_cases import selectors, services
 from asb_cases.forms import (
     CaseActionForm,
@@ -598,7 +598,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             choice = request.POST.get("duplicate_choice", "new")
             if choice.startswith("case:"):
                 existing = selectors.case_get_for_viewer(
-                    viewer=request.viewer, case_uuid=choice[5:], codename="contribute_case"
+                    viewer=request.viewer, case_uuid=choice[5:], codename=rules.CONTRIBUTE
                 )
                 for incident in incidents:
                     services.case_link_incident(
@@ -830,7 +830,7 @@ def _record_incident(request: HttpRequest, form: IncidentForm, choice: str, pane
         )
     elif choice.startswith("case:"):
         link_to_case = selectors.case_get_for_viewer(
-            viewer=request.viewer, case_uuid=choice[5:], codename="contribute_case"
+            viewer=request.viewer, case_uuid=choice[5:], codename=rules.CONTRIBUTE
         )
     reporter = None if cleaned.get("anonymous") else _person_for(request, form, panels, "reporter_")
     victim = None

@@ -705,7 +705,7 @@ def policies(request: HttpRequest) -> HttpResponse:
         "community_trigger/policies.html",
         {
             "policies": selectors.policies_current(),
-            "can_change": request.user.has_perm("community_trigger.change_threshold_policy"),
+            "can_change": request.viewer.may("community_trigger.change_threshold_policy"),
         },
     )
 
