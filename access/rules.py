@@ -218,7 +218,9 @@ def incidents_linkable(viewer: Viewer) -> QuerySet[Incident]:
     """Incidents the viewer's organisation may put on a case it leads: those reported to it,
     and those already on a case it leads. Never an incident it sees only because another
     agency shared a case with it: that would pass the other agency's record on."""
-    if not (viewer.is_member and viewer.may("asb_cases.add_case")):
+    if not viewer.is_member or not (
+        viewer.may("asb_cases.add_case") or viewer.may("asb_cases.contribute_case")
+    ):
         return Incident.objects.none()
     return Incident.objects.filter(
         Q(reported_to_id=viewer.organisation_id)
