@@ -114,13 +114,45 @@ def cast(db) -> Cast:
     )
 
 
+def authenticator_for(user: User):
+    """The user's authenticator app (a confirmed django-otp TOTP device), made if need be."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator")
+
+
+def authenticator_code(device) -> str:
+    """The code the authenticator shows now. A test may sign the same person in twice within
+    one 30-second step, so the device forgets the last code it accepted (and any throttling)
+    first: the code itself is still checked for real."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save(
+        update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"]
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def client_for(user: User) -> Client:
-    """A client signed in as `user` through the real sign-in page (sessions, audit, axes)."""
+    """A client signed in as `user` through the real sign-in pages (password, then a code from
+    their authenticator app; sessions, audit, axes)."""
     client = Client()
+    device = authenticator_for(user)
     response = client.post(
         "/sign-in/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
     )
     assert response.status_code == 302, f"could not sign in as {user}: {response.status_code}"
+    assert response.url == "/sign-in/two-factor/", response.url
+    response = client.post(
+        "/sign-in/two-factor/", {"code": authenticator_code(device)}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 302, f"second factor refused for {user}"
     return client
 
 
