@@ -201,6 +201,15 @@ class IdentityProviderForm(govuk.Form):
         error_messages={"required": "Enter the name of the groups claim, usually groups"},
         widget=forms.TextInput(attrs={"spellcheck": "false", "class": "govuk-input--width-20"}),
     )
+    scopes = forms.CharField(
+        label="Scopes",
+        max_length=200,
+        initial="openid email profile",
+        help_text="What to ask the provider for. Add groups if your provider sends groups only "
+        "when asked (Okta)",
+        error_messages={"required": "Enter the scopes, usually openid email profile"},
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
     role_mappings = forms.CharField(
         label="Groups and roles (optional)",
         max_length=4000,
@@ -289,6 +298,7 @@ class IdentityProviderForm(govuk.Form):
             "client_id": provider.client_id,
             "allowed_domains": "\n".join(provider.allowed_domains),
             "groups_claim": provider.groups_claim,
+            "scopes": provider.scopes,
             "role_mappings": "\n".join(
                 f"{m['group']} = {labels.get(m['role'], m['role']).lower()}"
                 for m in provider.role_mappings

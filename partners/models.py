@@ -276,6 +276,8 @@ class IdentityProvider(models.Model):
     # The claim that lists the person's groups, and which group gives which role, in order:
     # [{"group": "asb-officers", "role": "case_officer"}, ...]. The first group matched wins.
     groups_claim = models.CharField(max_length=60, default="groups")
+    # What to ask for: some providers (Okta) send groups only for a "groups" scope.
+    scopes = models.CharField(max_length=200, default="openid email profile")
     role_mappings = models.JSONField(default=list, blank=True)
     # Give an account to someone not yet invited, when their domain and a group allow it.
     create_members = models.BooleanField(default=False)

@@ -40,6 +40,8 @@ def _on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    if "username" not in credentials:
+        return  # a single sign-on refused: partners.sso records it, with the reason
     username = str(credentials.get("username", ""))[:150]
     # A wrong code from an authenticator or a recovery code (partners.two_factor) is a failure
     # of the same sign-in, told apart by its verb and stage.

@@ -36,6 +36,7 @@ from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,6 +192,7 @@ def identity_provider_configure(
     client_secret: str | None,
     allowed_domains: list[str],
     groups_claim: str = "groups",
+    scopes: str = "openid email profile",
     role_mappings: list[dict[str, str]] | None = None,
     create_members: bool = False,
     require_sso: bool = False,
@@ -221,6 +223,7 @@ def identity_provider_configure(
         provider.client_secret = client_secret
     provider.allowed_domains = sorted({domain.lower() for domain in allowed_domains})
     provider.groups_claim = groups_claim or "groups"
+    provider.scopes = " ".join(dict.fromkeys(["openid", *scopes.split()]))
     provider.role_mappings = list(role_mappings or [])
     provider.create_members = create_members
     provider.require_sso = require_sso
@@ -252,6 +255,7 @@ def _provider_summary(provider: IdentityProvider) -> dict:
         "client_id": provider.client_id,
         "allowed_domains": provider.allowed_domains,
         "groups_claim": provider.groups_claim,
+        "scopes": provider.scopes,
         "role_mappings": provider.role_mappings,
         "create_members": provider.create_members,
         "require_sso": provider.require_sso,
@@ -334,21 +338,23 @@ def member_for_claims(provider: IdentityProvider, claims: dict) -> User:
     if identity is not None:
         user = identity.user
     else:
-        user = (
-            User.objects.select_related("membership__organisation")
-            .filter(username__iexact=email)
-            .first()
-        ) or (
-            User.objects.select_related("membership__organisation")
-            .filter(email__iexact=email, membership__organisation=organisation)
-            .first()
+        candidates = list(
+            User.objects.select_related("membership__organisation").filter(
+                Q(username__iexact=email) | Q(email__iexact=email)
+            )
         )
+        ours = [
+            user
+            for user in candidates
+            if getattr(user, "membership", None) is not None
+            and user.membership.organisation_id == organisation.pk
+        ]
+        if candidates and not ours:
+            raise SignInRefused(
+                f"{email} has an account with another organisation in this service."
+            )
+        user = ours[0] if ours else None
         if user is not None:
-            membership = getattr(user, "membership", None)
-            if membership is None or membership.organisation_id != organisation.pk:
-                raise SignInRefused(
-                    f"{email} has an account with another organisation in this service."
-                )
             if ExternalIdentity.objects.filter(user=user).exists():
                 raise SignInRefused("This account is already linked to another sign-in.")
             ExternalIdentity.objects.create(provider=provider, subject=subject, user=user)
@@ -536,8 +542,14 @@ class SSOStartView(OIDCAuthenticationRequestView):
     def __init__(self, **kwargs):  # the provider comes from the URL, not from settings
         View.__init__(self, **kwargs)
 
+    def get_settings(self, attr, *args):
+        if attr == "OIDC_RP_SCOPES":
+            return self.provider.scopes
+        return super().get_settings(attr, *args)
+
     def get(self, request, slug):
         provider = selectors.identity_provider_for_sign_in(slug=slug)
+        self.provider = provider
         self.OIDC_OP_AUTH_ENDPOINT = provider.authorization_endpoint
         self.OIDC_RP_CLIENT_ID = provider.client_id
         response = super().get(request)
@@ -560,6 +572,7 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
     backend; this view picks the provider and explains any failure."""
 
     def get(self, request):
+        request.sso_was_signed_in = request.user.is_authenticated
         state = request.GET.get("state", "")
         provider_id = (request.session.get(SSO_STATES_SESSION_KEY) or {}).pop(state, None)
         request.session.modified = True
@@ -588,8 +601,8 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
 
     def login_failure(self):
         request = self.request
-        was_signed_in = request.user.is_authenticated
-        if was_signed_in:
+        was_signed_in = getattr(request, "sso_was_signed_in", False)
+        if request.user.is_authenticated:
             auth.logout(request)
         error = request.GET.get("error")
         message = getattr(request, "sso_error", None)

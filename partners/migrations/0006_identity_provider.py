@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
                 ("client_secret", models.CharField(max_length=500)),
                 ("allowed_domains", models.JSONField(default=list)),
                 ("groups_claim", models.CharField(default="groups", max_length=60)),
+                ("scopes", models.CharField(default="openid email profile", max_length=200)),
                 ("role_mappings", models.JSONField(blank=True, default=list)),
                 ("create_members", models.BooleanField(default=False)),
                 ("require_sso", models.BooleanField(default=False)),
