@@ -145,3 +145,19 @@ def identity_provider_for_admin(*, user: User) -> IdentityProvider | None:
 def organisations_for_partnership_admin() -> QuerySet[Organisation]:
     """Every organisation, with its provider, for the partnership's admin."""
     return Organisation.objects.select_related("identity_provider").order_by("name")
+
+
+def identity_provider_of(*, organisation: Organisation) -> IdentityProvider | None:
+    return IdentityProvider.objects.filter(organisation=organisation).first()
+
+
+def organisation_without_provider_for_partnership_admin(*, user: User, slug: str) -> Organisation:
+    """An organisation whose sign-in the partnership's admin may set up: one with no provider
+    yet (or their own). Anything else is 404."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404("No such organisation.")
+    own = organisation.pk == user.membership.organisation_id
+    if not own and IdentityProvider.objects.filter(organisation=organisation).exists():
+        raise Http404("That organisation's own partner admin looks after its sign-in.")
+    return organisation

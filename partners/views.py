@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -29,7 +29,7 @@ from partners.forms import (
     SecondFactorForm,
     SignInForm,
 )
-from partners.models import IdentityProvider, Membership, Organisation
+from partners.models import Membership
 from partners.roles import is_partnership_admin
 
 manage_users_required = permission_required(
@@ -432,7 +432,7 @@ def api_client_revoke(request: HttpRequest, client_id) -> HttpResponse:
 
 
 def _configure_provider(request, organisation, *, template, success_url):
-    provider = IdentityProvider.objects.filter(organisation=organisation).first()
+    provider = selectors.identity_provider_of(organisation=organisation)
     form = IdentityProviderForm(
         request.POST if request.method == "POST" else None,
         organisation=organisation,
@@ -500,10 +500,9 @@ def partnership_identity_provider(request: HttpRequest, slug: str) -> HttpRespon
     after that its own partner admin looks after it (404 here)."""
     if not is_partnership_admin(request.user):
         raise Http404
-    organisation = get_object_or_404(Organisation, slug=slug)
-    own = organisation.pk == request.user.membership.organisation_id
-    if not own and IdentityProvider.objects.filter(organisation=organisation).exists():
-        raise Http404
+    organisation = selectors.organisation_without_provider_for_partnership_admin(
+        user=request.user, slug=slug
+    )
     return _configure_provider(
         request,
         organisation,
