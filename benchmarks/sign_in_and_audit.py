@@ -299,6 +299,15 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host name; e-mail kept in memory
+    from django.test.utils import override_settings
+
+    # Pages link static files by name, without the manifest collectstatic would build.
+    override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
 
     journeys = sign_in_journeys(args.journeys)
     rates = audit_rates(args.events)

@@ -41,7 +41,6 @@ DECLARE
     my_chain integer := nullif(current_setting('asb.audit_chain', true), '')::integer;
     chains integer;
     first integer;
-    head record;
 BEGIN
     IF my_chain IS NULL THEN
         -- Each connection holds at most one chain, so with as many chains as connections
@@ -60,20 +59,30 @@ BEGIN
         END IF;
         PERFORM set_config('asb.audit_chain', my_chain::text, true);
     END IF;
-    INSERT INTO partners_auditchain (chain, seq, head_hash, updated_at)
-        VALUES (my_chain, 0, '{genesis}', now())
-        ON CONFLICT (chain) DO NOTHING;
-    SELECT seq, head_hash INTO head FROM partners_auditchain WHERE chain = my_chain FOR UPDATE;
+    -- One statement moves the chain's head on and gives this row its place and hashes. The
+    -- advisory lock means no one else writes this chain's head until this transaction ends.
+    UPDATE partners_auditchain AS head
+        SET seq = previous.seq + 1,
+            head_hash = partners_audit_row_hash(
+                previous.head_hash, my_chain, previous.seq + 1, NEW.occurred_at, NEW.actor_id,
+                NEW.actor_label, NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type,
+                NEW.target_id, NEW.ip_address, NEW.detail),
+            updated_at = now()
+        FROM partners_auditchain AS previous
+        WHERE head.chain = my_chain AND previous.chain = my_chain
+        RETURNING previous.head_hash, head.seq, head.head_hash
+        INTO NEW.prev_hash, NEW.chain_seq, NEW.row_hash;
+    IF NOT FOUND THEN  -- the chain's first event
+        NEW.prev_hash := '{genesis}';
+        NEW.chain_seq := 1;
+        NEW.row_hash := partners_audit_row_hash(
+            NEW.prev_hash, my_chain, 1, NEW.occurred_at, NEW.actor_id, NEW.actor_label,
+            NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type, NEW.target_id,
+            NEW.ip_address, NEW.detail);
+        INSERT INTO partners_auditchain (chain, seq, head_hash, updated_at)
+            VALUES (my_chain, 1, NEW.row_hash, now());
+    END IF;
     NEW.chain := my_chain;
-    NEW.chain_seq := head.seq + 1;
-    NEW.prev_hash := head.head_hash;
-    NEW.row_hash := partners_audit_row_hash(
-        NEW.prev_hash, NEW.chain, NEW.chain_seq, NEW.occurred_at, NEW.actor_id, NEW.actor_label,
-        NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type, NEW.target_id,
-        NEW.ip_address, NEW.detail
-    );
-    UPDATE partners_auditchain SET seq = NEW.chain_seq, head_hash = NEW.row_hash, updated_at = now()
-        WHERE chain = my_chain;
     RETURN NEW;
 END;
 $$;
