@@ -39,8 +39,11 @@ CREATE OR REPLACE FUNCTION partners_auditevent_chain() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 DECLARE
     my_chain integer := nullif(current_setting('asb.audit_chain', true), '')::integer;
+    head text := nullif(current_setting('asb.audit_head', true), '');
     chains integer;
     first integer;
+    prev_seq bigint;
+    prev_hash text;
 BEGIN
     IF my_chain IS NULL THEN
         -- Each connection holds at most one chain, so with as many chains as connections
@@ -58,31 +61,35 @@ BEGIN
             PERFORM pg_advisory_xact_lock({lock_space}, my_chain);
         END IF;
         PERFORM set_config('asb.audit_chain', my_chain::text, true);
+        head := NULL;
     END IF;
-    -- One statement moves the chain's head on and gives this row its place and hashes. The
-    -- advisory lock means no one else writes this chain's head until this transaction ends.
-    UPDATE partners_auditchain AS head
-        SET seq = previous.seq + 1,
-            head_hash = partners_audit_row_hash(
-                previous.head_hash, my_chain, previous.seq + 1, NEW.occurred_at, NEW.actor_id,
-                NEW.actor_label, NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type,
-                NEW.target_id, NEW.ip_address, NEW.detail),
-            updated_at = now()
-        FROM partners_auditchain AS previous
-        WHERE head.chain = my_chain AND previous.chain = my_chain
-        RETURNING previous.head_hash, head.seq, head.head_hash
-        INTO NEW.prev_hash, NEW.chain_seq, NEW.row_hash;
-    IF NOT FOUND THEN  -- the chain's first event
-        NEW.prev_hash := '{genesis}';
-        NEW.chain_seq := 1;
-        NEW.row_hash := partners_audit_row_hash(
-            NEW.prev_hash, my_chain, 1, NEW.occurred_at, NEW.actor_id, NEW.actor_label,
-            NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type, NEW.target_id,
-            NEW.ip_address, NEW.detail);
-        INSERT INTO partners_auditchain (chain, seq, head_hash, updated_at)
-            VALUES (my_chain, 1, NEW.row_hash, now());
+    IF head IS NULL THEN
+        -- The transaction's first event: read the chain's head (the advisory lock means no
+        -- one else moves it until this transaction ends).
+        SELECT seq, head_hash INTO prev_seq, prev_hash
+            FROM partners_auditchain WHERE chain = my_chain;
+        IF NOT FOUND THEN
+            prev_seq := 0;
+            prev_hash := '{genesis}';
+            INSERT INTO partners_auditchain (chain, seq, head_hash, updated_at)
+                VALUES (my_chain, 0, prev_hash, now());
+        END IF;
+    ELSE
+        -- Later events of the same transaction: the head it moved itself, kept with it.
+        prev_seq := split_part(head, ':', 1)::bigint;
+        prev_hash := split_part(head, ':', 2);
     END IF;
     NEW.chain := my_chain;
+    NEW.chain_seq := prev_seq + 1;
+    NEW.prev_hash := prev_hash;
+    NEW.row_hash := partners_audit_row_hash(
+        NEW.prev_hash, NEW.chain, NEW.chain_seq, NEW.occurred_at, NEW.actor_id, NEW.actor_label,
+        NEW.organisation_id, NEW.verb, NEW.action, NEW.target_type, NEW.target_id,
+        NEW.ip_address, NEW.detail
+    );
+    UPDATE partners_auditchain SET seq = NEW.chain_seq, head_hash = NEW.row_hash, updated_at = now()
+        WHERE chain = my_chain;
+    PERFORM set_config('asb.audit_head', NEW.chain_seq::text || ':' || NEW.row_hash, true);
     RETURN NEW;
 END;
 $$;
