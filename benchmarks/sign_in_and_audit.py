@@ -312,11 +312,13 @@ def main() -> None:
     journeys = sign_in_journeys(args.journeys)
     rates = audit_rates(args.events)
     cores = os.cpu_count()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         f"# Sign-in and audit chain, {dt.date.today():%Y-%m-%d}",
         "",
         f"{cores} cores, shared; in-process (Django test client), PostgreSQL on this machine, "
-        "Argon2 password hashing, the test OpenID Connect provider (node) on this machine.",
+        "Argon2 password hashing, the test OpenID Connect provider (node) on this machine. "
+        f"Load average at the end: {load} (other test suites share the machine).",
         "",
         "| sign-in page to signed-in home | journeys | p50 ms | p95 ms |",
         "|---|---:|---:|---:|",
