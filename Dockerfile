@@ -22,7 +22,7 @@ COPY --from=assets /build/static/ static/
 # collectstatic only needs settings that parse; the real values come from the environment.
 RUN SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
-    ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    ALLOWED_HOSTS=localhost TRUSTED_PROXY_COUNT=0 python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 --home /app asb \
  && mkdir -p /app/var && chown asb /app/var
 USER asb

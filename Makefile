@@ -21,6 +21,7 @@ $(VENV)/.installed: requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# Also the test suite's OpenID Connect provider (oidc-provider, a devDependency).
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -64,6 +65,7 @@ check-deploy: install ## Django's deployment checks with production settings
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/asb} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-asb.example.org} \
+	TRUSTED_PROXY_COUNT=$${TRUSTED_PROXY_COUNT:-1} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean: ## Remove the virtual environment, node modules, built assets and local data

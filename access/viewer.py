@@ -57,6 +57,11 @@ class Viewer:
         return self.is_member and self.may("asb_cases.decide_transfer")
 
     @property
+    def is_partnership_admin(self) -> bool:
+        """Changes partnership-wide definitions and brings organisations in (partners.roles)."""
+        return self.is_member and self.user.membership.is_partnership_admin
+
+    @property
     def sees_people(self) -> bool:
         """May see people at all (their own organisation's records of them, what is shared
         with it, and signposts). Analysts never do, whatever their role is later given."""

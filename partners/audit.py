@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from partners import audit_chain
 from partners.models import AuditEvent, Organisation, User
 
 
@@ -134,7 +135,12 @@ def audit_record(
         detail=detail,
         actor_label=actor_label,
     )
-    event.save()
+    if audit_chain.in_database():  # PostgreSQL's trigger chains the row as it is inserted
+        event.save()
+    else:
+        with transaction.atomic(savepoint=False):
+            audit_chain.chain_in_python([event])
+            event.save()
     return event
 
 
@@ -162,7 +168,9 @@ def audit_viewed(
 
 def audit_record_many(events: list[AuditEvent]) -> None:
     """Append events built by `audit_event` to the audit log, together."""
-    AuditEvent.objects.bulk_create(events, batch_size=1_000)
+    with transaction.atomic(savepoint=False):
+        audit_chain.chain_in_python(events)
+        AuditEvent.objects.bulk_create(events, batch_size=1_000)
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -79,6 +79,7 @@ ROLES = {
     "analyst": Membership.Role.ANALYST,
 }
 CHAMPION = ("champion", "durham-opcc", Membership.Role.ASB_CHAMPION)
+PARTNERSHIP_ADMIN = "admin@durham-opcc"
 
 # Fictitious names, combined deterministically per username.
 FIRST_NAMES = [
@@ -190,5 +191,15 @@ def seed(stdout=None) -> None:
         )
         User.objects.filter(pk=membership.user_id).update(password=password_hash)
         created += 1
+    # The office of the PCC runs the partnership: its admin is the partnership's admin.
+    Membership.objects.filter(user__username=PARTNERSHIP_ADMIN).update(is_partnership_admin=True)
     if stdout is not None:
         stdout.write(f"Demo partnership: {len(organisations)} organisations, {created} new users.")
+
+
+def is_demo_account(username: str) -> bool:
+    """Whether `username` is one of the demo accounts (settings.DEMO_ACCOUNTS_SKIP_TWO_FACTOR)."""
+    return username in _DEMO_USERNAMES
+
+
+_DEMO_USERNAMES = frozenset(username for username, _, _ in demo_users())

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -103,14 +104,43 @@ class GovUKFormRenderer(TemplatesSetting):
     field_template_name = "govuk/field.html"
 
 
+# Free text no field declares a limit for is held to these (a public form once accepted a
+# 2,000,000-character description): a paragraph field, and a one-line field.
+TEXT_MAX_LENGTH = 10_000
+LINE_MAX_LENGTH = 1_000
+
+
+def limit_free_text(form: forms.BaseForm) -> None:
+    """Give every text field without a maximum length the default one, with a GOV.UK error
+    message that names the field."""
+    for field in form.fields.values():
+        if not isinstance(field, forms.CharField) or field.max_length is not None:
+            continue
+        limit = TEXT_MAX_LENGTH if isinstance(field.widget, forms.Textarea) else LINE_MAX_LENGTH
+        field.max_length = limit
+        label = str(field.label or "This").removesuffix(" (optional)")
+        field.validators.append(
+            MaxLengthValidator(limit, message=f"{label} must be {limit:,} characters or fewer")
+        )
+
+
 class Form(forms.Form):
-    """Base for every form in the project: GOV.UK markup through `{{ form }}`."""
+    """Base for every form in the project: GOV.UK markup through `{{ form }}`, and a length
+    limit on all free text."""
 
     bound_field_class = GovUKBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_free_text(self)
 
 
 class ModelForm(forms.ModelForm):
     bound_field_class = GovUKBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_free_text(self)
 
 
 # Date and time ------------------------------------------------------------------------------

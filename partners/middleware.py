@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
@@ -10,8 +9,11 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
+from partners import two_factor
 from partners.audit import RequestContext, audit_record, request_context
+from partners.client_address import client_address
 from partners.models import AuditEvent
 from partners.receivers import SIGNED_IN_AT
 
@@ -23,7 +25,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with request_context(RequestContext(ip_address=get_client_ip_address(request))):
+        with request_context(RequestContext(ip_address=client_address(request))):
             return self.get_response(request)
 
 
@@ -77,3 +79,44 @@ class PermissionDeniedAuditMiddleware:
                     },
                 )
         return None
+
+
+class SignInCompleteMiddleware:
+    """A signed-in session must have both factors (or single sign-on): anything else, such
+    as a session signed in by some other path, is signed out. A single sign-on session is
+    checked with the organisation's provider again every OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS,
+    so someone removed there is signed out here (partners.sso)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            if not two_factor.sign_in_complete(request):
+                logout(request)
+                return redirect(settings.LOGIN_URL)
+            if request.session.get(two_factor.SIGN_IN_METHOD) == "sso":
+                from partners import sso
+
+                response = sso.recheck_if_due(request)
+                if response is not None:
+                    return response
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person (or someone half-way through signing in) and every API
+    answer carry personal data: no browser or proxy may keep a copy (ASVS 14.3.2)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.user.is_authenticated
+            or request.path.startswith("/api/")
+            or two_factor.PENDING_USER in request.session
+        ):
+            add_never_cache_headers(response)
+        return response

@@ -106,6 +106,10 @@ class Membership(models.Model):
     )
     # Set when the invitation e-mail goes out; cleared to send it again.
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The partnership's own admin (in County Durham and Darlington, the PCC's office): changes
+    # partnership-wide definitions and sets up new organisations' sign-in. Not a role: any
+    # member may hold it alongside their role (partners.roles.is_partnership_admin).
+    is_partnership_admin = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -171,6 +175,7 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Failed login"
         LOCKED_OUT = "locked_out", "Locked out"
         PERMISSION_DENIED = "permission_denied", "Permission denied"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Failed second factor"
 
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
@@ -191,11 +196,25 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Search terms, before/after values of a change, reasons; never passwords or tokens.
     detail = models.JSONField(default=dict, blank=True)
+    # The hash chain (docs/adr/0012-audit-hash-chain.md), filled in by the database as the row
+    # is inserted: which chain, its place in it, the previous row's hash and this row's.
+    chain = models.IntegerField(null=True, blank=True, editable=False)
+    chain_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        constraints = [
+            # One row per place in a chain; `manage.py audit_verify` walks each chain by it.
+            models.UniqueConstraint(
+                fields=["chain", "chain_seq"],
+                name="partners_audit_chain_place",
+                condition=Q(chain__isnull=False),
+            ),
+        ]
         indexes = [
             # "Everything that happened to this record", newest first.
             models.Index(
@@ -217,6 +236,104 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only: audit events cannot be deleted.")
+
+
+class AuditChain(models.Model):
+    """The head of one audit hash chain: the last row's place and hash.
+
+    Written only by the database trigger that chains audit events (it runs as the table's
+    owner); the application's runtime role may read it, never change it."""
+
+    chain = models.IntegerField(primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["chain"]
+
+    def __str__(self) -> str:
+        return f"audit chain {self.chain} at {self.seq}"
+
+
+class IdentityProvider(models.Model):
+    """An organisation's own OpenID Connect provider (Microsoft Entra ID, Google Workspace,
+    Okta...): its staff sign in there, and come back here with who they are.
+
+    The endpoints are read from the provider's discovery document when the configuration is
+    saved (partners.sso.provider_discover)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    issuer = models.URLField(max_length=300)
+    client_id = models.CharField(max_length=200)
+    # Never shown again once saved; only replaced.
+    client_secret = models.CharField(max_length=500)
+    # E-mail domains the organisation's staff have, e.g. ["durham.police.uk"].
+    allowed_domains = models.JSONField(default=list)
+    # The claim that lists the person's groups, and which group gives which role, in order:
+    # [{"group": "asb-officers", "role": "case_officer"}, ...]. The first group matched wins.
+    groups_claim = models.CharField(max_length=60, default="groups")
+    # What to ask for: some providers (Okta) send groups only for a "groups" scope.
+    scopes = models.CharField(max_length=200, default="openid email profile")
+    role_mappings = models.JSONField(default=list, blank=True)
+    # Give an account to someone not yet invited, when their domain and a group allow it.
+    create_members = models.BooleanField(default=False)
+    # The organisation's members must use single sign-on: password sign-in is refused.
+    require_sso = models.BooleanField(default=False)
+    enabled = models.BooleanField(default=True)
+
+    authorization_endpoint = models.URLField(max_length=500, blank=True)
+    token_endpoint = models.URLField(max_length=500, blank=True)
+    userinfo_endpoint = models.URLField(max_length=500, blank=True)
+    jwks_uri = models.URLField(max_length=500, blank=True)
+    end_session_endpoint = models.URLField(max_length=500, blank=True)
+    signing_algorithms = models.JSONField(default=list, blank=True)
+    discovered_at = models.DateTimeField(null=True, blank=True)
+
+    # The last problem met signing someone in, for the partner admin.
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation__name"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.issuer})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.enabled and self.organisation.active and bool(self.token_endpoint)
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at their organisation's identity provider (its stable `sub`),
+    linked to their account here at their first single sign-on."""
+
+    id = models.BigAutoField(primary_key=True)
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="identities"
+    )
+    subject = models.CharField(max_length=255)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="external_identity")
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="partners_external_identity_once"
+            ),
+        ]
+        verbose_name_plural = "external identities"
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.provider_id}"
 
 
 class OutboxTask(models.Model):

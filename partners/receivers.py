@@ -21,8 +21,15 @@ SIGNED_IN_AT = "signed_in_at"
 def _on_logged_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SIGNED_IN_AT] = timezone.now().isoformat()
+    method = request.session.get("sign_in_method", "") if request is not None else ""
     with transaction.atomic():
-        audit_record(actor=user, verb=Verb.LOGGED_IN, action="login", target=user)
+        audit_record(
+            actor=user,
+            verb=Verb.LOGGED_IN,
+            action="login",
+            target=user,
+            detail={"method": method} if method else None,
+        )
 
 
 def _on_logged_out(sender, request, user, **kwargs) -> None:
@@ -33,15 +40,21 @@ def _on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    if "username" not in credentials:
+        return  # a single sign-on refused: partners.sso records it, with the reason
     username = str(credentials.get("username", ""))[:150]
+    # A wrong code from an authenticator or a recovery code (partners.two_factor) is a failure
+    # of the same sign-in, told apart by its verb and stage.
+    stage = credentials.get("second_factor")
+    detail = {"username": username}
     with transaction.atomic():
         audit_record(
             actor=None,
             actor_label=username or "anonymous",
-            verb=Verb.LOGIN_FAILED,
+            verb=Verb.SECOND_FACTOR_FAILED if stage else Verb.LOGIN_FAILED,
             action="login",
             target_type="partners.user",
-            detail={"username": username},
+            detail={**detail, "stage": str(stage)} if stage else detail,
         )
 
 

@@ -64,3 +64,17 @@ def sync_after_migrate(sender, **kwargs) -> None:
     if sender.label != list(apps.get_app_configs())[-1].label:
         return
     role_groups_sync()
+
+
+def is_partnership_admin(user) -> bool:
+    """Whether `user` is the partnership's own admin: the one who changes partnership-wide
+    definitions (such as who counts as a repeat victim) and sets up a new organisation's
+    sign-in. Not any organisation's supervisor or partner admin."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    membership = getattr(user, "membership", None)
+    return bool(
+        membership is not None
+        and membership.is_partnership_admin
+        and membership.organisation.active
+    )

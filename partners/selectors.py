@@ -11,7 +11,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from partners.models import APIClient, Membership, Notification, Organisation, User
+from partners.models import (
+    APIClient,
+    ExternalIdentity,
+    IdentityProvider,
+    Membership,
+    Notification,
+    Organisation,
+    User,
+)
 
 
 def organisation_for_user(*, user: User) -> Organisation:
@@ -83,3 +91,73 @@ def notifications_unread_for(*, user: User, limit: int = 10):
     return Notification.objects.filter(user=user, read_at__isnull=True).order_by(
         "-created_at", "-id"
     )[:limit]
+
+
+# Sign-in ---------------------------------------------------------------------------------------
+
+
+def identity_providers_for_sign_in() -> QuerySet[IdentityProvider]:
+    """The organisations whose staff can sign in with their own provider, for the sign-in
+    page's buttons."""
+    return (
+        IdentityProvider.objects.filter(enabled=True, organisation__active=True)
+        .exclude(token_endpoint="")
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def identity_provider_for_sign_in(*, slug: str) -> IdentityProvider:
+    try:
+        return identity_providers_for_sign_in().get(organisation__slug=slug)
+    except IdentityProvider.DoesNotExist as exc:
+        raise Http404("That organisation has no single sign-on.") from exc
+
+
+def member_sign_in_description(*, membership: Membership) -> str:
+    """How a member signs in, for their partner admin."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = membership.user
+    parts = []
+    identity = ExternalIdentity.objects.filter(user=user).select_related("provider").first()
+    if identity is not None:
+        parts.append(f"{membership.organisation.name} single sign-on")
+    if user.has_usable_password():
+        has_app = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        parts.append(
+            "Password and authenticator app"
+            if has_app
+            else "Password (sets up an authenticator app at the next sign-in)"
+        )
+    return "; ".join(parts) or "Not set up yet"
+
+
+def identity_provider_for_admin(*, user: User) -> IdentityProvider | None:
+    """The admin's own organisation's provider, if it has one."""
+    return (
+        IdentityProvider.objects.filter(organisation_id=user.membership.organisation_id)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def organisations_for_partnership_admin() -> QuerySet[Organisation]:
+    """Every organisation, with its provider, for the partnership's admin."""
+    return Organisation.objects.select_related("identity_provider").order_by("name")
+
+
+def identity_provider_of(*, organisation: Organisation) -> IdentityProvider | None:
+    return IdentityProvider.objects.filter(organisation=organisation).first()
+
+
+def organisation_without_provider_for_partnership_admin(*, user: User, slug: str) -> Organisation:
+    """An organisation whose sign-in the partnership's admin may set up: one with no provider
+    yet (or their own). Anything else is 404."""
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404("No such organisation.")
+    own = organisation.pk == user.membership.organisation_id
+    if not own and IdentityProvider.objects.filter(organisation=organisation).exists():
+        raise Http404("That organisation's own partner admin looks after its sign-in.")
+    return organisation

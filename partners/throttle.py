@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
+
+from partners.client_address import client_address
 
 
 def allow(request, *, scope: str, limit: int, period: int = 3600) -> bool:
     """Count this request against the caller's address; False once the limit is passed."""
     namespace = getattr(settings, "THROTTLE_NAMESPACE", "")
-    key = f"throttle:{namespace}:{scope}:{get_client_ip_address(request) or 'unknown'}"
+    key = f"throttle:{namespace}:{scope}:{client_address(request) or 'unknown'}"
     try:
         added = cache.add(key, 1, timeout=period)
         count = 1 if added else cache.incr(key)

@@ -1,12 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from partners import views
+from partners import sso, views
 
 app_name = "partners"
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/two-factor/", views.two_factor_verify, name="two_factor"),
+    path("sign-in/sso/callback/", sso.SSOCallbackView.as_view(), name="sso_callback"),
+    path("sign-in/sso/<slug:slug>/", sso.SSOStartView.as_view(), name="sso_start"),
+    path("sign-in/two-factor/set-up/", views.two_factor_set_up, name="two_factor_set_up"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "invitation/<uidb64>/<token>/",
@@ -34,9 +38,25 @@ urlpatterns = [
         name="member_unlock",
     ),
     path(
+        "organisation/users/<uuid:membership_id>/reset-two-factor/",
+        views.member_second_factor_reset,
+        name="member_second_factor_reset",
+    ),
+    path(
         "organisation/users/<uuid:membership_id>/resend-invitation/",
         views.member_resend_invitation,
         name="member_resend_invitation",
+    ),
+    path("organisation/sign-in/", views.identity_provider, name="identity_provider"),
+    path(
+        "partnership/organisations/",
+        views.partnership_organisations,
+        name="partnership_organisations",
+    ),
+    path(
+        "partnership/organisations/<slug:slug>/sign-in/",
+        views.partnership_identity_provider,
+        name="partnership_identity_provider",
     ),
     path("organisation/api-clients/", views.api_client_list, name="api_client_list"),
     path("organisation/api-clients/add/", views.api_client_create, name="api_client_create"),

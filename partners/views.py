@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from partners import govuk, selectors, services
+from partners import govuk, selectors, services, sso, two_factor
 from partners.forms import (
+    AuthenticatorSetUpForm,
     ChoosePasswordForm,
+    ConfirmForm,
+    IdentityProviderForm,
     MemberDeactivateForm,
     MemberInviteForm,
     MemberRoleForm,
+    SecondFactorForm,
     SignInForm,
 )
 from partners.models import Membership
+from partners.roles import is_partnership_admin
 
 manage_users_required = permission_required(
     "partners.manage_organisation_users", raise_exception=True
@@ -30,9 +38,116 @@ manage_users_required = permission_required(
 
 
 class SignInView(auth_views.LoginView):
+    """The password step. A right password does not sign anyone in: the second factor does
+    (partners.two_factor), except for a demo account allowed to skip it."""
+
     template_name = "partners/login.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {
+            "providers": selectors.identity_providers_for_sign_in()
+        }
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.skips_second_factor(user):
+            self.request.session[two_factor.SIGN_IN_METHOD] = "demo"
+            return super().form_valid(form)
+        two_factor.pending_start(self.request, user, next_url=self.get_redirect_url())
+        if two_factor.has_authenticator(user):
+            return redirect("partners:two_factor")
+        return redirect("partners:two_factor_set_up")
+
+
+def _pending_or_restart(request: HttpRequest):
+    user = two_factor.pending_user(request)
+    if user is None:
+        two_factor.pending_clear(request)
+        messages.info(request, "Sign in again: it took too long, or you have not signed in yet.")
+    return user
+
+
+def _after_sign_in(next_url: str) -> HttpResponse:
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        return redirect(next_url)
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step: a code from the person's authenticator app, or a recovery code."""
+    user = _pending_or_restart(request)
+    if user is None:
+        return redirect(settings.LOGIN_URL)
+    if not two_factor.has_authenticator(user):
+        return redirect("partners:two_factor_set_up")
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.is_locked_out(request, user):
+            return lockout(request)
+        verified = two_factor.second_factor_verify(request, user, form.cleaned_data["code"])
+        if verified is not None:
+            next_url = two_factor.complete_sign_in(request, user, verified.device)
+            if verified.used_recovery_code:
+                messages.warning(
+                    request,
+                    f"You used a recovery code. You have {verified.recovery_codes_left} left: "
+                    "ask your partner admin to reset your two-factor authentication if you "
+                    "have lost your authenticator app.",
+                )
+            return _after_sign_in(next_url)
+        form.add_error(
+            "code",
+            "The code is not right. Enter the code your authenticator app shows now, or an "
+            "unused recovery code",
+        )
+    return render(request, "partners/two_factor.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def two_factor_set_up(request: HttpRequest) -> HttpResponse:
+    """First sign-in with a password: add this service to an authenticator app."""
+    user = _pending_or_restart(request)
+    if user is None:
+        return redirect(settings.LOGIN_URL)
+    if two_factor.has_authenticator(user):
+        return redirect("partners:two_factor")
+    device = two_factor.totp_setup_device(request, user)
+    form = AuthenticatorSetUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.is_locked_out(request, user):
+            return lockout(request)
+        codes = two_factor.totp_setup_confirm(request, user, device, form.cleaned_data["code"])
+        if codes is not None:
+            next_url = two_factor.complete_sign_in(request, user, device)
+            return render(
+                request,
+                "partners/recovery_codes.html",
+                {"codes": codes, "next_url": next_url or reverse(settings.LOGIN_REDIRECT_URL)},
+            )
+        form.add_error(
+            "code",
+            "The code is not right. Check the app shows this service, and enter the code it "
+            "shows now",
+        )
+    uri = device.config_url
+    return render(
+        request,
+        "partners/two_factor_set_up.html",
+        {
+            "form": form,
+            "qr_code": segno.make(uri, error="m").svg_data_uri(scale=4, border=2),
+            "secret": two_factor.totp_secret_for_display(device),
+            "account": user.get_username(),
+            "issuer": settings.OTP_TOTP_ISSUER,
+        },
+    )
 
 
 class InvitationAcceptView(auth_views.PasswordResetConfirmView):
@@ -148,7 +263,12 @@ def member_detail(request: HttpRequest, membership_id) -> HttpResponse:
     return render(
         request,
         "partners/admin/member_detail.html",
-        {"member": membership, "form": form, "is_self": membership.user_id == request.user.pk},
+        {
+            "member": membership,
+            "form": form,
+            "is_self": membership.user_id == request.user.pk,
+            "sign_in_with": selectors.member_sign_in_description(membership=membership),
+        },
     )
 
 
@@ -195,6 +315,30 @@ def member_unlock(request: HttpRequest, membership_id) -> HttpResponse:
     services.member_unlock(actor=request.user, membership=membership)
     messages.success(request, f"{membership.user.display_name} can now try to sign in again.")
     return redirect("partners:member_detail", membership_id=membership.pk)
+
+
+@login_required
+@manage_users_required
+@require_http_methods(["GET", "POST"])
+def member_second_factor_reset(request: HttpRequest, membership_id) -> HttpResponse:
+    """A member lost their authenticator: clear it, so they set up a new one next time."""
+    membership = selectors.member_get_for_admin(user=request.user, membership_id=membership_id)
+    if request.method == "POST":
+        try:
+            two_factor.member_second_factor_reset(actor=request.user, membership=membership)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(
+            request,
+            f"{membership.user.display_name}'s two-factor authentication has been reset. They "
+            "have been signed out, and will set up an authenticator app when they next sign in.",
+        )
+        return redirect("partners:member_detail", membership_id=membership.pk)
+    return render(
+        request,
+        "partners/admin/member_second_factor_reset.html",
+        {"member": membership, "form": ConfirmForm()},
+    )
 
 
 @login_required
@@ -282,6 +426,89 @@ def api_client_revoke(request: HttpRequest, client_id) -> HttpResponse:
         messages.success(request, f"{client.name}'s token has been revoked: it no longer works.")
         return redirect("partners:api_client_list")
     return render(request, "partners/admin/api_client_revoke.html", {"client": client})
+
+
+# Single sign-on configuration ------------------------------------------------------------------
+
+
+def _configure_provider(request, organisation, *, template, success_url):
+    provider = selectors.identity_provider_of(organisation=organisation)
+    form = IdentityProviderForm(
+        request.POST if request.method == "POST" else None,
+        organisation=organisation,
+        has_secret=provider is not None,
+        initial=IdentityProviderForm.initial_from(provider) if provider else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            sso.identity_provider_configure(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except sso.ProviderError as exc:
+            form.add_error("issuer", str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            messages.success(request, f"{organisation.name}'s single sign-on has been saved.")
+            return redirect(success_url)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "organisation": organisation,
+            "provider": provider,
+            "redirect_uri": settings.SITE_URL + reverse("partners:sso_callback"),
+        },
+    )
+
+
+@never_cache
+@login_required
+@manage_users_required
+@require_http_methods(["GET", "POST"])
+def identity_provider(request: HttpRequest) -> HttpResponse:
+    """The partner admin's own organisation's single sign-on."""
+    organisation = selectors.organisation_for_user(user=request.user)
+    return _configure_provider(
+        request,
+        organisation,
+        template="partners/admin/identity_provider.html",
+        success_url="partners:identity_provider",
+    )
+
+
+@login_required
+def partnership_organisations(request: HttpRequest) -> HttpResponse:
+    """The partnership's admin: every organisation and whether its staff can sign in with it."""
+    if not is_partnership_admin(request.user):
+        raise Http404
+    return render(
+        request,
+        "partners/admin/partnership_organisations.html",
+        {"organisations": selectors.organisations_for_partnership_admin()},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_identity_provider(request: HttpRequest, slug: str) -> HttpResponse:
+    """The partnership's admin sets up single sign-on for an organisation that has none yet;
+    after that its own partner admin looks after it (404 here)."""
+    if not is_partnership_admin(request.user):
+        raise Http404
+    organisation = selectors.organisation_without_provider_for_partnership_admin(
+        user=request.user, slug=slug
+    )
+    return _configure_provider(
+        request,
+        organisation,
+        template="partners/admin/identity_provider.html",
+        success_url="partners:partnership_organisations",
+    )
 
 
 def _add_errors(form, exc: ValidationError) -> None:

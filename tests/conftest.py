@@ -114,13 +114,45 @@ def cast(db) -> Cast:
     )
 
 
+def authenticator_for(user: User):
+    """The user's authenticator app (a confirmed django-otp TOTP device), made if need be."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator")
+
+
+def authenticator_code(device) -> str:
+    """The code the authenticator shows now. A test may sign the same person in twice within
+    one 30-second step, so the device forgets the last code it accepted (and any throttling)
+    first: the code itself is still checked for real."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save(
+        update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"]
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def client_for(user: User) -> Client:
-    """A client signed in as `user` through the real sign-in page (sessions, audit, axes)."""
+    """A client signed in as `user` through the real sign-in pages (password, then a code from
+    their authenticator app; sessions, audit, axes)."""
     client = Client()
+    device = authenticator_for(user)
     response = client.post(
         "/sign-in/", {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
     )
     assert response.status_code == 302, f"could not sign in as {user}: {response.status_code}"
+    assert response.url == "/sign-in/two-factor/", response.url
+    response = client.post(
+        "/sign-in/two-factor/", {"code": authenticator_code(device)}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert response.status_code == 302, f"second factor refused for {user}"
     return client
 
 
@@ -305,3 +337,101 @@ def celery_broker():
 
     yield use
     repoint(original)
+
+
+# A real OpenID Connect provider -------------------------------------------------------------
+
+
+class TestIdentityProvider:
+    """The `oidc-provider` npm package (tests/oidc_provider/provider.mjs), run by node on a free
+    port of this machine, standing in for an organisation's Entra ID or Okta."""
+
+    __test__ = False  # not a test class
+
+    CLIENT_ID = "asb-partnership-test"
+    CLIENT_SECRET = "test-client-secret-0123456789"
+
+    def __init__(self, issuer: str, accounts_path):
+        self.issuer = issuer
+        self.accounts_path = accounts_path
+
+    def accounts(self) -> dict:
+        import json
+
+        return json.loads(self.accounts_path.read_text())
+
+    def set_accounts(self, accounts: dict) -> None:
+        import json
+
+        self.accounts_path.write_text(json.dumps(accounts))
+
+    def add(self, login: str, *, email: str, groups=(), password="idp-password", **claims):
+        accounts = self.accounts()
+        accounts[login] = {"password": password, "email": email, "groups": list(groups), **claims}
+        self.set_accounts(accounts)
+
+    def change(self, login: str, **fields) -> None:
+        accounts = self.accounts()
+        accounts[login].update(fields)
+        self.set_accounts(accounts)
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider_process(tmp_path_factory):
+    import json
+    import subprocess
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = root / "tests" / "oidc_provider" / "provider.mjs"
+    if not (root / "node_modules" / "oidc-provider").exists():
+        pytest.fail("The test identity provider needs the npm packages: run `make install`")
+    folder = tmp_path_factory.mktemp("oidc-provider")
+    accounts = folder / "accounts.json"
+    accounts.write_text("{}")
+    config = folder / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "clients": [
+                    {
+                        "client_id": TestIdentityProvider.CLIENT_ID,
+                        "client_secret": TestIdentityProvider.CLIENT_SECRET,
+                    }
+                ],
+                "accounts_file": str(accounts),
+            }
+        )
+    )
+    log = open(folder / "provider.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        ["node", str(script), str(config)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # blocks until the server listens (or exits)
+        if not line.startswith("listening "):
+            raise RuntimeError(f"The test identity provider did not start; see {log.name}")
+        issuer = f"http://127.0.0.1:{int(line.split()[1])}"
+        # It answers once its discovery document does.
+        with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=10):
+            pass
+        yield TestIdentityProvider(issuer, accounts)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def oidc_provider(_oidc_provider_process):
+    """The test identity provider, with no accounts yet."""
+    _oidc_provider_process.set_accounts({})
+    return _oidc_provider_process

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "healthz",
     "partners:login",
+    "partners:sso_start",
+    "partners:sso_callback",
     "partners:logout",
     "partners:invitation_accept",
     "partners:invitation_done",

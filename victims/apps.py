@@ -14,9 +14,11 @@ class VictimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     # Model permissions per role. What of a person an organisation sees is access.rules and
-    # access.redaction; the support records about a victim on a case belong to asb_cases.
+    # access.redaction; the support records about a victim on a case belong to asb_cases. The
+    # partnership's definitions of repeat and vulnerable victims are changed by its admin
+    # (partners.roles.is_partnership_admin), whatever their role.
     role_permissions = {
         "case_officer": PERSON_WORK,
-        "supervisor": [*PERSON_WORK, "victims.change_statusdefinition"],
-        "asb_champion": ["victims.view_person", "victims.change_statusdefinition"],
+        "supervisor": PERSON_WORK,
+        "asb_champion": ["victims.view_person"],
     }

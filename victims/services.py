@@ -26,6 +26,7 @@ from partners.audit import (
 )
 from partners.models import AuditEvent, Organisation, User
 from partners.postcodes import is_valid_postcode, normalise_postcode
+from partners.roles import is_partnership_admin
 from victims import matching, status
 from victims.models import Person, PersonDetails, PersonMerge, StatusDefinition
 from victims.signals import consent_withdrawn
@@ -426,8 +427,8 @@ def status_definition_update(
 ) -> StatusDefinition:
     """A new definition of repeat and vulnerable victims, in force from today. The old one is
     kept; statuses are recomputed tonight (or now, by the caller)."""
-    if not actor.has_perm("victims.change_statusdefinition"):
-        raise PermissionDenied("Only the ASB Champion or a supervisor can change the definition")
+    if not is_partnership_admin(actor):
+        raise PermissionDenied("Only the partnership's admin can change the definition")
     before = status.current_definition()
     definition = StatusDefinition.objects.create(
         effective_from=timezone.localdate(),

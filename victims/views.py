@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access import redaction
 from partners.audit import audit_viewed
 from partners.models import AuditEvent
+from partners.roles import is_partnership_admin
 from partners.views import _add_errors
 from victims import selectors, services, status
 from victims.forms import (
@@ -240,9 +241,11 @@ def person_merge_undo(request: HttpRequest, person_uuid, merge_id: int) -> HttpR
 
 
 @login_required
-@permission_required("victims.change_statusdefinition", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def status_definition(request: HttpRequest) -> HttpResponse:
+    # A partnership-wide definition: only the partnership's admin may change it.
+    if not is_partnership_admin(request.user):
+        raise PermissionDenied
     current = status.current_definition()
     form = StatusDefinitionForm(
         _post(request),

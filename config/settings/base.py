@@ -50,6 +50,9 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "rest_framework",
     "django_filters",
@@ -73,7 +76,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (django-otp device) this session has proved, if any.
+    "django_otp.middleware.OTPMiddleware",
     "partners.middleware.MembershipMiddleware",
+    # Until sign-in is complete (a second factor, or single sign-on still vouched for by the
+    # organisation's provider) only the sign-in pages answer.
+    "partners.middleware.SignInCompleteMiddleware",
+    "partners.middleware.NoStoreMiddleware",
     "access.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -139,6 +148,8 @@ AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out username and address never reach the password check.
     "axes.backends.AxesStandaloneBackend",
     "partners.backends.MemberBackend",
+    # Single sign-on with the organisation's own OpenID Connect provider (partners/sso.py).
+    "partners.sso.OrganisationOIDCBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "partners:login"
@@ -180,8 +191,57 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partners.views.lockout"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0, minimum=0)
+# The lock-out, the public forms' throttles and the audit log all take the client's address
+# from one place, which honours the trusted proxies below.
+AXES_CLIENT_IP_CALLABLE = "partners.client_address.client_address"
 AXES_VERBOSE = False
+
+# CLIENT ADDRESSES BEHIND PROXIES ------------------------------------------------------------
+# How many proxies (load balancer, ingress) stand in front of the application, each adding
+# the address it saw to X-Forwarded-For. 0: people connect directly and REMOTE_ADDR is theirs.
+# Production must set it (config/settings/production.py). AXES_IPWARE_PROXY_COUNT, the name
+# it had before (when it had no effect), is still read.
+TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT", env_int("AXES_IPWARE_PROXY_COUNT", 0, minimum=0), minimum=0
+)
+# Optionally, the networks the nearest proxy connects from (e.g. 10.0.0.0/8): a request from
+# anywhere else is taken at its REMOTE_ADDR, whatever X-Forwarded-For says.
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+try:
+    import ipaddress as _ipaddress
+
+    for _network in TRUSTED_PROXY_NETWORKS:
+        _ipaddress.ip_network(_network, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS has a bad network: {exc}") from None
+
+# TWO-FACTOR AUTHENTICATION (django-otp) -----------------------------------------------------
+# Everyone who signs in with a password proves a second factor: an authenticator app (TOTP)
+# or one of their recovery codes (docs/adr/0003-authentication-and-sessions.md).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ASB partnership")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+RECOVERY_CODE_COUNT = 10
+# Lets the demo accounts (partners.demo) skip the second factor, so `make run` can be tried
+# with just the demo password. On only in the dev settings; production refuses it.
+DEMO_ACCOUNTS_SKIP_TWO_FACTOR = False
+
+# SINGLE SIGN-ON (mozilla-django-oidc, one provider per organisation) -------------------------
+OIDC_AUTHENTICATION_CALLBACK_URL = "partners:sso_callback"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_VERIFY_SSL = True
+# Every call to a provider gives up after this many seconds (connect, read), so a slow or
+# unreachable provider never holds a web worker for long.
+OIDC_TIMEOUT = (
+    env_int("OIDC_CONNECT_TIMEOUT_SECONDS", 3, minimum=1),
+    env_int("OIDC_READ_TIMEOUT_SECONDS", 5, minimum=1),
+)
+# How often a single sign-on session is checked again with the provider (prompt=none), so
+# someone removed there is signed out here within this many seconds.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RECHECK_SECONDS", 15 * 60, minimum=60)
 
 # GUARDIAN -----------------------------------------------------------------------------------
 ANONYMOUS_USER_NAME = None  # no anonymous user row: anonymous visitors have no object rights

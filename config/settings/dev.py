@@ -5,3 +5,7 @@ from config.env import env_bool
 from .base import *  # noqa: F403
 
 DEBUG = env_bool("DEBUG", True)
+
+# The demo accounts sign in with the demo password alone (README, "Demo accounts"); set
+# DEMO_ACCOUNTS_SKIP_TWO_FACTOR=false to try the two-factor set-up with them.
+DEMO_ACCOUNTS_SKIP_TWO_FACTOR = env_bool("DEMO_ACCOUNTS_SKIP_TWO_FACTOR", True)

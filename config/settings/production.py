@@ -1,7 +1,10 @@
 """Production: the base settings hardened. `manage.py check --deploy` passes with no warnings.
 
-Required in the environment: SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS.
+Required in the environment: SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and
+TRUSTED_PROXY_COUNT (0 when nothing stands in front of the application).
 """
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -22,6 +25,17 @@ if not REDIS_URL:
     raise ImproperlyConfigured("Production needs REDIS_URL.")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the service's host names.")
+
+# Behind a load balancer every request comes from its address: say how many proxies there are,
+# or the lock-out and the public form limits would treat the whole county as one person.
+if not (os.environ.get("TRUSTED_PROXY_COUNT") or os.environ.get("AXES_IPWARE_PROXY_COUNT")):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT must be set in production: the number of proxies in front of the "
+        "application (0 if none)."
+    )
+if env_bool("DEMO_ACCOUNTS_SKIP_TWO_FACTOR", False):
+    raise ImproperlyConfigured("DEMO_ACCOUNTS_SKIP_TWO_FACTOR must not be true in production.")
+DEMO_ACCOUNTS_SKIP_TWO_FACTOR = False
 
 # HTTPS only, behind a proxy that sets X-Forwarded-Proto.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -105,10 +105,21 @@ class Journey:
         return self.page
 
     def sign_in(self, username: str, password: str = PASSWORD) -> Page:
+        """Sign in with a password and, when asked, the code from the person's authenticator
+        app (one is given to them here if they have none)."""
+        from partners.models import User
+        from tests.conftest import authenticator_code, authenticator_for
+
+        user = User.objects.filter(username=username).first()
+        device = authenticator_for(user) if user is not None else None
         self.visit("/sign-in/")
         self.page.get_by_label("Username").fill(username)
         self.page.get_by_label("Password").fill(password)
-        return self.submit("Sign in")
+        self.submit("Sign in")
+        if device is not None and self.page.url.endswith("/sign-in/two-factor/"):
+            self.page.get_by_label("Code", exact=True).fill(authenticator_code(device))
+            self.submit("Continue")
+        return self.page
 
     def fill(self, label: str, value: str) -> None:
         self.page.get_by_label(label, exact=True).fill(value)

@@ -52,6 +52,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/asb",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "asb.example.org",
+    "TRUSTED_PROXY_COUNT": "1",
 }
 
 
@@ -79,6 +80,10 @@ def test_production_settings_pass_the_deployment_checks_with_no_warnings():
         ({"DATABASE_URL": "nonsense://"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://example.org"}, "REDIS_URL"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT"),
+        ({"TRUSTED_PROXY_COUNT": ""}, "TRUSTED_PROXY_COUNT must be set"),
+        ({"TRUSTED_PROXY_COUNT": "two"}, "TRUSTED_PROXY_COUNT"),
+        ({"TRUSTED_PROXY_NETWORKS": "10.0.0.0/33"}, "TRUSTED_PROXY_NETWORKS"),
+        ({"DEMO_ACCOUNTS_SKIP_TWO_FACTOR": "true"}, "must not be true in production"),
     ],
 )
 def test_production_refuses_to_start_with_a_bad_setting(override, message):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from partners.models import AuditEvent, UserSession
 from partners.receivers import SIGNED_IN_AT
-from tests.conftest import client_for
+from tests.conftest import authenticator_code, authenticator_for, client_for
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +28,15 @@ def test_sign_in_page_is_govuk_styled_and_open_to_anyone(client):
 
 
 def test_member_signs_in_sees_their_organisation_and_is_audited(cast):
+    device = authenticator_for(cast.owner.officer)
     client = Client()
     response = sign_in(client, "officer@test-housing", PASSWORD)
     assert response.status_code == 302
+    assert client.get("/").status_code == 302  # not signed in until the second factor
+    assert not AuditEvent.objects.filter(verb=Verb.LOGGED_IN).exists()
+    client.post(
+        "/sign-in/two-factor/", {"code": authenticator_code(device)}, REMOTE_ADDR="10.0.0.1"
+    )
     home = client.get("/")
     assert home.status_code == 200
     assert b"Test Housing" in home.content
