@@ -138,13 +138,13 @@ def person_candidates(
         pk = person.merged_into_id or person.pk
         if pk in exclude:
             continue
+        if person.pk == pk:  # the surviving record itself
+            people[pk] = person
         match = matching.score(query, details)
         if match is not None and (pk not in best or match.score > best[pk].score):
             best[pk] = match
-            people[pk] = person if not person.merged_into_id else None
-    if any(person is None for person in people.values()):
-        survivors = Person.objects.in_bulk([pk for pk, p in people.items() if p is None])
-        people.update(survivors)
+    # A match found only through a record merged into someone: show the person it joined.
+    people.update(Person.objects.in_bulk([pk for pk in best if pk not in people]))
     ranked = sorted(best, key=lambda pk: (-best[pk].score, pk))[:limit]
     views = redaction.person_views(viewer, [people[pk] for pk in ranked])
     return [Candidate(person=people[pk], match=best[pk], view=views[pk]) for pk in ranked]
