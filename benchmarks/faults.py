@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -60,6 +61,7 @@ DATABASE = "asb_bench_faults"
 BIN = Path(sys.executable).parent
 REQUEST_TIMEOUT = 30.0
 REDELIVER_AFTER = 60
+INWARD = "ABDEFGHJLNPQRSTUWXYZ"
 
 
 def free_port() -> int:
@@ -301,6 +303,12 @@ class Traffic:
             self.count += 1
             number = self.count
         ref = f"fault-{uuid.uuid4().hex[:12]}"
+        # A postcode of its own, so that each incident does not concern every application (an
+        # incident re-evaluates the pending applications at its postcode).
+        postcode = (
+            f"DL{random.randint(1, 3)} {random.randint(1, 9)}"
+            f"{random.choice(INWARD)}{random.choice(INWARD)}"
+        )
         if number % 2:
             kind, path = "incident", "/api/v1/incidents/"
             body = {
@@ -310,7 +318,7 @@ class Traffic:
                 "category": "personal",
                 "incident_type": "noise",
                 "description": "Loud music until 2am.",
-                "location": {"address": "14 Elm Court", "postcode": "DL1 4QT"},
+                "location": {"address": "14 Elm Court", "postcode": postcode},
                 "anonymous": True,
             }
         else:
@@ -323,7 +331,7 @@ class Traffic:
                 "victim_family_name": f"Fictional-{ref}",
                 "problem_type": "noise",
                 "problem_address": "14 Elm Court",
-                "problem_postcode": "DL1 4QT",
+                "problem_postcode": postcode,
                 "local_authority": "E06000005",
                 "description": ref,
             }

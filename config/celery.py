@@ -149,14 +149,14 @@ def report_a_completed_task(sender=None, **kwargs) -> None:
     from partners.outbox import heartbeat_record, outbox_task_completed
 
     request = getattr(sender, "request", None)
-    try:
-        outbox_task_completed(task_id=getattr(request, "id", None))
-    except Exception:  # the row stays unfinished; the relay will publish it again
-        logger.warning("Could not mark outbox task %s completed", request, exc_info=True)
     heartbeat_record(
         name=Heartbeat.Name.TASK,
         detail=f"{getattr(sender, 'name', '?')} on {getattr(request, 'hostname', '?')}",
     )
+    try:  # last: once a row reads completed, its task has touched the database for good
+        outbox_task_completed(task_id=getattr(request, "id", None))
+    except Exception:  # the row stays unfinished; the relay will publish it again
+        logger.warning("Could not mark outbox task %s completed", request, exc_info=True)
 
 
 @signals.task_failure.connect

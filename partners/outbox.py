@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Rows younger than this are left to their own on-commit publish, so the relay does not race it.
 RELAY_GRACE = timedelta(seconds=10)
 RELAY_BATCH = 500
+# A relay stops starting new batches after this long (its task's soft limit is 100 s).
+RELAY_SECONDS = 60.0
 TASK_ID_PREFIX = "outbox-"
 # Seconds between heartbeat writes of one process (per name).
 HEARTBEAT_EVERY = 5.0
@@ -98,9 +100,14 @@ def outbox_relay(*, grace: timedelta = RELAY_GRACE) -> int:
         completed_at__isnull=True,
         attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
     )
+    total = 0
+    deadline = time.monotonic() + RELAY_SECONDS
     with app.connection_for_write() as connection:
-        sent, _ = _publish_due(due, connection)
-    return sent
+        while True:  # batch after batch, so a long outage's backlog goes out in one run
+            sent, failure = _publish_due(due, connection)
+            total += sent
+            if failure is not None or sent < RELAY_BATCH or time.monotonic() > deadline:
+                return total
 
 
 def _publish_due(due: Q, connection) -> tuple[int, Exception | None]:

@@ -232,8 +232,25 @@ class CeleryWorker:
 def locks_waited_on() -> int:
     """Backends of this test database waiting for a row lock (a task blocked mid-run)."""
     with connection.cursor() as cursor:
+        # Inside a transaction PostgreSQL keeps the first snapshot of pg_stat_activity.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0]
+
+
+def worker_idle(timeout: float = 60.0) -> bool:
+    """Every task published from the outbox has been completed: the worker is done with the
+    test's data, so the test's teardown (a flush) does not race it."""
+    from partners.models import OutboxTask
+
+    return wait_for(
+        lambda: (
+            not OutboxTask.objects.filter(
+                dispatched_at__isnull=False, completed_at__isnull=True
+            ).exists()
+        ),
+        timeout=timeout,
+    )

@@ -15,10 +15,19 @@ from partners.outbox import outbox_relay, publishing_resume
 from partners.working_days import add_working_days
 from tests.community_trigger.conftest import report
 from tests.factories import make_person
-from tests.faults import CeleryWorker, RedisServer
+from tests.faults import CeleryWorker, RedisServer, worker_idle
 from tests.faults import wait_for as wait_until
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _worker_done_before_teardown(request):
+    """A test with the session's worker ends once the worker has finished its work, so the
+    flush that ends a transactional test does not race it (a deadlock)."""
+    yield
+    if "celery_worker_process" in request.fixturenames:
+        worker_idle()
 
 
 def wait_for(predicate, timeout=40.0):
