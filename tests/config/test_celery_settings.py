@@ -2,6 +2,7 @@
 (docs/adr/0005-background-work.md), read as a worker process would read them."""
 
 import json
+from functools import cache
 
 import pytest
 
@@ -18,16 +19,21 @@ PRINT_CELERY = (
 
 
 def celery_settings(**env) -> dict:
+    return json.loads(_celery_settings(tuple(sorted(env.items()))))
+
+
+@cache  # one Django start per environment, not per test
+def _celery_settings(env: tuple[tuple[str, str], ...]) -> str:
     result = run_django(
         "config.settings.production",
-        PRODUCTION_ENV | env,
+        PRODUCTION_ENV | dict(env),
         "shell",
         "--no-imports",
         "-c",
         PRINT_CELERY,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_tasks_are_acknowledged_when_done_and_given_back_if_their_process_dies():
