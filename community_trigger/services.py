@@ -67,7 +67,13 @@ def _new_reference() -> str:
 def _locked(application: Application) -> Application:
     """The application as it is now, locked for the rest of the transaction (two people acting
     on one application at once must not both succeed)."""
-    return Application.objects.select_for_update().select_related("policy").get(pk=application.pk)
+    # Only the application's row: locking the policy, area and type it joins would make every
+    # evaluation in an area wait for (or deadlock with) the others.
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .get(pk=application.pk)
+    )
 
 
 def _link(application: Application) -> str:
@@ -394,7 +400,7 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
     'Met' opens the review at once; 'not met' goes to the ASB Champion for discretion."""
     now = now or timezone.now()
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("policy", "problem_type", "local_authority")
         .filter(pk=application_id)
         .first()

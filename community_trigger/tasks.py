@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from community_trigger import services, sweep
+from community_trigger import recovery, services, sweep
 
 
 @shared_task(name="community_trigger.application_evaluate", acks_late=True, time_limit=120)
@@ -39,6 +39,12 @@ def applicant_send_outcome(application_id: int) -> bool:
 @shared_task(name="community_trigger.sweep", acks_late=True, time_limit=900, soft_time_limit=840)
 def run_sweep() -> int:
     return sweep.sweep().alerts_created
+
+
+@shared_task(name="community_trigger.stuck_applications_evaluate", acks_late=True, time_limit=300)
+def stuck_applications_evaluate() -> int:
+    """Evaluate applications still "received" long after they arrived (a lost evaluation)."""
+    return recovery.stuck_applications_evaluate()
 
 
 @shared_task(name="community_trigger.deadlines_check", acks_late=True, time_limit=300)

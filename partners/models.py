@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -340,15 +341,20 @@ class OutboxTask(models.Model):
     """Background work recorded in the same transaction as the change that needs it.
 
     It is published to Celery after the commit; if the broker is away it stays here and the
-    relay publishes it when the broker is back. Tasks are idempotent, so publishing twice is
-    harmless; losing one is not.
+    relay publishes it when the broker is back. The worker stamps `completed_at` when the task
+    has run, so work published but lost before it ran (a broker restarted with it queued, a
+    worker killed) is published again by the relay. Tasks are idempotent, so publishing twice
+    is harmless; losing one is not (docs/adr/0005-background-work.md).
     """
 
     id = models.BigAutoField(primary_key=True)
     task_name = models.CharField(max_length=120)
     kwargs = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it was last handed to the broker (each publish moves it on).
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # When a worker finished it; completed rows are pruned after OUTBOX_KEEP_DAYS.
+    completed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
@@ -360,11 +366,43 @@ class OutboxTask(models.Model):
                 name="partners_outbox_pending",
                 condition=Q(dispatched_at__isnull=True),
             ),
+            # The relay's scan for work published but not done after OUTBOX_REDELIVER_AFTER.
+            models.Index(
+                fields=["dispatched_at"],
+                name="partners_outbox_in_flight",
+                condition=Q(dispatched_at__isnull=False, completed_at__isnull=True),
+            ),
+            # Pruning completed work.
+            models.Index(
+                fields=["completed_at"],
+                name="partners_outbox_completed",
+                condition=Q(completed_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
-        state = "published" if self.dispatched_at else "pending"
+        if self.completed_at:
+            state = "completed"
+        else:
+            state = "published" if self.dispatched_at else "pending"
         return f"{self.task_name} {self.kwargs} ({state})"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a kind of background process, for /healthz: beat records
+    `beat` as it ticks, workers record `task` when a task completes (at most every few
+    seconds per process). One row per name, overwritten."""
+
+    class Name(models.TextChoices):
+        BEAT = "beat", "Celery beat ticked"
+        TASK = "task", "A worker completed a task"
+
+    name = models.CharField(max_length=20, primary_key=True, choices=Name.choices)
+    at = models.DateTimeField()
+    detail = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class Notification(models.Model):
@@ -439,3 +477,32 @@ class APIClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """An API client's `Idempotency-Key` and the answer given to the request that carried it:
+    the same key with the same request gets the same answer again rather than a second
+    record (docs/adr/0015-idempotency-keys.md). Kept IDEMPOTENCY_KEY_HOURS, then pruned."""
+
+    id = models.BigAutoField(primary_key=True)
+    client = models.ForeignKey(APIClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, the path and the parsed request body.
+    fingerprint = models.CharField(max_length=64)
+    path = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # One answer per key and client: a second request racing the first waits for it.
+            models.UniqueConstraint(fields=["client", "key"], name="partners_idempotency_key_once")
+        ]
+        indexes = [
+            # Pruning keys older than IDEMPOTENCY_KEY_HOURS.
+            models.Index(fields=["created_at"], name="partners_idempotency_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

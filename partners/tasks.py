@@ -11,9 +11,21 @@ def invitation_send(user_id: int) -> bool:
     return services.invitation_send(user_id=user_id)
 
 
-@shared_task(name="partners.outbox_relay")
+@shared_task(name="partners.outbox_relay", time_limit=120, soft_time_limit=100)
 def outbox_relay() -> int:
     return outbox.outbox_relay()
+
+
+@shared_task(name="partners.outbox_prune")
+def outbox_prune() -> int:
+    return outbox.outbox_prune()
+
+
+@shared_task(name="partners.idempotency_keys_prune")
+def idempotency_keys_prune() -> int:
+    from partners.api.base import idempotency_keys_prune
+
+    return idempotency_keys_prune()
 
 
 @shared_task(name="partners.sessions_clear_expired")

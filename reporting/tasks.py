@@ -5,13 +5,15 @@ from celery import shared_task
 from reporting import services
 
 
-@shared_task(name="reporting.summaries_refresh")
+# A long task: the long queue, whose visibility timeout (1 h) is twice its hard limit.
+@shared_task(name="reporting.summaries_refresh", time_limit=1800, soft_time_limit=1740)
 def summaries_refresh() -> dict:
     """Rebuild the dashboards' counts of open cases, incidents and actions (every 15 minutes)."""
     return services.summaries_refresh().rows
 
 
-@shared_task(name="reporting.households_refresh")
+# A long task: the long queue, whose visibility timeout (1 h) is twice its hard limit.
+@shared_task(name="reporting.households_refresh", time_limit=1800, soft_time_limit=1740)
 def households_refresh() -> dict:
     """Rebuild the High Impact Households lists (hourly)."""
     return services.households_refresh().rows

@@ -293,13 +293,40 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ASB partnership <no-reply@example.org>")
 
 # REDIS, CACHE AND CELERY --------------------------------------------------------------------
+# docs/adr/0005-background-work.md explains these choices.
 REDIS_URL = env_optional("REDIS_URL")
 if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// or rediss:// URL.")
 
-# Bounded socket timeouts everywhere Redis is touched: a web request never waits on a broker
-# that is away (docs/adr/0005-background-work.md).
-REDIS_SOCKET_TIMEOUT = 1.0
+# Bounded socket timeouts wherever a request touches Redis (the cache, publishing from the
+# outbox, /healthz): a Redis that is stopped or frozen costs a request at most this, once, so
+# pages answer within a second of their normal time (docs/adr/0005-background-work.md).
+# Redis answers in well under a millisecond; a timeout is only ever a Redis in trouble.
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_REQUEST_TIMEOUT_MS", 250, minimum=10) / 1000
+# Workers and beat wait longer: they are not holding anyone up, and a timeout there restarts
+# their connection.
+BROKER_SOCKET_TIMEOUT = 5.0
+
+# Queues. Short tasks (seconds: evaluations, e-mails, the relay) and long ones (minutes: the
+# nightly sweep, dashboard rebuilds) have different redelivery settings, so they have a queue
+# each. One worker may consume both (make run, the tests); in production each has its own
+# worker, the long one started with CELERY_LONG_TASK_WORKER=true.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "asb")
+CELERY_LONG_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-long"
+LONG_TASKS = (
+    "community_trigger.sweep",
+    "reporting.summaries_refresh",
+    "reporting.households_refresh",
+    "victims.person_statuses_refresh",
+)
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in LONG_TASKS}
+CELERY_LONG_TASK_WORKER = env_bool("CELERY_LONG_TASK_WORKER", False)
+# A task whose worker vanished mid-run (killed, machine lost) is given to another worker once
+# it has been unacknowledged this long. It must be longer than the longest task on the queue
+# (short tasks: 300 s hard limit; long tasks: 1,800 s), or a running task would be run twice.
+CELERY_VISIBILITY_TIMEOUT = env_int(
+    "CELERY_VISIBILITY_TIMEOUT", 3600 if CELERY_LONG_TASK_WORKER else 600, minimum=1
+)
 
 if REDIS_URL:
     CACHES = {
@@ -316,15 +343,26 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_timeout": REDIS_SOCKET_TIMEOUT,
-        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
         "max_retries": 0,
-        # Longer than the longest task time limit, so acks_late never redelivers a running task.
-        "visibility_timeout": 3600,
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for abandoned tasks every tenth of the timeout (at most every 10 s).
+        "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 10)),
+        "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": max(2, min(300, CELERY_VISIBILITY_TIMEOUT)),
     }
+    if CELERY_LONG_TASK_WORKER:
+        # The long worker keeps its own list of unacknowledged tasks: a short worker's
+        # (shorter) visibility timeout would otherwise redeliver a long task still running.
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(
+            unacked_key="unacked-long",
+            unacked_index_key="unacked-long-index",
+            unacked_mutex_key="unacked-long-mutex",
+        )
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-        "socket_timeout": REDIS_SOCKET_TIMEOUT,
-        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
     }
 else:
     CACHES = {
@@ -352,18 +390,44 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged when it has run, not when it is received; if its pool process dies
+# (killed, out of memory) the task goes back on the queue at once instead of being dropped.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep trying to reach the broker for as long as it is away, at start-up and after.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "asb")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# The beat schedule lives in code (config/celery.py), in UTC.
+# The beat schedule lives in code (config/celery.py), in UTC. Beat records a heartbeat as it
+# ticks, and ticks at least this often.
+CELERY_BEAT_SCHEDULER = "config.celery:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 10
+
+# The outbox (partners/outbox.py): work published but not completed this many seconds later
+# is published again (then twice as long after, and so on), at most OUTBOX_MAX_ATTEMPTS times;
+# completed work is kept OUTBOX_KEEP_DAYS. A request that fails to publish leaves publishing
+# to the relay for OUTBOX_PUBLISH_PAUSE seconds, so a broker that is away costs one request
+# in that time a timeout, not every request.
+OUTBOX_REDELIVER_AFTER = env_int("OUTBOX_REDELIVER_AFTER", 900, minimum=1)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 14, minimum=1)
+OUTBOX_PUBLISH_PAUSE = env_int("OUTBOX_PUBLISH_PAUSE", 5, minimum=0)
+# ASB Case Review applications still "received" this many minutes after they arrived are
+# evaluated again by a beat job, whatever happened to their queued evaluation.
+CASE_REVIEW_STUCK_MINUTES = env_int("CASE_REVIEW_STUCK_MINUTES", 15, minimum=1)
+
+# /healthz answers 503 when beat has not ticked, or no worker has completed a task, for this
+# many seconds (beat ticks every 10 s; it sends the outbox relay every 30 s).
+HEALTHZ_BEAT_MAX_AGE = env_int("HEALTHZ_BEAT_MAX_AGE", 120, minimum=1)
+HEALTHZ_TASK_MAX_AGE = env_int("HEALTHZ_TASK_MAX_AGE", 180, minimum=1)
 
 # LOGGING ------------------------------------------------------------------------------------
 LOGGING = {
@@ -402,12 +466,15 @@ for _scope, _rate in API_THROTTLE_RATES.items():
         )
 # The largest API request body accepted (a bulk import of 500 incidents is well under 2 MB).
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 5 * 1024 * 1024, minimum=1024)
+# How long an API client's Idempotency-Key is remembered with its answer (partners/api/base.py).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ASB partnership API",
     "DESCRIPTION": (
         "For partner systems (housing CRMs, the police records system): post incidents "
         "idempotently and read back the cases your organisation leads or that are shared "
-        "with it. Authenticate with `Authorization: Token <token>`."
+        "with it. Authenticate with `Authorization: Token <token>`. Send an "
+        "`Idempotency-Key` header with any POST to make it safe to retry."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -425,6 +492,10 @@ SPECTACULAR_SETTINGS = {
         "WriteOutcomeEnum": ["created", "updated"],
         "ImportOutcomeEnum": ["created", "updated", "error"],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "partners.api.base.postprocess_schema",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -25,3 +25,5 @@ WHITENOISE_AUTOREFRESH = True
 # queue in ASB_TEST_CELERY_QUEUE; nothing is written to this process's environment, which
 # xdist workers would otherwise inherit from the controlling process and share.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ASB_TEST_CELERY_QUEUE") or f"asb-test-{os.getpid()}"
+CELERY_LONG_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-long"
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in LONG_TASKS}  # noqa: F405

@@ -1,29 +1,36 @@
-"""What every API endpoint shares: the base view (which audits every call against the client),
-strict input serializers, consistent JSON errors, cursor pagination and the schema additions.
+"""What every API endpoint shares: the base view (which audits every call against the client
+and honours an Idempotency-Key on every POST), strict input serializers, consistent JSON errors,
+cursor pagination and the schema additions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from access.viewer import NOBODY, viewer_for
 from partners.audit import audit_record
-from partners.models import APIClient, AuditEvent
+from partners.models import APIClient, AuditEvent, IdempotencyKey
 
 Verb = AuditEvent.Verb
 
@@ -38,6 +45,15 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The record changed since you read it."
     default_code = "conflict"
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was sent before with a different request. Send the same "
+        "request to get its answer again, or use a new key for a new request."
+    )
+    default_code = "idempotency_key_reused"
 
 
 def django_errors(exc: DjangoValidationError, fields: Mapping[str, str] | None = None) -> dict:
@@ -205,7 +221,15 @@ class PartnerAPIView(APIView):
     """The base of every endpoint. `required_permissions` maps each HTTP method the view
     answers to the model permissions the client's role needs; any other method is refused.
     Every call by a client is audited once, after it is answered: the verb, the view, the
-    path, method and status, and the record (`self.audit_target`) where there is one."""
+    path, method and status, and the record (`self.audit_target`) where there is one.
+
+    Every POST honours an `Idempotency-Key` header (docs/adr/0015-idempotency-keys.md): the
+    key is claimed for the client, the request is answered, and a successful answer is stored
+    with the key, all in one transaction. The same key with the same request later gets the
+    stored answer again (nothing is done twice); with a different request, a 422. A second
+    request racing the first with the same key waits for it on the key's unique index, then
+    gets its answer. An answer that is not a success is not kept: nothing was done, so the
+    key may be sent again with corrected input."""
 
     required_permissions: dict[str, list[str]] | None = None
     audit_verbs: dict[str, str] = {}
@@ -215,20 +239,46 @@ class PartnerAPIView(APIView):
     throttle_scope = "api"
     metadata_class = None  # no OPTIONS descriptions
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         self.audit_target = None
         self.audit_detail: dict[str, Any] = {}
+        self.idempotency_key: IdempotencyKey | None = None
         super().initial(request, *args, **kwargs)
         # Who is asking, for the access layer: the client's organisation and role.
         self.viewer = request.viewer = viewer_for(
             request.user, api_client=request.auth if isinstance(request.auth, APIClient) else None
         )
+        self.idempotency_key = _idempotency_claim(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            self.audit_detail["idempotent_replay"] = True
+            return Response(
+                exc.record.response_body,
+                status=exc.record.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         client = getattr(request, "_auth", None)
         if isinstance(client, APIClient):
             self._audit(request, response)
+        record = getattr(self, "idempotency_key", None)
+        if record is not None:
+            if status.is_success(response.status_code):
+                record.status_code = response.status_code
+                record.response_body = json.loads(JSONRenderer().render(response.data) or "null")
+                record.save(update_fields=["status_code", "response_body"])
+            else:
+                record.delete()
         return response
 
     def audit_verb(self, request, response=None) -> str:
@@ -263,6 +313,121 @@ class PartnerAPIView(APIView):
                 target=target,
                 detail=detail,
             )
+
+
+# Idempotency keys -----------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Visible ASCII, no spaces: a UUID is the usual choice.
+IDEMPOTENCY_KEY_FORMAT = re.compile(r"[!-~]{1,255}")
+
+
+class _Replay(Exception):
+    def __init__(self, record: IdempotencyKey):
+        super().__init__(record.key)
+        self.record = record
+
+
+def _idempotency_claim(request) -> IdempotencyKey | None:
+    """Claim the request's Idempotency-Key for its client (in the request's transaction), or
+    raise: `_Replay` with the stored answer for the same request, `IdempotencyKeyReused` for
+    a different one, a 400 for a key that is not one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    client = getattr(request, "_auth", None)
+    if request.method != "POST" or key is None or not isinstance(client, APIClient):
+        return None
+    if not IDEMPOTENCY_KEY_FORMAT.fullmatch(key):
+        raise exceptions.ValidationError(
+            {IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]}
+        )
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    fingerprint = hashlib.sha256(f"POST {request.get_full_path()}\n{body}".encode()).hexdigest()
+    keys = IdempotencyKey.objects.filter(client=client, key=key)
+    keys.filter(created_at__lt=_idempotency_cutoff()).delete()  # an expired key is a new one
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                client=client,
+                key=key,
+                fingerprint=fingerprint,
+                path=request.path[:300],
+                status_code=0,
+            )
+    except IntegrityError:  # answered already (a racing request waited for it to commit)
+        pass
+    record = keys.get()
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    raise _Replay(record)
+
+
+def _idempotency_cutoff() -> dt.datetime:
+    return timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+
+
+def idempotency_keys_prune() -> int:
+    """Delete the keys older than IDEMPOTENCY_KEY_HOURS (a beat job, hourly)."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=_idempotency_cutoff()).delete()
+    return deleted
+
+
+# The schema additions -------------------------------------------------------------------------
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": (
+        "A key of your choosing (e.g. a new UUID) that makes this POST safe to retry: sent "
+        "again with the same key and the same body within 24 hours, the first answer is "
+        "given again (with an `Idempotent-Replayed: true` header) and nothing is done twice. "
+        "The same key with a different body is a 422. Keys are your API client's own; only "
+        "successful answers are kept, so a key whose request failed may be used again."
+    ),
+}
+
+
+def postprocess_schema(result, generator, request, public):
+    """drf-spectacular's last step: the Idempotency-Key header and its 422 on every POST, and
+    a blank default placed beside a format's `oneOf`, not inside the branch that forbids it
+    (drf-spectacular puts it in the `format: email` or `pattern` branch, where '' is invalid
+    and standard validators reject the document)."""
+    for item in result.get("paths", {}).values():
+        operation = item.get("post")
+        if operation is None:
+            continue
+        operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAMETER))
+        responses = operation.setdefault("responses", {})
+        if "422" not in responses and "400" in responses:
+            responses["422"] = {
+                **responses["400"],
+                "description": "The Idempotency-Key was used before with a different request",
+            }
+            operation["responses"] = dict(sorted(responses.items()))
+    _lift_blank_defaults(result.get("components", {}).get("schemas", {}))
+    return result
+
+
+# The branch drf-spectacular adds beside a format for a field that may be blank.
+BLANK_BRANCH = {"type": "string", "maxLength": 0}
+
+
+def _lift_blank_defaults(node: Any) -> None:
+    if isinstance(node, dict):
+        branches = node.get("oneOf")
+        if (
+            isinstance(branches, list)
+            and BLANK_BRANCH in branches
+            and isinstance(branches[0], dict)
+            and branches[0].get("default") == ""
+        ):
+            node["default"] = branches[0].pop("default")
+        for value in node.values():
+            _lift_blank_defaults(value)
+    elif isinstance(node, list):
+        for value in node:
+            _lift_blank_defaults(value)
 
 
 def _storable(value: Any) -> Any:

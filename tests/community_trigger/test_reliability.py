@@ -11,13 +11,24 @@ from django.utils import timezone
 from asb_cases.models import IncidentType
 from community_trigger.models import Application, Stage, ThresholdDecision
 from partners.models import AuditEvent, LocalAuthority, OutboxTask
-from partners.outbox import outbox_relay
+from partners.outbox import outbox_relay, publishing_resume
 from partners.working_days import add_working_days
 from tests.community_trigger.conftest import report
 from tests.conftest import client_for
 from tests.factories import make_person
+from tests.faults import CeleryWorker, RedisServer, worker_idle
+from tests.faults import wait_for as wait_until
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _worker_done_before_teardown(request):
+    """A test with the session's worker ends once the worker has finished its work, so the
+    flush that ends a transactional test does not race it (a deadlock)."""
+    yield
+    if "celery_worker_process" in request.fixturenames:
+        worker_idle()
 
 
 def wait_for(predicate, timeout=40.0):
@@ -144,3 +155,127 @@ def test_work_survives_redis_being_down_and_is_done_when_it_is_back(
     assert outbox_relay(grace=timedelta(0)) >= 1
     assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
     assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
+
+
+# Faults injected: a Redis of the test's own, stopped, frozen and restarted under real workers.
+
+
+@pytest.fixture
+def fresh_publisher():
+    publishing_resume()
+    yield
+    publishing_resume()
+
+
+@pytest.mark.parametrize(
+    "aof",
+    [
+        # The compose file's broker: what was queued is still queued after the restart.
+        True,
+        # A broker that loses its queue on restart: the outbox publishes again what was
+        # published but never completed (the relay, as beat runs it, every few seconds here).
+        False,
+    ],
+    ids=["redis-with-aof", "redis-without-persistence"],
+)
+def test_evaluations_queued_when_redis_restarts_are_done_when_the_worker_resumes(
+    cast, mabel, tmp_path, celery_broker, settings, fresh_publisher, aof
+):
+    settings.OUTBOX_REDELIVER_AFTER = 2
+    now = timezone.now()
+    report(cast.owner.officer, mabel, occurred=now - timedelta(days=50))
+    report(cast.partner.officer, mabel, occurred=now - timedelta(days=30))
+    with (
+        RedisServer(tmp_path, aof=aof) as redis,
+        celery_broker(redis.url),
+        CeleryWorker(redis.url, tmp_path) as worker,
+    ):
+        worker.pause()
+        for _ in range(3):
+            assert apply_online().status_code == 302
+        report(cast.unrelated.officer, mabel, occurred=now - timedelta(days=10))  # a third
+        assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
+        # Seven tasks (an evaluation and an acknowledgement per application, and the report's
+        # re-evaluation) are queued; the paused worker may have taken one off the queue.
+        assert redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) >= 6
+
+        redis.restart()
+        worker.resume()
+
+        def done():
+            if not aof:
+                outbox_relay()
+            return not OutboxTask.objects.filter(completed_at__isnull=True).exists()
+
+        assert wait_until(done, timeout=120, every=1.0), worker.output()[-3000:]
+    assert not Application.objects.filter(stage=Stage.RECEIVED).exists()
+    assert set(Application.objects.values_list("stage", flat=True)) == {Stage.REVIEW}
+    for application in Application.objects.all():  # evaluated once, however often it ran
+        assert application.decisions.count() == 1
+    assert worker.alive() is False  # stopped with its context, not crashed before
+
+
+def timed(request) -> float:
+    started = time.monotonic()
+    assert request().status_code == 302
+    return time.monotonic() - started
+
+
+def test_applying_answers_promptly_while_redis_is_stopped_or_frozen_and_the_work_follows(
+    cast, tmp_path, celery_broker, settings, fresh_publisher
+):
+    with RedisServer(tmp_path, aof=True) as redis, celery_broker(redis.url):
+        # The cache (public-form throttling) and the broker are both this Redis.
+        settings.REDIS_URL = redis.url
+        settings.CACHES = {
+            "default": {**settings.CACHES["default"], "LOCATION": redis.url},
+        }
+        normal = min(timed(apply_online) for _ in range(3))
+
+        redis.stop()
+        stopped = [timed(apply_online) for _ in range(2)]
+        redis.start()
+        publishing_resume()
+
+        redis.freeze()
+        try:
+            frozen = [timed(apply_online) for _ in range(2)]
+        finally:
+            redis.thaw()
+
+        # Functional bounds, generous for a busy machine: the mechanism adds nothing while
+        # Redis is stopped and at most about half a second (one cache and one publish
+        # timeout, once per process) while it is frozen; benchmarks/faults.py measures it.
+        assert max(stopped) < normal + 1.5, (normal, stopped)
+        assert max(frozen) < normal + 1.5, (normal, frozen)
+
+        assert Application.objects.count() == 7  # no record lost
+        waiting = OutboxTask.objects.filter(dispatched_at__isnull=True)
+        assert waiting.count() == 8  # an evaluation and an acknowledgement each, kept
+        with CeleryWorker(redis.url, tmp_path) as worker:
+            assert wait_until(  # the worker relays what waited as it starts
+                lambda: not OutboxTask.objects.filter(completed_at__isnull=True).exists(),
+                timeout=120,
+            ), worker.output()[-3000:]
+    assert not Application.objects.filter(stage=Stage.RECEIVED).exists()
+
+
+def test_an_application_left_at_received_is_evaluated_by_the_recovery_job(
+    cast, mabel, celery_broker, unused_tcp_port, fresh_publisher
+):
+    from community_trigger.recovery import stuck_applications_evaluate
+
+    with celery_broker(f"redis://127.0.0.1:{unused_tcp_port}/0"):  # its evaluation is lost
+        apply_online()
+    application = Application.objects.get()
+    assert application.stage == Stage.RECEIVED  # no worker ran its evaluation
+    assert stuck_applications_evaluate() == 0  # not yet: it may just be queued
+
+    Application.objects.filter(pk=application.pk).update(
+        received_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert stuck_applications_evaluate() == 1
+    application.refresh_from_db()
+    assert application.stage == Stage.AWAITING_DISCRETION
+    assert stuck_applications_evaluate() == 0  # idempotent: it has moved on
+    assert application.decisions.count() == 1

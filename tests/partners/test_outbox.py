@@ -1,13 +1,26 @@
-"""Background work is recorded with the change and reaches the broker when it can."""
+"""Background work is recorded with the change, reaches the broker when it can, and is
+published again until a worker reports it done."""
 
+import json
+import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+import redis
+from django.db import connection, transaction
+from django.utils import timezone
 
+from config.celery import relay_when_the_worker_starts
 from partners.models import OutboxTask
-from partners.outbox import outbox_enqueue, outbox_relay
+from partners.outbox import (
+    outbox_enqueue,
+    outbox_prune,
+    outbox_relay,
+    outbox_state,
+    outbox_task_completed,
+    outbox_task_failed,
+)
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -94,4 +107,134 @@ def test_adding_a_user_while_the_broker_is_down_still_saves_the_user(
     assert callbacks  # the publish was attempted, and failed quietly
     task = OutboxTask.objects.get(task_name="partners.invitation_send")
     assert task.dispatched_at is None
-    assert task.attempts == 1
+    assert task.attempts == 0  # attempts counts what reached the broker
+    assert "Connection" in task.last_error
+
+
+def queued(private_redis, queue) -> list[dict]:
+    """The messages waiting on `queue`, oldest first (kombu pushes on the left)."""
+    raw = redis.Redis.from_url(private_redis.url).lrange(queue, 0, -1)
+    return [json.loads(message) for message in reversed(raw)]
+
+
+def test_a_published_task_names_its_row_and_the_worker_stamps_it_done(
+    private_redis, celery_broker, django_capture_on_commit_callbacks, settings
+):
+    with celery_broker(private_redis.url):
+        task = enqueue(django_capture_on_commit_callbacks)
+    [message] = queued(private_redis, settings.CELERY_TASK_DEFAULT_QUEUE)
+    task_id = message["headers"]["id"]
+    assert task_id == f"outbox-{task.pk}-1"
+    assert outbox_task_completed(task_id=task_id)
+    task.refresh_from_db()
+    assert task.completed_at is not None
+    assert not outbox_task_completed(task_id=task_id)  # a second copy changes nothing
+    assert not outbox_task_completed(task_id="a1b2c3")  # not outbox work
+
+
+def test_work_published_but_not_completed_is_published_again_after_the_redelivery_time(
+    private_redis, celery_broker, django_capture_on_commit_callbacks, settings
+):
+    settings.OUTBOX_REDELIVER_AFTER = 600
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    with celery_broker(private_redis.url):
+        task = enqueue(django_capture_on_commit_callbacks)
+        assert outbox_relay(grace=timedelta(0)) == 0  # it may still be queued or running
+        OutboxTask.objects.filter(pk=task.pk).update(
+            dispatched_at=timezone.now() - timedelta(seconds=601)
+        )
+        outbox_task_failed(task_id=f"outbox-{task.pk}-1", error=RuntimeError("worker lost"))
+        assert outbox_relay(grace=timedelta(0)) == 1
+        assert [m["headers"]["id"] for m in queued(private_redis, queue)] == [
+            f"outbox-{task.pk}-1",
+            f"outbox-{task.pk}-2",
+        ]
+        outbox_task_completed(task_id=f"outbox-{task.pk}-2")
+        OutboxTask.objects.filter(pk=task.pk).update(
+            dispatched_at=timezone.now() - timedelta(days=1)
+        )
+        assert outbox_relay(grace=timedelta(0)) == 0  # done: never again
+    task.refresh_from_db()
+    assert task.attempts == 2 and task.last_error == ""
+
+
+def test_the_relay_gives_up_after_the_last_attempt_and_health_says_so(
+    private_redis, celery_broker, settings
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    long_ago = timezone.now() - timedelta(days=1)
+    OutboxTask.objects.create(
+        task_name="partners.ping", kwargs={"value": "x"}, dispatched_at=long_ago, attempts=3
+    )
+    OutboxTask.objects.create(task_name="partners.ping", kwargs={"value": "y"})
+    with celery_broker(private_redis.url):
+        assert outbox_relay() == 0
+    state = outbox_state()
+    assert (state["waiting"], state["given_up"]) == (1, 1)
+    assert state["oldest_s"] < 60
+
+
+def test_after_a_broker_failure_requests_leave_publishing_to_the_relay_for_a_while(
+    private_redis, celery_broker, django_capture_on_commit_callbacks, settings
+):
+    with celery_broker(private_redis.url):
+        private_redis.stop()
+        first = enqueue(django_capture_on_commit_callbacks)
+        started = time.monotonic()
+        second = enqueue(django_capture_on_commit_callbacks)
+        assert time.monotonic() - started < 0.5  # not even tried
+        second.refresh_from_db()
+        assert second.dispatched_at is None and "failed moments ago" in second.last_error
+
+        private_redis.start()
+        assert outbox_relay() == 2  # failed publishes are relayed at once, not after the grace
+    assert OutboxTask.objects.filter(pk__in=[first.pk, second.pk], attempts=1).count() == 2
+    assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_skips_the_rows_another_relay_holds(private_redis, celery_broker, settings):
+    held = OutboxTask.objects.create(task_name="partners.ping", kwargs={"value": "held"})
+    free = OutboxTask.objects.create(task_name="partners.ping", kwargs={"value": "free"})
+    locked, release = threading.Event(), threading.Event()
+
+    def other_relay():
+        try:
+            with transaction.atomic():
+                OutboxTask.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_relay)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        with celery_broker(private_redis.url):
+            assert outbox_relay(grace=timedelta(0)) == 1  # without waiting for the lock
+    finally:
+        release.set()
+        thread.join(30)
+    assert OutboxTask.objects.get(pk=free.pk).dispatched_at is not None
+    assert OutboxTask.objects.get(pk=held.pk).dispatched_at is None
+
+
+def test_completed_work_is_pruned_after_the_days_it_is_kept(settings):
+    settings.OUTBOX_KEEP_DAYS = 14
+    now = timezone.now()
+    old = OutboxTask.objects.create(task_name="partners.ping", completed_at=now - timedelta(15))
+    recent = OutboxTask.objects.create(task_name="partners.ping", completed_at=now - timedelta(1))
+    unfinished = OutboxTask.objects.create(
+        task_name="partners.ping", dispatched_at=now - timedelta(30)
+    )
+    assert outbox_prune() == 1
+    assert set(OutboxTask.objects.values_list("pk", flat=True)) == {recent.pk, unfinished.pk}
+    assert not OutboxTask.objects.filter(pk=old.pk).exists()
+
+
+def test_a_worker_asks_for_a_relay_as_it_starts(private_redis, celery_broker, settings):
+    with celery_broker(private_redis.url):
+        relay_when_the_worker_starts()
+    [message] = queued(private_redis, settings.CELERY_TASK_DEFAULT_QUEUE)
+    assert message["headers"]["task"] == "partners.outbox_relay"
