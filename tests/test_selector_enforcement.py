@@ -51,6 +51,7 @@ DOMAIN = {
     "community_trigger/engine.py",
     "community_trigger/sweep.py",
     "community_trigger/receivers.py",
+    "community_trigger/recovery.py",
     "community_trigger/tasks.py",
     "community_trigger/demo.py",
     "victims/status.py",

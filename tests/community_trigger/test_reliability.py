@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from asb_cases.models import IncidentType
+from community_trigger import services
 from community_trigger.models import Application, Stage, ThresholdDecision
 from partners.models import AuditEvent, LocalAuthority, OutboxTask
 from partners.outbox import outbox_relay, publishing_resume
@@ -154,7 +155,8 @@ def test_work_survives_redis_being_down_and_is_done_when_it_is_back(
     # The broker is back: the relay (a beat job) publishes what was kept, the worker does it.
     assert outbox_relay(grace=timedelta(0)) >= 1
     assert wait_for(lambda: Application.objects.get().stage == Stage.REVIEW)
-    assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
+    # What the worker queued itself (telling the applicant) is published as it commits.
+    assert wait_for(lambda: not OutboxTask.objects.filter(dispatched_at__isnull=True).exists())
 
 
 # Faults injected: a Redis of the test's own, stopped, frozen and restarted under real workers.
@@ -193,6 +195,10 @@ def test_evaluations_queued_when_redis_restarts_are_done_when_the_worker_resumes
         worker.pause()
         for _ in range(3):
             assert apply_online().status_code == 302
+        for application in Application.objects.all():  # verified: each is evaluated now
+            services.application_verify(
+                actor=cast.champion, application=application, person=mabel
+            )
         report(cast.unrelated.officer, mabel, occurred=now - timedelta(days=10))  # a third
         assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
         # Seven tasks (an evaluation and an acknowledgement per application, and the report's
@@ -251,13 +257,15 @@ def test_applying_answers_promptly_while_redis_is_stopped_or_frozen_and_the_work
 
         assert Application.objects.count() == 7  # no record lost
         waiting = OutboxTask.objects.filter(dispatched_at__isnull=True)
-        assert waiting.count() == 8  # an evaluation and an acknowledgement each, kept
+        # An acknowledgement each, kept (the threshold check waits for the applicant to be
+        # verified by the ASB Champion).
+        assert waiting.count() == 4
         with CeleryWorker(redis.url, tmp_path) as worker:
             assert wait_until(  # the worker relays what waited as it starts
                 lambda: not OutboxTask.objects.filter(completed_at__isnull=True).exists(),
                 timeout=120,
             ), worker.output()[-3000:]
-    assert not Application.objects.filter(stage=Stage.RECEIVED).exists()
+    assert AuditEvent.objects.filter(action="application_acknowledge").count() == 7
 
 
 def test_an_application_left_at_received_is_evaluated_by_the_recovery_job(
@@ -265,14 +273,17 @@ def test_an_application_left_at_received_is_evaluated_by_the_recovery_job(
 ):
     from community_trigger.recovery import stuck_applications_evaluate
 
-    with celery_broker(f"redis://127.0.0.1:{unused_tcp_port}/0"):  # its evaluation is lost
-        apply_online()
+    apply_online()
     application = Application.objects.get()
+    with celery_broker(f"redis://127.0.0.1:{unused_tcp_port}/0"):  # its evaluation is lost
+        services.application_verify(actor=cast.champion, application=application, person=mabel)
+    application.refresh_from_db()
     assert application.stage == Stage.RECEIVED  # no worker ran its evaluation
     assert stuck_applications_evaluate() == 0  # not yet: it may just be queued
 
     Application.objects.filter(pk=application.pk).update(
-        received_at=timezone.now() - timedelta(minutes=16)
+        received_at=timezone.now() - timedelta(minutes=16),
+        verified_at=timezone.now() - timedelta(minutes=16),
     )
     assert stuck_applications_evaluate() == 1
     application.refresh_from_db()
