@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from asb_cases.models import RiskAssessment
 from tests.browser.test_case_journey import fill_datetime
 from tests.factories import make_case, make_incident, make_person
-from asb_cases.models import RiskAssessment
 from victims.models import Person
 
 
