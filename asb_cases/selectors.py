@@ -242,10 +242,12 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
         .filter(case=case)
         .select_related("organisation", "shared_by", "revoked_by")
     )
+    # Transfers follow their own rule (the organisation that proposed one and the one asked
+    # to take the case), not the case's: a partner the case is shared with does not read them.
     transfers = list(
-        OwnershipTransfer.objects.filter(case=case).select_related(
-            "from_organisation", "to_organisation", "proposed_by", "decided_by"
-        )
+        rules.transfers(viewer)
+        .filter(case=case)
+        .select_related("from_organisation", "to_organisation", "proposed_by", "decided_by")
     )
     notes = list(
         rules.case_notes(viewer).filter(case=case).select_related("author", "organisation")

@@ -275,14 +275,17 @@ def _link_incident(*, actor: User, case: Case, incident: Incident, now: dt.datet
             continue
         if role is None:  # a reporter who is not also the victim is a complainant
             role = PersonRole.VICTIM if incident.victim_id == person.pk else PersonRole.COMPLAINANT
-        # The link shows the case's agencies the record of whoever the incident was reported
-        # to (access.rules.person_details).
+        # The link shows the case's agencies the record of the organisation that put the person
+        # on the case (access.rules.person_details, docs/adr/0013): the one linking the
+        # incident. That is the organisation it was reported to, unless a lead reuses another
+        # agency's incident from one of its cases, whose record must not follow it to the
+        # partners of this one.
         CasePerson.objects.get_or_create(
             case=case,
             person=person,
             role=role,
             defaults={
-                "organisation_id": incident.reported_to_id,
+                "organisation_id": _organisation(actor).pk,
                 "added_by": actor,
                 "added_at": now,
             },
