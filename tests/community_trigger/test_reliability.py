@@ -196,9 +196,7 @@ def test_evaluations_queued_when_redis_restarts_are_done_when_the_worker_resumes
         for _ in range(3):
             assert apply_online().status_code == 302
         for application in Application.objects.all():  # verified: each is evaluated now
-            services.application_verify(
-                actor=cast.champion, application=application, person=mabel
-            )
+            services.application_verify(actor=cast.champion, application=application, person=mabel)
         report(cast.unrelated.officer, mabel, occurred=now - timedelta(days=10))  # a third
         assert not OutboxTask.objects.filter(dispatched_at__isnull=True).exists()
         # Seven tasks (an evaluation and an acknowledgement per application, and the report's
