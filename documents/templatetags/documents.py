@@ -1,0 +1,20 @@
+"""The list of documents a record's page shows, as the signed-in viewer may see it."""
+
+from django import template
+
+from access import rules
+from documents import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("documents/_list.html", takes_context=True)
+def document_list(context, record, add_url_name: str):
+    viewer = context["request"].viewer
+    return {
+        "documents": list(selectors.documents_on(viewer=viewer, record=record)),
+        "may_add": rules.may_add_document(viewer, record),
+        "add_url_name": add_url_name,
+        "record": record,
+        "current_organisation": context.get("current_organisation"),
+    }

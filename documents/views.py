@@ -1,0 +1,132 @@
+"""Pages for evidence: upload onto a case, an incident or a Case Review application, and the
+one way a file ever leaves the service, the access-checked download. Thin: parse input, call
+a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access import rules
+from asb_cases import selectors as case_selectors
+from asb_cases.models import Case, Incident
+from community_trigger import selectors as review_selectors
+from documents import selectors, services, uploads
+from documents.forms import DocumentUploadForm
+from partners.views import _add_errors
+
+
+def _record_page(record) -> tuple[str, str, str]:
+    """Where a record's page is, what to call it, and its caption."""
+    if isinstance(record, Case):
+        return f"/cases/{record.uuid}/", record.reference, f"{record.reference} · {record.title}"
+    if isinstance(record, Incident):
+        reported = timezone.localtime(record.reported_at)
+        return (
+            f"/incidents/{record.uuid}/",
+            "the incident",
+            f"Incident reported {reported:%-d %b %Y}",
+        )
+    return f"/case-reviews/{record.uuid}/", record.reference, f"Case Review {record.reference}"
+
+
+def _upload_page(request: HttpRequest, record) -> HttpResponse:
+    if not rules.may_add_document(request.viewer, record):
+        raise PermissionDenied("Cannot add documents here")
+    back, back_label, caption = _record_page(record)
+    form = DocumentUploadForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        names_sent=getattr(request, "upload_names_sent", None),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_upload(
+                actor=request.user,
+                record=record,
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+                visibility=form.cleaned_data["visibility"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if document.released:
+                messages.success(request, f"‘{document.title}’ has been added.")
+            else:
+                messages.success(
+                    request,
+                    f"‘{document.title}’ has been added. It is being checked for viruses and "
+                    "can be downloaded once the check is done.",
+                )
+            return redirect(f"{back}#documents")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "documents/upload.html",
+        {"form": form, "back": back, "back_label": back_label, "caption": caption},
+        status=status,
+    )
+
+
+def _upload_view(fetch):
+    """An upload page for the record `fetch(request, uuid)` finds. The size limit goes in
+    front of the upload handlers before the body is read, so CSRF is checked after it."""
+
+    @csrf_exempt
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, record_uuid) -> HttpResponse:
+        uploads.install_size_limit(request)
+        return csrf_protect(lambda req: _upload_page(req, fetch(req, record_uuid)))(request)
+
+    return view
+
+
+case_document_add = _upload_view(
+    lambda request, uuid: case_selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=uuid)
+)
+incident_document_add = _upload_view(
+    lambda request, uuid: case_selectors.incident_get_for_viewer(
+        viewer=request.viewer, incident_uuid=uuid
+    )
+)
+application_document_add = _upload_view(
+    lambda request, uuid: review_selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=uuid
+    )
+)
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, document_uuid) -> HttpResponse:
+    """The file, as an attachment, to those who may see it (404 for anyone else); a file not
+    yet cleared by the virus scan is not sent."""
+    document = selectors.document_get_for_viewer(viewer=request.viewer, document_uuid=document_uuid)
+    if not document.released:
+        back, back_label, _ = _record_page(document.attached_to)
+        return render(
+            request,
+            "documents/held.html",
+            {"document": document, "back": back, "back_label": back_label},
+            status=409,
+        )
+    services.document_downloaded(actor=request.user, document=document)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.file_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
