@@ -7,10 +7,12 @@ from tests.asb_cases.conftest import SharedCase, shared_case  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Each test keeps its files in its own folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def media_root(request, settings, tmp_path):
+    """Each test keeps its files in its own folder, but for those a Celery worker reads too
+    (marked shared_media: they use the test settings' MEDIA_ROOT)."""
     settings.DOCUMENT_SCANNER = "none"
+    if request.node.get_closest_marker("shared_media") is None:
+        settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
 
