@@ -108,8 +108,36 @@ class LetterForm(govuk.Form):
                 del self.fields[name]
         if "recipient" in self.fields:
             self.fields["recipient"].choices = recipients
-            self.fields["recipient"].error_messages["required"] = "Select who the letter is to"
+            self.fields["recipient"].error_messages.update(
+                required="Select who the letter is to", invalid_choice="Select who the letter is to"
+            )
             self.fields[
                 "recipient"
             ].help_text = "Only people whose details your organisation may see are offered"
         self.kind = LetterKind(kind)
+
+
+class LetterKindForm(govuk.Form):
+    kind = forms.ChoiceField(
+        label="Which letter?",
+        choices=LetterKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which letter to write"},
+    )
+
+
+class LetterTemplateForm(govuk.Form):
+    subject = forms.CharField(
+        label="Heading",
+        max_length=200,
+        error_messages={"required": "Enter the letter's heading"},
+    )
+    body = forms.CharField(
+        label="Wording",
+        widget=forms.Textarea(attrs={"rows": 20}),
+        help_text=(
+            "Separate paragraphs with a blank line. Placeholders in double braces are filled in "
+            "when a letter is written."
+        ),
+        error_messages={"required": "Enter the wording of the letter"},
+    )

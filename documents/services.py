@@ -12,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from access import rules
+from access.redaction import PersonView
 from access.viewer import viewer_for
 from asb_cases.models import Case, Incident
 from community_trigger.models import Application
-from documents import scanning
-from documents.models import Document
+from documents import letters, scanning, selectors
+from documents.models import Document, Letter, LetterKind, LetterTemplate
 from documents.uploads import CheckedFile, check_name
 from partners.audit import SystemActor, audit_record, audit_viewed
 from partners.models import AuditEvent, User
@@ -210,3 +211,176 @@ def document_downloaded(*, actor: User, document: Document) -> None:
         target=document,
         detail={"name": document.file_name, "sha256": document.sha256},
     )
+
+
+# Letters --------------------------------------------------------------------------------------
+
+
+def _contact(name: str, email: str, phone: str) -> str:
+    parts = [part for part in (phone, email) if part]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def letter_values(
+    *, actor: User, case: Case, kind: str, recipient: PersonView | None, fields: dict
+) -> dict[str, str]:
+    """What the placeholders are filled with: the case, the writer, the single point of
+    contact (the case's lead officer), and the recipient only as the writer's organisation may
+    see them (access.redaction)."""
+    membership = actor.membership
+    spoc = case.lead_officer
+    spoc_membership = getattr(spoc, "membership", None) if spoc else None
+    details = recipient.details if recipient is not None else None
+    comply_by = fields.get("comply_by")
+    return {
+        "organisation": membership.organisation.name,
+        "date": f"{timezone.localdate():%-d %B %Y}",
+        "case_reference": case.reference,
+        "recipient_name": details.full_name if details else "",
+        "recipient_address": (
+            "\n".join(part for part in (details.address, details.postcode) if part)
+            if details
+            else ""
+        ),
+        "officer_name": actor.display_name,
+        "officer_contact": _contact(actor.display_name, actor.email, membership.phone),
+        "spoc_name": spoc.display_name if spoc else f"the ASB team at {case.lead_organisation}",
+        "spoc_organisation": case.lead_organisation.name,
+        "spoc_contact": (
+            _contact(
+                spoc.display_name, spoc.email, spoc_membership.phone if spoc_membership else ""
+            )
+            if spoc
+            else ""
+        ),
+        "conduct": fields.get("conduct", ""),
+        "requirements": fields.get("requirements", ""),
+        "comply_by": f"{comply_by:%-d %B %Y}" if comply_by else "",
+        "premises": fields.get("premises", ""),
+        "hearing": fields.get("hearing", ""),
+    }
+
+
+@transaction.atomic
+def letter_create(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    recipient_id: int | None,
+    fields: dict,
+    visibility: str,
+) -> Letter:
+    """Make a letter from the current template of its kind, keep its PDF on the case as a
+    document, and record which template version and wording made it."""
+    viewer = viewer_for(actor)
+    if not rules.CaseAccess.of(viewer, case).allows(rules.CONTRIBUTE):
+        raise PermissionDenied(f"{actor} may not write letters on {case.reference}")
+    if kind not in LetterKind.values:
+        raise ValidationError({"kind": "Select the kind of letter"})
+    if visibility not in Document.Visibility.values:
+        raise ValidationError({"visibility": "Select who can see the letter"})
+    if "recipient" in letters.FIELDS_FOR[kind]:
+        # A letter carries its recipient's details as the writer's organisation sees them,
+        # which a partner on the case may not: it stays with the writer's organisation.
+        visibility = Document.Visibility.MY_ORGANISATION
+    recipient = None
+    if "recipient" in letters.FIELDS_FOR[kind]:
+        recipients = selectors.letter_recipients(viewer=viewer, case=case, kind=kind)
+        recipient = recipients.get(recipient_id)
+        if recipient is None:
+            raise ValidationError({"recipient": "Select who the letter is to"})
+    template = selectors.letter_template_current(viewer=viewer, kind=kind)
+    values = letter_values(actor=actor, case=case, kind=kind, recipient=recipient, fields=fields)
+    rendered = letters.render(
+        subject=template.subject,
+        body=template.body,
+        values=values,
+        sender=actor.membership.organisation.name,
+    )
+    label = LetterKind(kind).label
+    document = document_save_generated(
+        actor=actor,
+        case=case,
+        title=label,
+        name=f"{case.reference} {label}.pdf".replace("/", "-"),
+        content=rendered.pdf,
+        content_type="application/pdf",
+        visibility=visibility,
+    )
+    stored_fields = {
+        name: (value.isoformat() if hasattr(value, "isoformat") else value)
+        for name, value in fields.items()
+        if name in letters.FIELDS_FOR[kind] and name != "recipient"
+    }
+    letter = Letter.objects.create(
+        document=document,
+        template=template,
+        recipient=recipient.person if recipient else None,
+        fields=stored_fields,
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CREATED,
+        action="letter_create",
+        target=case,
+        detail={
+            "letter": letter.pk,
+            "document": str(document.uuid),
+            "kind": kind,
+            "template": template.pk,
+            "template_version": template.version,
+            "recipient": recipient.person.pk if recipient else None,
+        },
+    )
+    return letter
+
+
+def may_publish_letter_templates(viewer) -> bool:
+    """Supervisors and the organisation's administrators keep its letter templates."""
+    return viewer.is_member and (
+        viewer.is_supervisor or viewer.may("partners.manage_organisation_users")
+    )
+
+
+@transaction.atomic
+def letter_template_publish(*, actor: User, kind: str, subject: str, body: str) -> LetterTemplate:
+    """A new version of the actor's organisation's template for `kind` (supervisors and
+    partner administrators). Earlier versions stay, named by the letters made from them."""
+    viewer = viewer_for(actor)
+    if not may_publish_letter_templates(viewer):
+        raise PermissionDenied(f"{actor} may not change letter templates")
+    if kind not in LetterKind.values:
+        raise ValidationError({"kind": "Select the kind of letter"})
+    if not subject.strip():
+        raise ValidationError({"subject": "Enter the letter's heading"})
+    if not body.strip():
+        raise ValidationError({"body": "Enter the wording of the letter"})
+    try:
+        letters.check_template_body(body)
+    except letters.UnknownPlaceholder as exc:
+        raise ValidationError({"body": f"These placeholders are not known: {exc}"}) from exc
+    organisation = actor.membership.organisation
+    latest = (
+        LetterTemplate.objects.select_for_update()
+        .filter(organisation=organisation, kind=kind)
+        .order_by("-version")
+        .first()
+    )
+    template = LetterTemplate.objects.create(
+        organisation=organisation,
+        kind=kind,
+        version=(latest.version + 1) if latest else 1,
+        subject=subject.strip(),
+        body=body.strip().replace("\r\n", "\n"),
+        created_by=actor,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CREATED,
+        action="letter_template_publish",
+        target=template,
+        detail={"kind": kind, "version": template.version},
+    )
+    return template

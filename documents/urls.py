@@ -17,4 +17,9 @@ urlpatterns = [
         name="application_add",
     ),
     path("documents/<uuid:document_uuid>/", views.document_download, name="download"),
+    path("cases/<uuid:case_uuid>/letters/new/", views.letter_choose, name="letter_choose"),
+    path("cases/<uuid:case_uuid>/letters/new/<slug:kind>/", views.letter_new, name="letter_new"),
+    path("cases/<uuid:case_uuid>/summary/", views.case_summary, name="case_summary"),
+    path("letters/templates/", views.letter_templates, name="letter_templates"),
+    path("letters/templates/<slug:kind>/", views.letter_template_edit, name="letter_template_edit"),
 ]
