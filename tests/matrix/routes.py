@@ -69,7 +69,6 @@ OFFICERS = frozenset(
     }
 )
 CASE_READERS = OFFICERS | {CHAMPION}  # asb_cases.view_case, view_incident, victims.view_person
-SUPERVISORS_AND_CHAMPION = frozenset({OWNER_SUPERVISOR, UNRELATED_SUPERVISOR, CHAMPION})
 DASHBOARD_USERS = CASE_READERS | ANALYSTS
 # Who may open the owner's case, and do each thing to it (its shares: view for the police,
 # contribute with people for the county council).
@@ -846,8 +845,10 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # A partnership-wide definition: the partnership's admin alone changes it (no one in the
+    # world; tests/partners/test_hardening.py).
     "victims:status_definition": Route(
-        reads=(Read(opens=SUPERVISORS_AND_CHAMPION),),
+        reads=(Read(),),
         writes=(
             Write(
                 data={
@@ -856,7 +857,6 @@ ROUTES: dict[str, Route] = {
                     "second_report_window_months": 6,
                     "vulnerable_risk_bands": ["high"],
                 },
-                entitled=SUPERVISORS_AND_CHAMPION,
             ),
         ),
     ),
