@@ -739,14 +739,14 @@ ROUTES: dict[str, Route] = {
         reads=(
             Read(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
                 data={"status": "accepted", "outcome": ""},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
@@ -767,14 +767,14 @@ ROUTES: dict[str, Route] = {
                     **on_case("victim")(w),
                     "statement_uuid": w.statement.uuid,
                 },
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "statement_uuid": w.statement.uuid},
                 data={"text": "Corrected", "reading": "for_victim", "correction_note": "Typo"},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
