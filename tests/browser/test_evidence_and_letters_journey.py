@@ -5,6 +5,7 @@ on it; the police officer downloads both; a council officer the case is not shar
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from PIL import Image
 
@@ -85,10 +86,10 @@ def test_evidence_and_a_letter_reach_the_police_and_not_the_council(
     with police.page.expect_download() as download:
         police.page.get_by_role("link", name="Photo of the damaged door").click()
     assert download.value.suggested_filename == "door.png"
-    assert open(download.value.path(), "rb").read() == photo()
+    assert Path(download.value.path()).read_bytes() == photo()
     with police.page.expect_download() as download:
         police.page.get_by_role("link", name="Closure notice").click()
-    assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
 
     council = journey()
     council.sign_in("officer@test-borough")
