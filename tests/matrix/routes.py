@@ -1446,5 +1446,16 @@ DOCUMENT_ROUTES = {
             ),
         ),
     ),
+    "api:case-documents": Route(reads=(Read(kwargs=case, opens={OWNER_API}),)),
+    "api:document-content": Route(
+        reads=(
+            Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens={OWNER_API}),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.own_document.uuid},
+                opens={OWNER_API},
+                label="kept to the owner",
+            ),
+        ),
+    ),
 }
 ROUTES.update(DOCUMENT_ROUTES)
