@@ -71,7 +71,8 @@ def prepare_database(env: dict[str, str]) -> None:
         cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {DATABASE}")
     admin.close()
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
+    # collectstatic: DEBUG is off, so pages need the static files' manifest (staticfiles/).
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["collectstatic", "--noinput"]):
         subprocess.run(
             [str(BIN / "python"), "manage.py", *command],
             cwd=ROOT,

@@ -9,11 +9,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("documents/_list.html", takes_context=True)
-def document_list(context, record, add_url_name: str):
+def document_list(context, record, add_url_name: str, may_add=None):
+    """`may_add`: whether the viewer may add documents, where the page already knows (on a
+    case, whether they may contribute); otherwise asked of access.rules."""
     viewer = context["request"].viewer
     return {
         "documents": list(selectors.documents_on(viewer=viewer, record=record)),
-        "may_add": rules.may_add_document(viewer, record),
+        "may_add": rules.may_add_document(viewer, record) if may_add is None else may_add,
         "add_url_name": add_url_name,
         "record": record,
         "current_organisation": context.get("current_organisation"),

@@ -257,3 +257,17 @@ def test_evidence_on_an_incident_follows_the_incident(cast, shared_case):
     assert client_for(cast.partner.officer).get(f"/documents/{document.uuid}/").status_code == 200
     assert client_for(cast.unrelated.officer).get(f"/documents/{document.uuid}/").status_code == 404
     assert b"Noise diary" in client.get(f"/incidents/{incident.uuid}/").content
+
+
+def test_the_case_page_query_count_does_not_grow_with_its_documents(cast, shared_case):
+    from tests.asb_cases.test_query_counts import queries
+
+    client = client_for(cast.partner.officer)
+    owner = client_for(cast.owner.officer)
+    upload(owner, shared_case.case, png_bytes())
+    client.get(f"/cases/{shared_case.case.uuid}/")
+    few = queries(client, f"/cases/{shared_case.case.uuid}/")
+    for colour in ("blue", "green", "white", "black"):
+        upload(owner, shared_case.case, png_bytes(colour))
+    many = queries(client, f"/cases/{shared_case.case.uuid}/")
+    assert few == many
