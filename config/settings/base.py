@@ -65,6 +65,7 @@ LOCAL_APPS = [
     "asb_cases",
     "community_trigger",
     "reporting",
+    "governance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
