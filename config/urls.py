@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("victims.urls")),
     path("", include("community_trigger.urls")),
     path("", include("reporting.urls")),
+    path("", include("governance.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),
