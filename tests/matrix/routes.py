@@ -1361,6 +1361,42 @@ ROUTES.update(
             reads=(Read(kwargs=person("victim"), opens={OWNER_ADMIN}),)
         ),
         "governance:who_viewed_case": Route(reads=(Read(kwargs=case, opens={OWNER_ADMIN}),)),
+        # Onboarding is the partnership's admin's, and nobody of the matrix's cast is that
+        # (tests/browser/test_onboarding_journey.py signs one in): refused to everyone.
+        "partners:partnership_organisation_add": Route(
+            reads=(Read(),),
+            writes=(
+                Write(
+                    data={
+                        "name": "New Homes",
+                        "slug": "new-homes",
+                        "kind": "housing_provider",
+                        "areas": ["1"],
+                        "lawful_basis": "uk_gdpr_6_1_e",
+                        "isa_reference": "ISA-1",
+                        "isa_starts_on-day": "1",
+                        "isa_starts_on-month": "1",
+                        "isa_starts_on-year": "2027",
+                        "admin_first_name": "New",
+                        "admin_last_name": "Admin",
+                        "admin_email": "new.admin@example.org",
+                    }
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_suspend": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(
+                Write(
+                    kwargs=lambda w: {"slug": w.cast.owner.organisation.slug},
+                    data={"reason": "Agreement lapsed"},
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_reinstate": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(Write(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+        ),
     }
 )
 
