@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0009_idempotency_key'),
+        ('partners', '0010_identity_provider_secret_encrypted'),
     ]
 
     operations = [
