@@ -549,3 +549,68 @@ def may_add_document(viewer: Viewer, record) -> bool:
             and viewer.may("asb_cases.contribute_case")
         )
     return False
+
+
+# What an organisation holds (subject access, retention, who viewed what) ------------------------
+# Its own records, whoever may read them: the incidents reported to it, the cases it leads, the
+# records its staff made on any case, its record of each person. Read by its partner admin (its
+# data protection lead, `governance.manage_information`), never by anyone of another
+# organisation; records shared with it are the sharing agency's to answer for.
+
+
+def may_govern(viewer: Viewer) -> bool:
+    return viewer.is_member and viewer.may("governance.manage_information")
+
+
+def _held(viewer: Viewer, model, **owner):
+    if not may_govern(viewer):
+        return model.objects.none()
+    return model.objects.filter(**dict.fromkeys(owner.values(), viewer.organisation_id))
+
+
+def held_person_details(viewer: Viewer) -> QuerySet[PersonDetails]:
+    return _held(viewer, PersonDetails, owner="organisation_id")
+
+
+def held_incidents(viewer: Viewer) -> QuerySet[Incident]:
+    return _held(viewer, Incident, owner="reported_to_id")
+
+
+def held_cases(viewer: Viewer) -> QuerySet[Case]:
+    return _held(viewer, Case, owner="lead_organisation_id")
+
+
+def held_case_people(viewer: Viewer) -> QuerySet[CasePerson]:
+    """People on cases the organisation leads, or that it put on another agency's case."""
+    if not may_govern(viewer):
+        return CasePerson.objects.none()
+    return CasePerson.objects.filter(
+        Q(case__lead_organisation_id=viewer.organisation_id)
+        | Q(organisation_id=viewer.organisation_id)
+    )
+
+
+def held_by_staff(viewer: Viewer, model):
+    """Notes, actions, assessments, contacts, referrals and statements its staff recorded."""
+    return _held(viewer, model, owner="organisation_id")
+
+
+def held_applications(viewer: Viewer) -> QuerySet[Application]:
+    """Case Review applications it recorded; for the office running Case Reviews, also those
+    the public made online."""
+    if not may_govern(viewer):
+        return Application.objects.none()
+    mine = Q(recorded_by_organisation_id=viewer.organisation_id)
+    if viewer.organisation.kind == Organisation.Kind.PCC_OFFICE:
+        mine |= Q(recorded_by_organisation__isnull=True)
+    return Application.objects.filter(mine)
+
+
+def governed_cases(viewer: Viewer) -> QuerySet[Case]:
+    """Cases whose trail the organisation's data protection lead may read: those it leads and
+    those shared with it (its own staff's reads of them)."""
+    if not may_govern(viewer):
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(lead_organisation_id=viewer.organisation_id) | Q(case_granted(viewer.organisation, VIEW))
+    )

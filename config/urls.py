@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("community_trigger.urls")),
     path("", include("documents.urls")),
     path("", include("reporting.urls")),
+    path("", include("governance.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -66,6 +66,7 @@ LOCAL_APPS = [
     "community_trigger",
     "documents",
     "reporting",
+    "governance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1322,6 +1322,129 @@ ROUTES: dict[str, Route] = {
     "api:not-found": Route(reads=(Read(kwargs=lambda w: {"rest": "v1/nothing-here/"}),)),
 }
 
+# Information governance (issue 12): the organisation's data protection lead (its partner
+# admin) --------------------------------------------------------------------------------------
+
+
+def sar_person(w: World) -> dict:
+    """A person only the owner holds, carrying no marker: the bundle shows the owner's admin
+    everything the owner recorded about them (the world's people are the officers' to see)."""
+    from tests.factories import make_person
+    from victims.models import PersonDetails
+
+    details = PersonDetails.objects.filter(
+        organisation=w.cast.owner.organisation, family_name="Subjectaccess"
+    ).first()
+    person = (
+        details.person
+        if details is not None
+        else make_person(w.cast.owner.officer, given_name="Ask", family_name="Subjectaccess")
+    )
+    return {"person_uuid": person.uuid}
+
+
+def owner_hold(w: World) -> dict:
+    from django.utils import timezone
+
+    from governance.models import LegalHold
+
+    hold, _ = LegalHold.objects.get_or_create(
+        organisation=w.cast.owner.organisation,
+        reason="Held for the permission matrix",
+        defaults={
+            "scope": "case",
+            "target_id": w.case.pk,
+            "placed_by": w.cast.owner.admin,
+            "placed_at": timezone.now(),
+        },
+    )
+    return {"hold_id": hold.pk}
+
+
+ROUTES.update(
+    {
+        "governance:retention": Route(reads=(Read(opens=ADMINS),)),
+        "governance:retention_decide": Route(
+            reads=(Read(),),
+            writes=(Write(data={"item": ["1"], "decision": "approve"}, entitled=ADMINS),),
+        ),
+        "governance:hold_place": Route(
+            reads=(Read(opens=ADMINS),),
+            writes=(
+                Write(
+                    data=lambda w: {
+                        "scope": "case",
+                        "reference": w.case.reference,
+                        "reason": "Disrepair claim",
+                    },
+                    entitled=ADMINS,
+                ),
+            ),
+        ),
+        "governance:hold_release": Route(
+            reads=(Read(kwargs=owner_hold),),
+            writes=(Write(kwargs=owner_hold, entitled={OWNER_ADMIN}),),
+        ),
+        "governance:subject_access": Route(
+            reads=(
+                Read(opens=ADMINS),
+                Read(
+                    query={"given_name": "Ask", "family_name": "Subjectaccess"},
+                    opens=ADMINS,
+                    label="search",
+                ),
+            )
+        ),
+        "governance:subject_access_bundle": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
+        ),
+        "governance:subject_access_json": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
+        ),
+        "governance:who_viewed": Route(reads=(Read(opens=ADMINS),)),
+        "governance:who_viewed_person": Route(
+            reads=(Read(kwargs=person("victim"), opens={OWNER_ADMIN}),)
+        ),
+        "governance:who_viewed_case": Route(reads=(Read(kwargs=case, opens={OWNER_ADMIN}),)),
+        # Onboarding is the partnership's admin's, and nobody of the matrix's cast is that
+        # (tests/browser/test_onboarding_journey.py signs one in): refused to everyone.
+        "partners:partnership_organisation_add": Route(
+            reads=(Read(),),
+            writes=(
+                Write(
+                    data={
+                        "name": "New Homes",
+                        "slug": "new-homes",
+                        "kind": "housing_provider",
+                        "areas": ["1"],
+                        "lawful_basis": "uk_gdpr_6_1_e",
+                        "isa_reference": "ISA-1",
+                        "isa_starts_on-day": "1",
+                        "isa_starts_on-month": "1",
+                        "isa_starts_on-year": "2027",
+                        "admin_first_name": "New",
+                        "admin_last_name": "Admin",
+                        "admin_email": "new.admin@example.org",
+                    }
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_suspend": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(
+                Write(
+                    kwargs=lambda w: {"slug": w.cast.owner.organisation.slug},
+                    data={"reason": "Agreement lapsed"},
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_reinstate": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(Write(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+        ),
+    }
+)
+
 # The API answers only the methods its views name; every other one is refused, to everyone.
 OTHER_API_METHODS = ("put", "patch", "delete")
 # Who sends them (each of them, to every API route): the two clients (the API answers anyone
