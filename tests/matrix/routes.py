@@ -302,6 +302,7 @@ def exports(w: World) -> list[dict]:
 
 OWNER_CASE_WRITE = "a case the owner leads"
 
+
 ROUTES: dict[str, Route] = {
     # Signed-in home: the member's own notifications.
     "home": Route(
@@ -1458,3 +1459,126 @@ def body_of(write_or_read, world: World, name: str) -> tuple[object, str | None]
     if api(name) and write_or_read.method != "get":
         return json.dumps(data if data is not None else {}), "application/json"
     return data or {}, None
+
+
+# Evidence, letters and the printable summary (issue 13, the documents app) -------------------
+
+
+def evidence_form(w: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "title": "Photo of the door",
+        "visibility": "all_agencies",
+        "file": SimpleUploadedFile("diary.txt", b"Tue 01:30 shouting\n"),
+    }
+
+
+CLOSURE_NOTICE = {
+    "premises": "14 Elm Court, DL1 4QT",
+    "conduct": "Drug dealing from the premises",
+    "hearing": "Darlington Magistrates' Court, 16 December 2026 at 10am",
+    "visibility": "all_agencies",
+}
+# Who keeps an organisation's letter templates: its supervisors and administrators.
+TEMPLATE_KEEPERS = frozenset({OWNER_SUPERVISOR, UNRELATED_SUPERVISOR} | ADMINS)
+INCIDENT_EVIDENCE = CASE_CONTRIBUTE  # the owner (reported to it) and the case's contributor
+APPLICATION_EVIDENCE = OWNER_CASEWORK | {CHAMPION}  # who recorded it, and the Champion
+
+DOCUMENT_ROUTES = {
+    "documents:case_add": Route(
+        reads=(Read(kwargs=lambda w: {"record_uuid": w.case.uuid}, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.case.uuid},
+                data=evidence_form,
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "documents:incident_add": Route(
+        reads=(Read(kwargs=lambda w: {"record_uuid": w.incident.uuid}, opens=INCIDENT_EVIDENCE),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.incident.uuid},
+                data=evidence_form,
+                entitled=INCIDENT_EVIDENCE,
+            ),
+        ),
+    ),
+    "documents:application_add": Route(
+        reads=(
+            Read(kwargs=lambda w: {"record_uuid": w.application.uuid}, opens=APPLICATION_EVIDENCE),
+        ),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.application.uuid},
+                data=evidence_form,
+                entitled=APPLICATION_EVIDENCE,
+            ),
+        ),
+    ),
+    "documents:download": Route(
+        reads=(
+            Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens=CASE_VIEW),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.own_document.uuid},
+                opens=OWNER_CASEWORK,
+                label="kept to the owner",
+            ),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.letter.document.uuid},
+                opens=OWNER_CASEWORK,
+                label="a letter naming a person",
+            ),
+        ),
+    ),
+    "documents:case_summary": Route(reads=(Read(kwargs=case, opens=CASE_VIEW),)),
+    "documents:letter_choose": Route(
+        reads=(Read(kwargs=case, opens=CASE_CONTRIBUTE),),
+        note="POST only chooses the kind of letter and redirects: nothing is written",
+    ),
+    "documents:letter_new": Route(
+        reads=(
+            Read(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "closure"},
+                opens=CASE_CONTRIBUTE,
+            ),
+            Read(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "warning"},
+                opens=CASE_CONTRIBUTE,
+                label="offers people as recipients",
+            ),
+        ),
+        writes=(
+            Write(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "closure"},
+                data=CLOSURE_NOTICE,
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "documents:letter_templates": Route(reads=(Read(opens=CASE_READERS),)),
+    "documents:letter_template_edit": Route(
+        reads=(Read(kwargs=lambda w: {"kind": "warning"}, opens=TEMPLATE_KEEPERS),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"kind": "warning"},
+                data={"subject": "Warning", "body": "Dear {{ recipient_name }}"},
+                entitled=TEMPLATE_KEEPERS,
+            ),
+        ),
+    ),
+    "api:case-documents": Route(reads=(Read(kwargs=case, opens={OWNER_API}),)),
+    "api:document-content": Route(
+        reads=(
+            Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens={OWNER_API}),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.own_document.uuid},
+                opens={OWNER_API},
+                label="kept to the owner",
+            ),
+        ),
+    ),
+}
+ROUTES.update(DOCUMENT_ROUTES)
