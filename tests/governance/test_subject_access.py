@@ -221,3 +221,47 @@ def test_who_viewed_a_case_shows_partners_to_the_lead_agency_only(cast, held):
         "/organisation/who-viewed/", {"reference": case.reference}
     )
     assert found.status_code == 302 and found.url.endswith(f"/cases/{case.uuid}/")
+
+
+def test_the_bundle_lists_the_organisations_own_documents_only(cast, held, settings, tmp_path):
+    from tests.governance.test_retention_documents import make_document
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner, police = cast.owner, cast.partner
+    own = make_document(owner.officer, title="Photo Casey took of the fence", case=held["case"])
+    on_incident = make_document(owner.officer, title="Noise diary", incident=held["incident"])
+    # The police's file on the shared case and on their own incident are theirs to disclose.
+    make_document(police.officer, title="Police photo", case=held["case"])
+    make_document(police.officer, title="Police statement", incident=held["police_incident"])
+    # The owner's file on a case the person is not on is not about them.
+    make_document(owner.officer, title="Unrelated file", case=make_case(owner.officer))
+
+    data = bundle_json(client_for(cast.owner.admin), held["subject"])
+
+    assert data["documents"] == [
+        {
+            "title": "Photo [third party] took of the fence",
+            "kind": "Evidence",
+            "added_on": own.created_at.isoformat(),
+            "record": f"Case {held['case'].reference}",
+            "file_name": "evidence.txt",
+            "description": "",
+        },
+        {
+            "title": "Noise diary",
+            "kind": "Evidence",
+            "added_on": on_incident.created_at.isoformat(),
+            "record": f"Incident {held['incident'].pk}",
+            "file_name": "evidence.txt",
+            "description": "",
+        },
+    ]
+    assert "Police" not in json.dumps(data["documents"])
+    page = client_for(cast.owner.admin).get(f"/organisation/subject-access/{held['subject'].uuid}/")
+    html = page.content.decode()
+    assert "Evidence and letters" in html and "Noise diary" in html
+    assert "Police photo" not in html and "Unrelated file" not in html
+    # The police's admin sees their own files, never the owner's.
+    police_data = bundle_json(client_for(police.admin), held["subject"])
+    titles = [row["title"] for row in police_data["documents"]]
+    assert "Police statement" in titles and "Noise diary" not in titles
