@@ -35,4 +35,10 @@ urlpatterns = [
         views.who_viewed_case,
         name="who_viewed_case",
     ),
+    path("partnership/sharing-rules/", views.sharing_rules, name="sharing_rules"),
+    path(
+        "partnership/sharing-rules/<int:rule_id>/retire/",
+        views.sharing_rule_retire,
+        name="sharing_rule_retire",
+    ),
 ]

@@ -11,16 +11,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance import selectors, services
-from governance.forms import CaseFindForm, LegalHoldForm, SubjectAccessSearchForm, TrailFilterForm
-from governance.models import DisposalItem
+from governance import selectors, services, sharing
+from governance.forms import (
+    CaseFindForm,
+    LegalHoldForm,
+    SharingRuleForm,
+    SubjectAccessSearchForm,
+    TrailFilterForm,
+)
+from governance.models import DisposalItem, SharingRule
 from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.paging import paginate
+from partners.roles import is_partnership_admin
 from partners.views import _add_errors
 
 Verb = AuditEvent.Verb
@@ -301,3 +308,39 @@ def _filters(request: HttpRequest) -> selectors.TrailFilters:
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
     )
+
+
+# The partnership's default sharing rules -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing_rules(request: HttpRequest) -> HttpResponse:
+    """The partnership's admin lists, adds and retires the default sharing rules (404 for
+    everyone else)."""
+    if not is_partnership_admin(request.user):
+        raise Http404
+    form = SharingRuleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = sharing.sharing_rule_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Rule added: {rule.describe()}")
+            return redirect("governance:sharing_rules")
+    rules = SharingRule.objects.filter(retired_at__isnull=True).select_related(
+        "from_organisation", "to_organisation", "incident_type"
+    )
+    return render(request, "governance/sharing_rules.html", {"form": form, "rules": rules})
+
+
+@login_required
+@require_POST
+def sharing_rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
+    if not is_partnership_admin(request.user):
+        raise Http404
+    rule = get_object_or_404(SharingRule, pk=rule_id, retired_at__isnull=True)
+    sharing.sharing_rule_retire(actor=request.user, rule=rule)
+    messages.success(request, "Rule retired: it shares no more cases")
+    return redirect("governance:sharing_rules")

@@ -44,6 +44,7 @@ from asb_cases.services._common import (
     _touch,
     resolve_location,
 )
+from asb_cases.signals import case_incidents_linked
 from partners.audit import audit_record, changes_between
 from partners.models import Organisation, User
 from partners.postcodes import is_valid_postcode
@@ -290,6 +291,7 @@ def _link_incident(*, actor: User, case: Case, incident: Incident, now: dt.datet
                 "added_at": now,
             },
         )
+    case_incidents_linked.send(sender=Case, case=case, incident_ids=[incident.pk])
     return True
 
 

@@ -1445,6 +1445,51 @@ ROUTES.update(
     }
 )
 
+# The partnership's default sharing rules (issue 12b) -----------------------------------------
+# The partnership's admin's alone, and nobody of the matrix's cast is that
+# (tests/governance/test_sharing_rules.py signs one in): refused to everyone.
+
+
+def partnership_rule(w: World) -> dict:
+    from django.utils import timezone
+
+    from governance.models import SharingRule
+
+    rule, _ = SharingRule.objects.get_or_create(
+        from_kind="housing_provider",
+        to_organisation=w.cast.partner.organisation,
+        hate_only=True,
+        defaults={
+            "access_level": "view",
+            "created_by": w.cast.pcc.admin,
+            "created_at": timezone.now(),
+        },
+    )
+    return {"rule_id": rule.pk}
+
+
+ROUTES.update(
+    {
+        "governance:sharing_rules": Route(
+            reads=(Read(),),
+            writes=(
+                Write(
+                    data=lambda w: {
+                        "to_organisation": w.cast.partner.organisation.pk,
+                        "from_kind": "housing_provider",
+                        "hate_only": "on",
+                        "access_level": "view",
+                    }
+                ),
+            ),
+        ),
+        "governance:sharing_rule_retire": Route(
+            reads=(Read(kwargs=partnership_rule),),
+            writes=(Write(kwargs=partnership_rule),),
+        ),
+    }
+)
+
 # The API answers only the methods its views name; every other one is refused, to everyone.
 OTHER_API_METHODS = ("put", "patch", "delete")
 # Who sends them (each of them, to every API route): the two clients (the API answers anyone
