@@ -24,6 +24,11 @@ urlpatterns = [
         views.subject_access_json,
         name="subject_access_json",
     ),
+    path(
+        "organisation/subject-access/<uuid:person_uuid>/bundle.pdf",
+        views.subject_access_pdf,
+        name="subject_access_pdf",
+    ),
     path("organisation/who-viewed/", views.who_viewed, name="who_viewed"),
     path(
         "organisation/who-viewed/people/<uuid:person_uuid>/",

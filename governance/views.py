@@ -13,8 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from documents.letters import pdf_from_html
 from governance import selectors, services, sharing
 from governance.forms import (
     CaseFindForm,
@@ -201,6 +204,30 @@ def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
         content_type="application/json",
     )
     response["Content-Disposition"] = f'attachment; filename="subject-access-{person.uuid}.json"'
+    return response
+
+
+@login_required
+@require_GET
+def subject_access_pdf(request: HttpRequest, person_uuid) -> HttpResponse:
+    """The bundle as a PDF to release (WeasyPrint, fetching nothing: documents.letters)."""
+    viewer = request.viewer
+    person = selectors.held_person_get(viewer=viewer, person_uuid=person_uuid)
+    redact = _redact(request)
+    bundle = selectors.subject_access_bundle(viewer=viewer, person=person, redact=redact)
+    audit_viewed(
+        actor=request.user,
+        verb=Verb.EXPORTED,
+        action="subject_access_export",
+        target=person,
+        detail={"redacted": redact, "format": "pdf"},
+    )
+    html = render_to_string(
+        "governance/subject_access_pdf.html",
+        {"bundle": bundle, "redact": redact, "produced_on": timezone.localdate()},
+    )
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{person.uuid}.pdf"'
     return response
 
 

@@ -265,3 +265,87 @@ def test_the_bundle_lists_the_organisations_own_documents_only(cast, held, setti
     police_data = bundle_json(client_for(police.admin), held["subject"])
     titles = [row["title"] for row in police_data["documents"]]
     assert "Police statement" in titles and "Noise diary" not in titles
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "bundle.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_bundle_as_a_pdf_carries_the_records_redacted_and_is_audited(cast, held, tmp_path):
+    admin = client_for(cast.owner.admin)
+    subject = held["subject"]
+
+    response = admin.get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="subject-access-{subject.uuid}.pdf"'
+    )
+    assert response.content.startswith(b"%PDF-")
+    text = " ".join(pdf_text(response.content, tmp_path).split())
+    assert "Subject access bundle" in text and "Test Housing" in text
+    assert "Morgan" in text and "Fieldcheck" in text and "07700 900123" in text
+    assert held["case"].reference in text and "Fence dispute" in text
+    assert "[third party] shouted at Morgan over the fence" in text
+    assert "Casey" not in text and "Neighbourly" not in text
+    assert "Also held by Test Police: ask them for what they hold" in text
+    assert "Police-only" not in text
+    export = AuditEvent.objects.get(action="subject_access_export")
+    assert export.detail == {"redacted": True, "format": "pdf"}
+
+    unredacted = admin.get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf?redact=0")
+    assert "Casey Neighbourly shouted" in " ".join(pdf_text(unredacted.content, tmp_path).split())
+
+
+@pytest.mark.parametrize("who", ["unrelated_admin", "owner_officer", "partner_admin"])
+def test_the_pdf_is_refused_to_anyone_but_the_organisations_admin(cast, held, who):
+    agency, role = who.split("_")
+    user = getattr(getattr(cast, agency), role)
+    subject = held["subject"] if who != "partner_admin" else make_person(cast.owner.officer)
+
+    response = client_for(user).get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf")
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="subject_access_export").exists()
+
+
+def test_pdfs_made_here_fetch_nothing():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from documents.letters import pdf_from_html
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        pdf = pdf_from_html(
+            f'<link rel="stylesheet" href="{url}/style.css"><img src="{url}/pixel.png">'
+            f'<p style="background: url({url}/bg.png)">Hello</p>'
+        )
+    finally:
+        server.shutdown()
+    assert pdf.startswith(b"%PDF-")
+    assert asked == []

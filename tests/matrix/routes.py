@@ -1445,7 +1445,7 @@ ROUTES.update(
     }
 )
 
-# The partnership's default sharing rules (issue 12b) -----------------------------------------
+# Issue 12b: the partnership's default sharing rules, and the subject access PDF ---------------
 # The partnership's admin's alone, and nobody of the matrix's cast is that
 # (tests/governance/test_sharing_rules.py signs one in): refused to everyone.
 
@@ -1482,6 +1482,10 @@ ROUTES.update(
                     }
                 ),
             ),
+        ),
+        # The subject access bundle as a PDF: the organisation's data protection lead's.
+        "governance:subject_access_pdf": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
         ),
         "governance:sharing_rule_retire": Route(
             reads=(Read(kwargs=partnership_rule),),
