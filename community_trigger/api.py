@@ -243,11 +243,12 @@ class ApplicationDetailSerializer(ApplicationSerializer):
                 {
                     "occurred_at": iso(line.incident.occurred_at),
                     "reported_to": line.incident.reported_to.slug,
-                    "finding": line.evidence.finding if line.described else None,
+                    "finding": line.evidence.finding if line.judged else None,
                     "counted": line.evidence.finding == Evidence.Finding.COUNTED
-                    if line.described
+                    if line.judged
                     else None,
-                    "explanation": line.evidence.explanation if line.described else None,
+                    "routes": list(line.evidence.routes) if line.judged else None,
+                    "explanation": line.evidence.explanation if line.judged else None,
                     "incident": {
                         "uuid": str(line.incident.uuid),
                         "incident_type": line.incident.incident_type.code,

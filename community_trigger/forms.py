@@ -359,6 +359,11 @@ class MeetingForm(govuk.Form):
 
 
 class MinutesForm(govuk.Form):
+    held_at = govuk.GovUKDateTimeField(
+        label="When did the meeting take place?",
+        help_text="The actual date and time, for example 5 12 2026 and 14 30",
+        error_messages=_required("Enter the date and time the meeting took place"),
+    )
     minutes = forms.CharField(
         label="Minutes",
         widget=forms.Textarea(attrs={"rows": 10}),

@@ -68,7 +68,37 @@ def application_get_for_viewer(*, viewer: Viewer, application_uuid) -> Applicati
 class EvidenceLine:
     evidence: Evidence
     incident: Incident
-    described: bool  # False: the viewer sees only the date and the agency
+    described: bool  # False: the viewer sees only the date, the agency and (if judged) why
+    judged: bool = True  # False: not even whether it counted (ask the agency)
+
+    @property
+    def route_labels(self) -> list[str]:
+        labels = dict(ThresholdDecision.Route.choices)
+        return [labels.get(route, route) for route in self.evidence.routes or []]
+
+
+@dataclass(frozen=True)
+class EvidenceTotals:
+    """The totals of one decision's evidence, counted from the rows themselves, so they always
+    agree with the rows marked counted."""
+
+    counted: int
+    individual: int
+    community: int
+    hate: int
+    not_counted: int
+
+
+def evidence_totals(lines: list[EvidenceLine]) -> EvidenceTotals:
+    judged = [line for line in lines if line.judged]
+    counted = [line for line in judged if line.evidence.finding == Evidence.Finding.COUNTED]
+    return EvidenceTotals(
+        counted=len(counted),
+        individual=sum(1 for line in counted if "individual" in line.evidence.routes),
+        community=sum(1 for line in counted if "community" in line.evidence.routes),
+        hate=sum(1 for line in counted if "hate" in line.evidence.routes),
+        not_counted=len(judged) - len(counted),
+    )
 
 
 @dataclass
@@ -86,6 +116,13 @@ class ApplicationRecord:
     @property
     def latest_decision(self) -> ThresholdDecision | None:
         return self.decisions[0] if self.decisions else None
+
+    @property
+    def evidence_by_decision(self) -> list[tuple[ThresholdDecision, list, EvidenceTotals]]:
+        return [
+            (d, self.evidence.get(d.pk, []), evidence_totals(self.evidence.get(d.pk, [])))
+            for d in self.decisions
+        ]
 
 
 def application_record_for_viewer(*, viewer: Viewer, application: Application) -> ApplicationRecord:
@@ -105,7 +142,9 @@ def application_record_for_viewer(*, viewer: Viewer, application: Application) -
     evidence: dict[int, list[EvidenceLine]] = defaultdict(list)
     for row in evidence_rows:
         evidence[row.decision_id].append(
-            EvidenceLine(evidence=row, incident=row.incident, described=row.described)
+            EvidenceLine(
+                evidence=row, incident=row.incident, described=row.described, judged=row.judged
+            )
         )
     impact_statements = []
     victim = None
@@ -309,58 +348,87 @@ def appeal_get(*, application: Application, appeal_uuid) -> Appeal:
 # The public ----------------------------------------------------------------------------------
 
 
+# The stages an applicant sees, in plain words, in order.
+PUBLIC_STEPS = [
+    "We received your application",
+    "We decided whether a Case Review will take place",
+    "The Case Review meeting",
+    "We sent you the outcome",
+]
+
+
 @dataclass(frozen=True)
 class PublicProgress:
     """What the applicant may read about their application: a plain-words stage, only once
-    they have been told the decision, and never the evidence behind it."""
+    they have been told the decision, and never the evidence behind it or staff wording."""
 
     heading: str
     detail: str
     told: bool
+    steps: tuple[tuple[str, str], ...] = ()  # (plain label, "done" / "current" / "to come")
+
+
+def _steps(reached: int) -> tuple[tuple[str, str], ...]:
+    """Steps before `reached` are done, `reached` is the current one."""
+    return tuple(
+        (label, "done" if i < reached else "current" if i == reached else "to come")
+        for i, label in enumerate(PUBLIC_STEPS)
+    )
 
 
 def public_progress(application: Application) -> PublicProgress:
     tell_by = f"{application.tell_applicant_due:%-d %B %Y}"
     if application.stage == Stage.WITHDRAWN:
         return PublicProgress("Your application was withdrawn", "", told=True)
+    # Nothing staff are still deciding is shown until the applicant has been told it.
     if application.applicant_told_at is None:
         return PublicProgress(
             "We have your application",
             f"We are looking at the reports made about the problem. We will tell you by "
             f"{tell_by} whether a Case Review will take place.",
             told=False,
+            steps=_steps(1),
         )
     progress = {
         Stage.RECEIVED: (
             "We are still looking at your application",
             f"We will tell you by {tell_by} whether a Case Review will take place.",
+            1,
         ),
         Stage.AWAITING_DISCRETION: (
             "We are still looking at your application",
             "We will tell you soon whether a Case Review will take place.",
+            1,
         ),
         Stage.NOT_MET: (
             "A Case Review will not take place",
             "We have written to you with the reasons, and how to ask for the decision to be "
             "looked at again.",
+            len(PUBLIC_STEPS),
         ),
         Stage.REVIEW: (
             "A Case Review will take place",
             "The agencies involved will meet to review how they responded to the problem. "
             "We will tell you when and how you can take part.",
+            2,
         ),
         Stage.MEETING_HELD: (
             "The Case Review meeting has taken place",
             "The agencies are agreeing an action plan. We will ask for your views on it before "
             "it is final.",
+            3,
         ),
         Stage.COMPLETED: (
             "The Case Review is complete",
             "We have sent you the outcome and the action plan.",
+            len(PUBLIC_STEPS),
         ),
     }
-    heading, detail = progress[application.stage]
-    return PublicProgress(heading, detail, told=True)
+    heading, detail, reached = progress[application.stage]
+    steps = _steps(reached)
+    if application.stage == Stage.NOT_MET:
+        steps = (*_steps(2)[:2], ("A Case Review will not take place", "done"))
+    return PublicProgress(heading, detail, told=True, steps=steps)
 
 
 def application_for_applicant(*, reference: str, postcode: str) -> Application | None:

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from access.viewer import SYSTEM
 from asb_cases.models import Case, Incident, IncidentType
 from community_trigger import engine
 from community_trigger.models import (
@@ -27,6 +28,7 @@ from community_trigger.models import (
     Stage,
     ThresholdDecision,
     ThresholdPolicy,
+    VictimMatch,
 )
 from partners.audit import SystemActor, audit_record, changes_between
 from partners.models import AuditEvent, LocalAuthority, Membership, Organisation, User
@@ -36,7 +38,6 @@ from partners.services import notify
 from partners.working_days import add_working_days
 from victims import services as victim_services
 from victims.models import Person
-from victims.selectors import people_strong_matches, strong_match_key
 
 Verb = AuditEvent.Verb
 ENGINE = SystemActor("case-review-engine")
@@ -272,29 +273,89 @@ def _victim_details(application: Application) -> dict:
     }
 
 
-def _verify(
-    application: Application, *, actor: User, person: Person | None, now: dt.datetime
-) -> None:
-    """Match the application to its victim — the person chosen, else the one person whose
-    records carry the same name and date of birth, else a new person — recording the
-    application's details as the verifying organisation's own record of them; then check the
-    threshold, in the background."""
+# A best match scoring this much, with no rival close to it, is the person without asking:
+# the same name and postcode (75), or the same name and date of birth (90). A slip in a name
+# with only the postcode to back it (65), or two people close together, asks the Champion.
+CERTAIN_MATCH = 75
+RIVAL_WITHIN = 10
+
+
+def _match_victim(application: Application) -> tuple[Person | None, str, list[str]]:
+    """The person the application is about, matched as the officer's form matches (name and
+    postcode or date of birth, tolerant of slips and short forms): (person, how, reasons)."""
+    from victims.matching import Query
+    from victims.selectors import person_candidates
+
     details = _victim_details(application)
-    if person is None and details["date_of_birth"] is not None:
-        key = strong_match_key(
-            details["given_name"], details["family_name"], details["date_of_birth"]
-        )
-        person = people_strong_matches(
-            people=[(details["given_name"], details["family_name"], details["date_of_birth"])]
-        ).get(key)
+    query = Query(
+        given_name=details["given_name"],
+        family_name=details["family_name"],
+        date_of_birth=details["date_of_birth"],
+        postcode=application.problem_postcode,
+    )
+    candidates = person_candidates(viewer=SYSTEM, query=query, limit=3)
+    if not candidates:
+        return None, VictimMatch.NEW, []
+    best = candidates[0]
+    rival = candidates[1] if len(candidates) > 1 else None
+    certain = best.match.score >= CERTAIN_MATCH and (
+        rival is None or best.match.score - rival.match.score >= RIVAL_WITHIN
+    )
+    how = VictimMatch.CERTAIN if certain else VictimMatch.UNCERTAIN
+    return best.person, how, list(best.match.reasons)
+
+
+def _verify(
+    application: Application,
+    *,
+    actor: User,
+    person: Person | None,
+    now: dt.datetime,
+    new_person: bool = False,
+) -> None:
+    """Match the application to its victim — the person chosen, else the best match by name
+    and postcode or date of birth, else a new person — recording the application's details as
+    the verifying organisation's own record of them; then check the threshold, in the
+    background. An uncertain match is recorded as such, and its details are not added to the
+    person's records until the ASB Champion confirms it (`application_confirm_match`)."""
+    details = _victim_details(application)
+    reasons: list[str] = []
+    if person is not None:
+        how = VictimMatch.CHOSEN
+    elif new_person:
+        how = VictimMatch.NEW
+    else:
+        person, how, reasons = _match_victim(application)
     if person is None:
         person = victim_services.person_create(actor=actor, **details)
-    else:
+    elif how != VictimMatch.UNCERTAIN:
         person = victim_services.person_link(actor=actor, person=person, **details)
+    else:
+        person = person.merged_into or person
     application.victim = person
+    application.victim_match = how
+    application.victim_match_reasons = reasons
     application.verified_at = now
     application.verified_by = actor
-    application.save(update_fields=["victim", "verified_at", "verified_by", "updated_at"])
+    application.save(
+        update_fields=[
+            "victim",
+            "victim_match",
+            "victim_match_reasons",
+            "verified_at",
+            "verified_by",
+            "updated_at",
+        ]
+    )
+    if how == VictimMatch.UNCERTAIN:
+        notify(
+            users=champions(),
+            key=f"application:{application.reference}:match",
+            subject=f"{application.reference}: confirm who the application is about",
+            body="The applicant's details match someone the partnership knows, but not "
+            "certainly. The threshold decision waits for you to confirm.",
+            link=_link(application) + "confirm-match/",
+        )
     outbox_enqueue(
         task_name="community_trigger.application_evaluate",
         kwargs={"application_id": application.pk},
@@ -302,8 +363,58 @@ def _verify(
 
 
 @transaction.atomic
+def application_confirm_match(
+    *, actor: User, application: Application, person: Person | None
+) -> Application:
+    """The ASB Champion settles an uncertain match: `person` is who the application is about
+    (the proposed person or another), or None for someone the partnership does not know. The
+    threshold is then checked again and the decision stands."""
+    _require_champion(actor)
+    application = _locked(application)
+    if not application.match_awaits_confirmation:
+        raise ValidationError({"person": "This application's victim is already settled"})
+    details = _victim_details(application)
+    proposed = application.victim_id
+    if person is None:
+        person = victim_services.person_create(actor=actor, **details)
+        how = VictimMatch.NEW
+    else:
+        person = victim_services.person_link(actor=actor, person=person, **details)
+        how = VictimMatch.CONFIRMED if person.pk == proposed else VictimMatch.CHOSEN
+    application.victim = person
+    application.victim_match = how
+    application.victim_match_confirmed_at = timezone.now()
+    application.victim_match_confirmed_by = actor
+    application.save(
+        update_fields=[
+            "victim",
+            "victim_match",
+            "victim_match_confirmed_at",
+            "victim_match_confirmed_by",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="application_confirm_match",
+        target=application,
+        detail={"person": str(person.uuid), "how": how},
+    )
+    outbox_enqueue(
+        task_name="community_trigger.application_evaluate",
+        kwargs={"application_id": application.pk},
+    )
+    return application
+
+
+@transaction.atomic
 def application_verify(
-    *, actor: User, application: Application, person: Person | None = None
+    *,
+    actor: User,
+    application: Application,
+    person: Person | None = None,
+    new_person: bool = False,
 ) -> Application:
     """The ASB Champion has confirmed who made an online application (and, for someone applying
     for another, that the victim agrees): only now is it matched to a person and its threshold
@@ -315,7 +426,7 @@ def application_verify(
         raise ValidationError("This application has already been verified")
     if application.stage == Stage.WITHDRAWN:
         raise ValidationError("This application was withdrawn")
-    _verify(application, actor=actor, person=person, now=timezone.now())
+    _verify(application, actor=actor, person=person, now=timezone.now(), new_person=new_person)
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
@@ -412,6 +523,7 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
     evaluation = engine.evaluate(application, now=now)
     latest = application.decisions.filter(automatic=True).first()
     if latest is not None and latest.inputs_key == evaluation.inputs_key:
+        _act_on(application, latest, now=now)
         return latest
     decision = ThresholdDecision.objects.create(
         application=application,
@@ -432,6 +544,7 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
                 incident=item.incident,
                 finding=item.finding,
                 explanation=item.explanation[:300],
+                routes=list(item.routes),
             )
             for item in evaluation.items
         ]
@@ -448,9 +561,21 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
             "considered": len(evaluation.items),
         },
     )
+    _act_on(application, decision, now=now)
+    return decision
+
+
+def _act_on(application: Application, decision: ThresholdDecision, *, now: dt.datetime) -> None:
+    """Open the review, or pass the application to the ASB Champion for discretion — unless
+    the match to the victim is uncertain: then the decision is shown, but does not stand until
+    the Champion confirms who the application is about. Acting depends on the stage only, so
+    evaluating the same facts again does nothing twice."""
+    if application.match_awaits_confirmation:
+        return
     if decision.outcome == ThresholdDecision.Outcome.MET:
-        _open_review(application, now=now)
-        _tell_applicant(application, decision)
+        if application.stage in (Stage.RECEIVED, Stage.AWAITING_DISCRETION):
+            _open_review(application, now=now)
+            _tell_applicant(application, decision)
     elif application.stage == Stage.RECEIVED:
         application.stage = Stage.AWAITING_DISCRETION
         application.save(update_fields=["stage", "updated_at"])
@@ -461,7 +586,6 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
             body="Consider persistence, harm, the adequacy of the response and risk, and decide.",
             link=_link(application),
         )
-    return decision
 
 
 def _open_review(application: Application, *, now: dt.datetime) -> None:
@@ -694,19 +818,37 @@ def meeting_schedule(
 
 
 @transaction.atomic
-def meeting_record_held(*, actor: User, meeting: ResolutionMeeting, minutes: str):
+def meeting_record_held(
+    *, actor: User, meeting: ResolutionMeeting, minutes: str, held_at: dt.datetime | None
+):
+    """Record that the meeting took place, when it actually did: never a time still to come
+    (the clocks, the published figures and the outcome letter all read it)."""
     _require_champion(actor)
-    if not minutes.strip():
-        raise ValidationError({"minutes": "Enter the minutes of the meeting"})
+    errors = {}
     now = timezone.now()
+    if held_at is None:
+        errors["held_at"] = "Enter the date and time the meeting took place"
+    elif held_at > now:
+        errors["held_at"] = (
+            "The date and time the meeting took place must be in the past: record it once it "
+            "has happened"
+        )
+    elif held_at < meeting.created_at - dt.timedelta(days=1):
+        errors["held_at"] = "The date the meeting took place must be after it was arranged"
+    if meeting.status != ResolutionMeeting.Status.SCHEDULED:
+        errors["minutes"] = "This meeting has already been recorded"
+    if not minutes.strip():
+        errors["minutes"] = "Enter the minutes of the meeting"
+    if errors:
+        raise ValidationError(errors)
     meeting.status = ResolutionMeeting.Status.HELD
     meeting.minutes = minutes.strip()
-    meeting.held_at = now
+    meeting.held_at = held_at
     meeting.save(update_fields=["status", "minutes", "held_at"])
     application = meeting.application
     application.stage = Stage.MEETING_HELD
     application.outcome_due = add_working_days(
-        timezone.localtime(now).date(), application.policy.outcome_working_days
+        timezone.localtime(held_at).date(), application.policy.outcome_working_days
     )
     application.save(update_fields=["stage", "outcome_due", "updated_at"])
     audit_record(
@@ -714,7 +856,7 @@ def meeting_record_held(*, actor: User, meeting: ResolutionMeeting, minutes: str
         verb=Verb.CHANGED,
         action="meeting_record_held",
         target=application,
-        detail={"meeting": str(meeting.uuid)},
+        detail={"meeting": str(meeting.uuid), "held_at": held_at.isoformat()},
     )
     return meeting
 
@@ -870,6 +1012,9 @@ def applicant_send_outcome(*, application_id: int) -> bool:
                     "recommendations": application.recommendations.select_related(
                         "lead_organisation"
                     ),
+                    "meetings": application.meetings.filter(
+                        status=ResolutionMeeting.Status.HELD, held_at__isnull=False
+                    ).order_by("held_at"),
                 },
             ),
             from_email=None,

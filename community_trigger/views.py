@@ -418,7 +418,12 @@ def verify(request: HttpRequest, application_uuid) -> HttpResponse:
         chosen = form.cleaned_data["person"]
         person = next((c.person for c in candidates if str(c.person.uuid) == chosen), None)
         try:
-            services.application_verify(actor=request.user, application=application, person=person)
+            services.application_verify(
+                actor=request.user,
+                application=application,
+                person=person,
+                new_person=chosen == "new",
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -469,7 +474,12 @@ def meeting_minutes(request: HttpRequest, application_uuid, meeting_uuid) -> Htt
         meeting = selectors.meeting_get(
             viewer=request.viewer, application=application, meeting_uuid=meeting_uuid
         )
-        services.meeting_record_held(actor=request.user, meeting=meeting, minutes=data["minutes"])
+        services.meeting_record_held(
+            actor=request.user,
+            meeting=meeting,
+            minutes=data["minutes"],
+            held_at=data["held_at"],
+        )
         return "The meeting is recorded as held. Add the recommendations."
 
     return _champion_page(

@@ -27,6 +27,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address people reach the service at, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVICE_NAME = "Manage anti-social behaviour cases"
+# What the public see on the pages made for them (applying for and following a Case Review).
+PUBLIC_SERVICE_NAME = "Apply for an anti-social behaviour case review"
+PUBLIC_PATH_PREFIX = "/case-review/"
 PARTNERSHIP_NAME = env_str("PARTNERSHIP_NAME", "County Durham and Darlington ASB partnership")
 # Where people can write to about the service (shown in the footer and the phase banner).
 SERVICE_CONTACT_EMAIL = env_str("SERVICE_CONTACT_EMAIL", "asb-partnership@example.org")

@@ -611,6 +611,7 @@ def build_world() -> World:
         actor=champion,
         meeting=world.meeting,
         minutes=f"Agreed a joint plan. {m('minutes', SEES_APPLICATION)}",
+        held_at=timezone.now(),
     )
     # A follow-up meeting, still to come: the meetings coming up, and the agenda.
     world.next_meeting = reviews.meeting_schedule(
