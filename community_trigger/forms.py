@@ -226,6 +226,18 @@ class StaffApplicationForm(ApplicationForm):
         self.fields["impact_statement"].label = "How it is affecting the victim (optional)"
 
 
+class SaveForm(govuk.Form):
+    email = forms.EmailField(
+        label="What is your e-mail address?",
+        help_text="We will send you a link to come back to your application. It works once.",
+        error_messages={
+            "required": "Enter your e-mail address",
+            "invalid": "Enter an e-mail address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
 class LookupForm(govuk.Form):
     reference = ReferenceField()
     postcode = PostcodeField(

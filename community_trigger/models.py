@@ -605,20 +605,13 @@ class CaseReviewExplanation(models.Model):
 
 
 class ClosureNotice(models.Model):
-    """What the victim was told, and why, when their Case Review (or case) closed: the 2025
-    guidance asks the single point of contact to tell them when and why."""
+    """What the victim was told, and why, when their Case Review closed: the 2025 guidance asks
+    the single point of contact to tell them when and why."""
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(
-        Application,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="closure_notices",
-    )
-    case = models.ForeignKey(
-        "asb_cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Application, on_delete=models.CASCADE, related_name="closure_notices"
     )
     reasons = models.TextField()
     how = models.CharField(max_length=12, choices=HowTold.choices)
@@ -628,12 +621,31 @@ class ClosureNotice(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(application__isnull=False) | Q(case__isnull=False),
-                name="ct_closure_notice_about_something",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"Closure notice {self.uuid}"
+
+
+class ApplicationDraft(models.Model):
+    """An online application in progress, one question page at a time. The applicant can save
+    it and come back by a link e-mailed to them: only a hash of the link's token is kept, the
+    link expires, and it works once (opening it again shows a clear page)."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    answers = models.JSONField(default=dict, blank=True)
+    email = models.EmailField(blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_used_at = models.DateTimeField(null=True, blank=True)
+    submitted_as = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"Application draft {self.uuid}"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterable
 
@@ -21,6 +22,7 @@ from community_trigger import engine
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationDraft,
     ApplicationStatement,
     Evidence,
     Recommendation,
@@ -467,6 +469,10 @@ def application_statement_add(
         detail={"statement": str(statement.uuid), "source": statement.source},
     )
     return statement
+
+
+def area_for_postcode(postcode: str) -> LocalAuthority | None:
+    return _area_for_postcode(normalise_postcode(postcode))
 
 
 def _area_for_postcode(postcode: str) -> LocalAuthority | None:
@@ -1207,3 +1213,95 @@ def alert_acknowledge(*, actor: User, alert) -> None:
         target=alert,
         detail={"rule": alert.rule, "subject": alert.subject_key},
     )
+
+
+# Saving an online application to come back to ------------------------------------------------
+
+RESUME_LINK_DAYS = 7
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def draft_create() -> ApplicationDraft:
+    return ApplicationDraft.objects.create()
+
+
+def draft_save(*, draft: ApplicationDraft, answers: dict) -> ApplicationDraft:
+    draft.answers = answers
+    draft.save(update_fields=["answers", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_request_link(*, draft: ApplicationDraft, email: str) -> None:
+    """Ask for a link to come back to the application, e-mailed (as outbox work) to `email`."""
+    draft.email = email
+    draft.save(update_fields=["email", "updated_at"])
+    outbox_enqueue(task_name="community_trigger.draft_send_link", kwargs={"draft_id": draft.pk})
+
+
+def draft_send_link(*, draft_id: int) -> bool:
+    """Make a new link (the only one that works: earlier ones stop working) and e-mail it. The
+    token itself is never stored, only its hash."""
+    with transaction.atomic():
+        draft = ApplicationDraft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None or not draft.email or draft.submitted_as_id:
+            return False
+        token = secrets.token_urlsafe(32)
+        draft.token_hash = _token_hash(token)
+        draft.token_expires_at = timezone.now() + dt.timedelta(days=RESUME_LINK_DAYS)
+        draft.token_used_at = None
+        draft.save(update_fields=["token_hash", "token_expires_at", "token_used_at", "updated_at"])
+        send_mail(
+            subject="Your saved application for an ASB Case Review",
+            message=render_to_string(
+                "community_trigger/email/resume.txt",
+                {
+                    "link": f"{settings.SITE_URL}/case-review/apply/resume/{token}/",
+                    "expires": timezone.localtime(draft.token_expires_at),
+                },
+            ),
+            from_email=None,
+            recipient_list=[draft.email],
+        )
+        audit_record(
+            actor=PUBLIC,
+            verb=Verb.SENT,
+            action="draft_send_link",
+            target=draft,
+            detail={"expires": draft.token_expires_at.isoformat()},
+        )
+    return True
+
+
+class ResumeRefused(Exception):
+    """Why a link to come back to an application does not work: "unknown", "expired", "used"
+    or "submitted"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def draft_resume(*, token: str) -> ApplicationDraft:
+    """The draft a link opens, marking the link used (it works once)."""
+    draft = (
+        ApplicationDraft.objects.select_for_update()
+        .filter(token_hash=_token_hash(token or ""))
+        .exclude(token_hash="")
+        .first()
+    )
+    if draft is None:
+        raise ResumeRefused("unknown")
+    if draft.submitted_as_id:
+        raise ResumeRefused("submitted")
+    if draft.token_used_at is not None:
+        raise ResumeRefused("used")
+    if draft.token_expires_at is None or draft.token_expires_at < timezone.now():
+        raise ResumeRefused("expired")
+    draft.token_used_at = timezone.now()
+    draft.save(update_fields=["token_used_at", "updated_at"])
+    return draft

@@ -50,3 +50,8 @@ def stuck_applications_evaluate() -> int:
 @shared_task(name="community_trigger.deadlines_check", acks_late=True, time_limit=300)
 def deadlines_check() -> int:
     return services.deadlines_check()
+
+
+@shared_task(name="community_trigger.draft_send_link", acks_late=True, time_limit=60)
+def draft_send_link(draft_id: int) -> bool:
+    return services.draft_send_link(draft_id=draft_id)
