@@ -462,6 +462,33 @@ class VerifyForm(govuk.Form):
         self.fields["person"].choices = choices
 
 
+class ConfirmMatchForm(govuk.Form):
+    person = forms.ChoiceField(
+        label="Who is the application about?",
+        widget=forms.RadioSelect,
+        error_messages=_required(
+            "Select who the application is about, or that it is someone the partnership "
+            "does not know"
+        ),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for candidate in candidates:
+            view = candidate.view
+            name = view.details.full_name if view.details else "A person"
+            choices.append(
+                (
+                    str(candidate.person.uuid),
+                    f"{name}, known to {view.signpost.known_to} agencies "
+                    f"({', '.join(candidate.match.reasons)})",
+                )
+            )
+        choices.append(("new", "None of these: someone the partnership does not know"))
+        self.fields["person"].choices = choices
+
+
 class AppealDecideForm(govuk.Form):
     reviewer = forms.CharField(
         label="Independent reviewer",

@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("case-reviews/<uuid:application_uuid>/verify/", views.verify, name="verify"),
     path("case-reviews/<uuid:application_uuid>/decide/", views.decide, name="decide"),
+    path(
+        "case-reviews/<uuid:application_uuid>/confirm-match/",
+        views.confirm_match,
+        name="confirm_match",
+    ),
     path("case-reviews/<uuid:application_uuid>/tell/", views.tell_applicant, name="tell"),
     path(
         "case-reviews/<uuid:application_uuid>/meetings/new/", views.meeting_new, name="meeting_new"

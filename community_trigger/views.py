@@ -19,6 +19,7 @@ from asb_cases import selectors as case_selectors
 from community_trigger import public_apply, selectors, services
 from community_trigger.forms import (
     AppealDecideForm,
+    ConfirmMatchForm,
     ConsultForm,
     DiscretionForm,
     LookupForm,
@@ -606,6 +607,56 @@ def verify(request: HttpRequest, application_uuid) -> HttpResponse:
     return render(
         request,
         "community_trigger/verify.html",
+        {"application": application, "form": form, "candidates": candidates},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_match(request: HttpRequest, application_uuid) -> HttpResponse:
+    """The ASB Champion settles an uncertain match between the applicant's details and a
+    person the partnership knows: the threshold decision stands only once they have."""
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
+    )
+    if not request.viewer.is_champion:
+        raise PermissionDenied("Only the ASB Champion can confirm who an application is about")
+    if not application.match_awaits_confirmation:
+        return redirect(_url(application))
+    candidates = victim_selectors.person_candidates(
+        viewer=request.viewer, query=selectors.victim_query(application)
+    )
+    proposed = [c for c in candidates if c.person.pk == application.victim_id]
+    candidates = proposed + [c for c in candidates if c.person.pk != application.victim_id]
+    form = ConfirmMatchForm(
+        _post(request),
+        candidates=candidates,
+        initial={"person": str(application.victim.uuid) if proposed else None},
+    )
+    if request.method == "GET":
+        audit_viewed(
+            actor=request.user,
+            action="application_confirm_match_view",
+            target=application,
+            detail={"candidates": [str(c.person.uuid) for c in candidates]},
+        )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["person"]
+        person = next((c.person for c in candidates if str(c.person.uuid) == chosen), None)
+        try:
+            services.application_confirm_match(
+                actor=request.user, application=application, person=person
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, "Recorded who the application is about. The threshold is checked again."
+            )
+            return redirect(_url(application))
+    return render(
+        request,
+        "community_trigger/confirm_match.html",
         {"application": application, "form": form, "candidates": candidates},
     )
 
