@@ -49,6 +49,8 @@ from asb_cases.models import (
 from community_trigger.models import (
     Application,
     ApplicationStatement,
+    CaseReviewExplanation,
+    ClosureNotice,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -420,6 +422,20 @@ def evidence(viewer: Viewer) -> QuerySet[Evidence]:
 def application_statements(viewer: Viewer) -> QuerySet[ApplicationStatement]:
     """Statements made with an application stay on it: seen with the application."""
     return ApplicationStatement.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def case_review_explanations(viewer: Viewer) -> QuerySet[CaseReviewExplanation]:
+    """Prompts to explain the ASB Case Review after a second report: the agency the report was
+    made to (it acts on them), and the ASB Champion (who answers for the partnership)."""
+    if viewer.system or viewer.is_champion:
+        return CaseReviewExplanation.objects.all()
+    if not viewer.is_member:
+        return CaseReviewExplanation.objects.none()
+    return CaseReviewExplanation.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def closure_notices(viewer: Viewer) -> QuerySet[ClosureNotice]:
+    return ClosureNotice.objects.filter(application_q(viewer, outer="application_id"))
 
 
 def meetings(viewer: Viewer) -> QuerySet[ResolutionMeeting]:

@@ -10,6 +10,8 @@ from community_trigger.models import (
     Appeal,
     Application,
     ApplicationStatement,
+    Channel,
+    HowTold,
     Recommendation,
     ResolutionMeeting,
     ThresholdDecision,
@@ -207,6 +209,12 @@ class ApplicationForm(govuk.Form):
 
 
 class StaffApplicationForm(ApplicationForm):
+    channel = forms.ChoiceField(
+        label="How did they apply?",
+        choices=[(k, v) for k, v in Channel.choices if k != Channel.ONLINE],
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how they applied: by phone, letter, in person or e-mail"),
+    )
     lead_case = forms.ModelChoiceField(
         label="The case this is about (optional)",
         queryset=None,
@@ -460,6 +468,53 @@ class VerifyForm(govuk.Form):
             )
         choices.append(("new", "None of these: record the person from the application"))
         self.fields["person"].choices = choices
+
+
+class ExplainForm(govuk.Form):
+    how = forms.ChoiceField(
+        label="How did you explain the ASB Case Review to them?",
+        choices=HowTold.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how you explained the ASB Case Review"),
+    )
+    notes = forms.CharField(
+        label="Anything to add (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example, whether they want to apply",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContactOfficerForm(govuk.Form):
+    officer = forms.ModelChoiceField(
+        label="Who is the victim's single point of contact?",
+        queryset=User.objects.none(),
+        empty_label="Select an officer",
+        error_messages=_required("Select the officer who is the victim's single point of contact"),
+    )
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+        self.fields["officer"].label_from_instance = lambda user: (
+            f"{user.display_name}, {user.membership.organisation}"
+        )
+
+
+class ClosureNoticeForm(govuk.Form):
+    reasons = forms.CharField(
+        label="Why is the Case Review closing?",
+        help_text="What the victim was told, in the words used",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=_required("Enter the reasons the victim was given for closing it"),
+    )
+    how = forms.ChoiceField(
+        label="How was the victim told?",
+        choices=[(k, v) for k, v in HowTold.choices if k != HowTold.LEAFLET],
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how the victim was told"),
+    )
 
 
 class ConfirmMatchForm(govuk.Form):

@@ -9,6 +9,10 @@ INCIDENTS_PER_TASK = 500
 
 
 def _on_incidents_recorded(sender, incident_ids: list[int], **kwargs) -> None:
+    # A second report within six months prompts the recording officer at once (2025 guidance).
+    from community_trigger.services import second_reports_record
+
+    second_reports_record(incident_ids=incident_ids)
     outbox_enqueue_many(
         task_name="community_trigger.incidents_recorded",
         kwargs_list=[

@@ -27,6 +27,9 @@ from asb_cases.models import Incident
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationDraft,
+    CaseReviewExplanation,
+    Channel,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -112,6 +115,7 @@ class ApplicationRecord:
     statements: list  # made with the application
     impact_statements: list  # the victim's impact statements on cases the viewer may see
     victim: redaction.PersonView | None = None
+    closure_notices: list = ()
 
     @property
     def latest_decision(self) -> ThresholdDecision | None:
@@ -183,6 +187,9 @@ def application_record_for_viewer(*, viewer: Viewer, application: Application) -
         ),
         impact_statements=impact_statements,
         victim=victim,
+        closure_notices=list(
+            rules.closure_notices(viewer).filter(application=application).order_by("-sent_at")
+        ),
     )
 
 
@@ -431,6 +438,15 @@ def public_progress(application: Application) -> PublicProgress:
     return PublicProgress(heading, detail, told=True, steps=steps)
 
 
+def draft_in_progress(draft_uuid) -> ApplicationDraft | None:
+    """The applicant's own application in progress (its id is in their session), unsent."""
+    try:
+        draft_uuid = _uuid(draft_uuid)
+    except Http404:
+        return None
+    return ApplicationDraft.objects.filter(uuid=draft_uuid, submitted_as__isnull=True).first()
+
+
 def application_for_applicant(*, reference: str, postcode: str) -> Application | None:
     """The application with this reference and problem postcode, or None: a wrong reference
     and a wrong postcode look the same."""
@@ -497,4 +513,118 @@ def published_figures() -> list[Figures]:
             for (area_id, year), c in counts.items()
         ),
         key=lambda f: (-f.year_start, f.area.name),
+    )
+
+
+# The 2025 guidance: second reports, ways to apply, the single point of contact ----------------
+
+
+def prompts_for(*, viewer: Viewer, limit: int = 5) -> list[CaseReviewExplanation]:
+    """Second reports the viewer recorded whose victim has not yet had the ASB Case Review
+    explained: shown on every page until they record that they have."""
+    if not viewer.is_member or viewer.user is None:
+        return []
+    return list(
+        rules.case_review_explanations(viewer)
+        .filter(explained_at__isnull=True, incident__recorded_by=viewer.user)
+        .order_by("prompted_at")[:limit]
+    )
+
+
+def explanation_get_for_viewer(*, viewer: Viewer, explanation_uuid) -> CaseReviewExplanation:
+    explanation = (
+        rules.case_review_explanations(viewer)
+        .filter(uuid=_uuid(explanation_uuid))
+        .select_related("person", "incident__incident_type", "organisation", "earlier_incident")
+        .first()
+    )
+    if explanation is None:
+        raise Http404("No such prompt")
+    return explanation
+
+
+@dataclass(frozen=True)
+class ExplainedShare:
+    organisation: str
+    prompted: int
+    told: int
+    told_in_time: int
+    waiting: int
+
+    @property
+    def share(self) -> int | None:
+        """Per cent of second-report victims told within the contact standard."""
+        return round(100 * self.told_in_time / self.prompted) if self.prompted else None
+
+
+def explained_shares(*, viewer: Viewer, since: dt.date) -> list[ExplainedShare]:
+    """By agency (the viewer's own, or every one for the ASB Champion): victims who made a
+    second report since `since`, how many were told about the Case Review, how many within
+    the contact standard."""
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for explanation in (
+        rules.case_review_explanations(viewer)
+        .filter(prompted_at__date__gte=since)
+        .select_related("organisation")
+    ):
+        counts = rows[explanation.organisation.name]
+        counts["prompted"] += 1
+        counts["told"] += explanation.explained_at is not None
+        counts["in_time"] += explanation.told_in_time
+        counts["waiting"] += explanation.explained_at is None
+    return [
+        ExplainedShare(name, c["prompted"], c["told"], c["in_time"], c["waiting"])
+        for name, c in sorted(rows.items())
+    ]
+
+
+def applications_by_channel(*, viewer: Viewer) -> list[tuple[str, str, int]]:
+    """Applications the viewer may see, by how they were made: (channel, label, count)."""
+    counts = dict(
+        rules.applications(viewer).values_list("channel").annotate(n=Count("id")).order_by()
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in Channel.choices]
+
+
+@dataclass(frozen=True)
+class PublicContact:
+    name: str
+    organisation: str
+
+
+def public_contact(application: Application) -> PublicContact | None:
+    """The victim's single point of contact, as shown to the applicant."""
+    officer = application.contact_officer
+    if officer is None or not officer.is_active:
+        return None
+    membership = getattr(officer, "membership", None)
+    return PublicContact(
+        name=officer.display_name,
+        organisation=membership.organisation.name if membership else "",
+    )
+
+
+def public_closure(application: Application):
+    """The latest closure notice, for the applicant: once they have been told the decision."""
+    if application.applicant_told_at is None:
+        return None
+    return application.closure_notices.order_by("-sent_at").first()
+
+
+def contact_candidates(*, viewer: Viewer, application: Application):
+    """Who may be named the single point of contact: any active member of the partnership's
+    agencies who works cases (the victim may be best served by the lead agency's officer)."""
+    from partners.models import Membership, User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            membership__role__in=[
+                Membership.Role.CASE_OFFICER,
+                Membership.Role.SUPERVISOR,
+                Membership.Role.ASB_CHAMPION,
+            ],
+        )
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "last_name", "first_name", "pk")
     )

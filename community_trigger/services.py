@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -24,7 +25,11 @@ from community_trigger.models import (
     Application,
     ApplicationDraft,
     ApplicationStatement,
+    CaseReviewExplanation,
+    Channel,
+    ClosureNotice,
     Evidence,
+    HowTold,
     Recommendation,
     ResolutionMeeting,
     Stage,
@@ -147,6 +152,7 @@ def application_submit(
     lead_case: Case | None = None,
     impact_statement: str = "",
     reading: str = "",
+    channel: str = "",
 ) -> Application:
     """Receive an application (from the public, or recorded by staff) and start its clocks.
 
@@ -170,6 +176,9 @@ def application_submit(
         errors["victim_date_of_birth"] = "The date of birth must be in the past"
     if not description.strip():
         errors["description"] = "Describe the anti-social behaviour"
+    channel = channel or (Channel.IN_PERSON if actor else Channel.ONLINE)
+    if channel not in Channel.values or (actor is None and channel != Channel.ONLINE):
+        errors["channel"] = "Select how the application was made"
     if errors:
         raise ValidationError(errors)
     postcode = normalise_postcode(problem_postcode)
@@ -211,6 +220,10 @@ def application_submit(
         tell_applicant_due=add_working_days(today, policy.tell_applicant_working_days),
         recorded_by=actor,
         recorded_by_organisation=actor.membership.organisation if actor else None,
+        channel=channel,
+        # The officer who records it is the victim's single point of contact until the ASB
+        # Champion names another; an online application's is named when it is verified.
+        contact_officer=actor,
     )
     for _ in range(5):
         application.reference = _new_reference()
@@ -236,6 +249,7 @@ def application_submit(
         detail={
             "reference": application.reference,
             "source": application.source,
+            "channel": application.channel,
             "local_authority": local_authority.code,
             "policy_version": policy.version,
         },
@@ -339,8 +353,10 @@ def _verify(
     application.victim_match_reasons = reasons
     application.verified_at = now
     application.verified_by = actor
+    application.contact_officer = application.contact_officer or actor
     application.save(
         update_fields=[
+            "contact_officer",
             "victim",
             "victim_match",
             "victim_match_reasons",
@@ -1305,3 +1321,152 @@ def draft_resume(*, token: str) -> ApplicationDraft:
     draft.token_used_at = timezone.now()
     draft.save(update_fields=["token_used_at", "updated_at"])
     return draft
+
+
+# The 2025 guidance: second reports, the single point of contact, closure notices ----------------
+
+
+def _explain_due(reported_at: dt.datetime) -> dt.date:
+    """The contact standard's first-contact deadline (the standard risk band's), from the
+    day of the second report."""
+    from victims.models import ContactStandard, RiskBand
+
+    standard = (
+        ContactStandard.objects.filter(risk_band=RiskBand.STANDARD).first()
+        or ContactStandard.objects.order_by("-first_contact_working_days").first()
+    )
+    days = standard.first_contact_working_days if standard else 1
+    return add_working_days(timezone.localtime(reported_at).date(), days)
+
+
+def second_reports_record(*, incident_ids: list[int], now: dt.datetime | None = None) -> int:
+    """At the moment incidents are recorded (in their transaction): each victim making a
+    second report of ASB within six months, to any agency, is to have the ASB Case Review
+    explained to them by the agency they reported to. One prompt per victim per window."""
+    from victims.status import current_definition
+
+    now = now or timezone.now()
+    months = current_definition(timezone.localtime(now).date()).second_report_window_months
+    created = 0
+    incidents = (
+        Incident.objects.filter(pk__in=incident_ids, duplicate_of__isnull=True)
+        .exclude(victim__isnull=True, reporter__isnull=True)
+        .order_by("reported_at", "pk")
+    )
+    for incident in incidents:
+        person_id = incident.victim_id or incident.reporter_id
+        group = engine.person_group(person_id)
+        since = incident.reported_at - relativedelta(months=months)
+        about = Q(victim_id__in=group) | Q(victim__isnull=True, reporter_id__in=group)
+        earlier = (
+            Incident.objects.filter(
+                about,
+                duplicate_of__isnull=True,
+                reported_at__gte=since,
+                reported_at__lte=incident.reported_at,
+            )
+            .exclude(pk=incident.pk)
+            .order_by("-reported_at")
+            .first()
+        )
+        if earlier is None:
+            continue
+        if CaseReviewExplanation.objects.filter(
+            person_id__in=group, prompted_at__gte=now - relativedelta(months=months)
+        ).exists():
+            continue
+        root = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+        CaseReviewExplanation.objects.create(
+            person_id=root or person_id,
+            incident=incident,
+            earlier_incident=earlier,
+            organisation_id=incident.reported_to_id,
+            prompted_at=now,
+            due_on=_explain_due(incident.reported_at),
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def explanation_record(
+    *, actor: User, explanation: CaseReviewExplanation, how: str, notes: str = ""
+) -> CaseReviewExplanation:
+    """The officer explained the ASB Case Review to the victim, and how."""
+    if not (
+        actor.membership.organisation_id == explanation.organisation_id
+        or actor.has_perm("community_trigger.decide_application")
+    ):
+        raise PermissionDenied("Only the agency the report was made to can record this")
+    errors = {}
+    if how not in HowTold.values:
+        errors["how"] = "Select how you explained the ASB Case Review"
+    if explanation.explained_at is not None:
+        errors["how"] = "This has already been recorded"
+    if errors:
+        raise ValidationError(errors)
+    explanation.explained_at = timezone.now()
+    explanation.explained_by = actor
+    explanation.how = how
+    explanation.notes = notes.strip()
+    explanation.save(update_fields=["explained_at", "explained_by", "how", "notes"])
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="case_review_explained",
+        target=explanation,
+        detail={"how": how, "in_time": explanation.told_in_time},
+    )
+    return explanation
+
+
+@transaction.atomic
+def application_set_contact(*, actor: User, application: Application, officer: User):
+    """Name the single point of contact the victim deals with (shown to them)."""
+    _require_champion(actor)
+    if not officer.is_active or not hasattr(officer, "membership"):
+        raise ValidationError({"officer": "Select an officer who can be contacted"})
+    before = application.contact_officer_id
+    application.contact_officer = officer
+    application.save(update_fields=["contact_officer", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="application_set_contact",
+        target=application,
+        detail={"before": before, "after": officer.pk},
+    )
+    return application
+
+
+@transaction.atomic
+def closure_notice_record(
+    *, actor: User, application: Application, reasons: str, how: str
+) -> ClosureNotice:
+    """The victim was told that, and why, their Case Review closed."""
+    _require_champion(actor)
+    errors = {}
+    if application.is_open:
+        errors["reasons"] = "A closure notice can be recorded once the Case Review has closed"
+    if not reasons.strip():
+        errors["reasons"] = "Enter the reasons the victim was given for closing it"
+    if how not in HowTold.values:
+        errors["how"] = "Select how the victim was told"
+    if errors:
+        raise ValidationError(errors)
+    notice = ClosureNotice.objects.create(
+        application=application,
+        reasons=reasons.strip(),
+        how=how,
+        sent_at=timezone.now(),
+        sent_by=actor,
+        organisation=actor.membership.organisation,
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.SENT,
+        action="closure_notice_record",
+        target=application,
+        detail={"notice": str(notice.uuid), "how": how},
+    )
+    return notice

@@ -23,6 +23,8 @@ urlpatterns = [
     path("case-reviews/", views.pipeline, name="pipeline"),
     path("case-reviews/new/", views.staff_apply, name="staff_apply"),
     path("case-reviews/alerts/", views.alerts, name="alerts"),
+    path("case-reviews/dashboard/", views.dashboard, name="dashboard"),
+    path("case-reviews/explain/<uuid:explanation_uuid>/", views.explain, name="explain"),
     path(
         "case-reviews/alerts/<int:alert_id>/acknowledge/",
         views.alert_acknowledge,
@@ -47,6 +49,12 @@ urlpatterns = [
         name="confirm_match",
     ),
     path("case-reviews/<uuid:application_uuid>/tell/", views.tell_applicant, name="tell"),
+    path("case-reviews/<uuid:application_uuid>/contact/", views.contact, name="contact"),
+    path(
+        "case-reviews/<uuid:application_uuid>/closure-notice/",
+        views.closure_notice,
+        name="closure_notice",
+    ),
     path(
         "case-reviews/<uuid:application_uuid>/meetings/new/", views.meeting_new, name="meeting_new"
     ),

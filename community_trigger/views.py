@@ -5,6 +5,7 @@ recommendations, appeals, alerts and policies)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,13 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import redaction
 from asb_cases import selectors as case_selectors
 from community_trigger import public_apply, selectors, services
 from community_trigger.forms import (
     AppealDecideForm,
+    ClosureNoticeForm,
     ConfirmMatchForm,
     ConsultForm,
+    ContactOfficerForm,
     DiscretionForm,
+    ExplainForm,
     LookupForm,
     MeetingForm,
     MinutesForm,
@@ -35,7 +40,7 @@ from community_trigger.forms import (
     TellApplicantForm,
     VerifyForm,
 )
-from community_trigger.models import ApplicationDraft, Stage, ThresholdDecision
+from community_trigger.models import Stage, ThresholdDecision
 from community_trigger.public_apply import SubmitForm
 from partners.audit import audit_viewed
 from partners.models import AuditEvent, LocalAuthority
@@ -82,6 +87,7 @@ def _submit(request: HttpRequest, form, actor) -> object:
         lead_case=data.get("lead_case"),
         impact_statement=data.get("impact_statement", ""),
         reading=data.get("reading", ""),
+        channel=data.get("channel", ""),
     )
 
 
@@ -105,7 +111,7 @@ def _draft(request: HttpRequest):
     draft_uuid = request.session.get(DRAFT)
     if not draft_uuid:
         return None
-    draft = ApplicationDraft.objects.filter(uuid=draft_uuid, submitted_as__isnull=True).first()
+    draft = selectors.draft_in_progress(draft_uuid)
     if draft is None:
         request.session.pop(DRAFT, None)
     return draft
@@ -318,6 +324,8 @@ def status(request: HttpRequest) -> HttpResponse:
             "application": application,
             "not_found": not_found,
             "progress": selectors.public_progress(application) if application else None,
+            "contact": selectors.public_contact(application) if application else None,
+            "closure": selectors.public_closure(application) if application else None,
         },
     )
 
@@ -978,4 +986,100 @@ def policy_new(request: HttpRequest, area_code: str) -> HttpResponse:
             "current": current,
             "history": selectors.policy_history(local_authority=area),
         },
+    )
+
+
+# The 2025 guidance ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def explain(request: HttpRequest, explanation_uuid) -> HttpResponse:
+    """A victim's second report in six months: explain the ASB Case Review to them, and record
+    that you did and how."""
+    explanation = selectors.explanation_get_for_viewer(
+        viewer=request.viewer, explanation_uuid=explanation_uuid
+    )
+    form = ExplainForm(_post(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.explanation_record(
+                actor=request.user,
+                explanation=explanation,
+                how=form.cleaned_data["how"],
+                notes=form.cleaned_data.get("notes", ""),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Recorded that you explained the ASB Case Review.")
+            return redirect("community_trigger:dashboard")
+    person = redaction.person_view(request.viewer, explanation.person)
+    return render(
+        request,
+        "community_trigger/explain.html",
+        {"explanation": explanation, "form": form, "person": person},
+    )
+
+
+@login_required
+@permission_required("community_trigger.view_application", raise_exception=True)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Second-report victims told about the Case Review within the contact standard, and
+    applications by the way they were made."""
+    since = timezone.localdate() - dt.timedelta(days=365)
+    return render(
+        request,
+        "community_trigger/dashboard.html",
+        {
+            "shares": selectors.explained_shares(viewer=request.viewer, since=since),
+            "since": since,
+            "channels": selectors.applications_by_channel(viewer=request.viewer),
+            "prompts": selectors.prompts_for(viewer=request.viewer, limit=50),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.application_set_contact(
+            actor=request.user, application=application, officer=data["officer"]
+        )
+        return "The victim's single point of contact is recorded."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=ContactOfficerForm,
+        heading="Name the victim's single point of contact",
+        button="Save",
+        handle=handle,
+        form_kwargs=lambda application: {
+            "officers": selectors.contact_candidates(viewer=request.viewer, application=application)
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closure_notice(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.closure_notice_record(
+            actor=request.user,
+            application=application,
+            reasons=data["reasons"],
+            how=data["how"],
+        )
+        return "The closure notice is recorded."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=ClosureNoticeForm,
+        heading="Record the closure notice sent to the victim",
+        button="Save",
+        handle=handle,
     )

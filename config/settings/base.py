@@ -111,6 +111,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "partners.context_processors.service",
                 "access.context_processors.viewer",
+                "community_trigger.context_processors.prompts",
             ],
             # GOV.UK page helpers (error summary, pagination) in every template.
             "builtins": ["partners.templatetags.govuk"],

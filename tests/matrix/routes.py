@@ -208,6 +208,7 @@ def application_form(w: World) -> dict:
         "description": "It goes on every night",
         "hate_motivated": "no",
         "lead_case": w.case.pk,
+        "channel": "phone",
     }
 
 
