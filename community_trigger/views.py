@@ -993,6 +993,7 @@ def policy_new(request: HttpRequest, area_code: str) -> HttpResponse:
 
 
 @login_required
+@permission_required("asb_cases.view_incident", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def explain(request: HttpRequest, explanation_uuid) -> HttpResponse:
     """A victim's second report in six months: explain the ASB Case Review to them, and record
