@@ -253,12 +253,15 @@ class AgenciesForm(StepForm):
 
 
 class ImpactForm(StepForm):
-    tell_impact = forms.ChoiceField(
+    # A checkbox, not yes/no radios: its reveal is announced properly (a radio may not carry
+    # aria-expanded, which the reveal sets).
+    tell_impact = forms.MultipleChoiceField(
         label="Do you want to tell us how it is affecting you?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        help_text="It becomes your impact statement for the review meeting, in your words",
-        error_messages=_required("Select yes if you want to tell us how it is affecting you"),
+        choices=[("yes", "Yes, I want to tell you how it is affecting me")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="It becomes your impact statement for the review meeting, in your words. "
+        "You can leave this out, or add it later.",
     )
     impact_statement = forms.CharField(
         label="How is it affecting you?",
@@ -272,9 +275,15 @@ class ImpactForm(StepForm):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("tell_impact") in ("yes", "no"):
+            self.initial["tell_impact"] = [self.initial["tell_impact"]]
+
     def clean(self):
         data = super().clean()
-        if data.get("tell_impact") == "yes":
+        data["tell_impact"] = "yes" if "yes" in (data.get("tell_impact") or []) else "no"
+        if data["tell_impact"] == "yes":
             if not (data.get("impact_statement") or "").strip():
                 self.add_error("impact_statement", "Enter how it is affecting you")
             if not data.get("reading"):
@@ -456,7 +465,9 @@ def _as_post(step: Step, answers: dict) -> dict:
                 data[f"{field}-month"] = str(day.month)
                 data[f"{field}-year"] = str(day.year)
             continue
-        if isinstance(value, list):
+        if field == "tell_impact":
+            data.setlist(field, ["yes"] if value == "yes" else [])
+        elif isinstance(value, list):
             data.setlist(field, [str(v) for v in value])
         elif value is not None:
             data[field] = str(value)

@@ -37,7 +37,7 @@ def pages(**overrides) -> dict[str, dict]:
         "hate": {"hate_motivated": "no"},
         "details": {"description": "Music every night"},
         "reported-to": {},
-        "impact": {"tell_impact": "no"},
+        "impact": {},
     }
     return answers | overrides
 
@@ -135,7 +135,7 @@ def test_someone_applying_for_another_is_asked_for_consent_and_their_own_name(ca
         ("hate", {}, ["Select yes if you think it happens because of who you are"]),
         (
             "impact",
-            {"tell_impact": "yes"},
+            {"tell_impact": ["yes"]},
             ["Enter how it is affecting you", "Select how you would like your statement used"],
         ),
     ],

@@ -1283,7 +1283,7 @@ ROUTES: dict[str, Route] = {
 ROUTES.update(
     {
         "community_trigger:apply_step": Route(
-            reads=(Read(kwargs={"step": "victim"}),),
+            reads=(Read(kwargs=lambda w: {"step": "victim"}),),
             public=True,
             note="POST saves the applicant's own draft: tests/community_trigger/test_apply_pages",
         ),
@@ -1299,7 +1299,7 @@ ROUTES.update(
         ),
         "community_trigger:apply_saved": Route(reads=(Read(),), public=True),
         "community_trigger:apply_resume": Route(
-            reads=(Read(kwargs={"token": "not-a-real-token"}),),
+            reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
             public=True,
         ),
         "community_trigger:confirm_match": Route(
