@@ -250,3 +250,22 @@ def test_three_types_at_three_places_are_three_problems_for_both(cast, victim):
     assert not SweepAlert.objects.filter(rule=SweepAlert.Rule.INDIVIDUAL).exists()
     decision = services.application_evaluate(application_id=apply_for(victim).pk)
     assert decision.counted == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_public_status_is_plain_and_shows_nothing_before_the_applicant_is_told(cast, victim):
+    from django.test import Client
+
+    application = _met_application(cast, victim)
+    lookup = {"reference": application.reference, "postcode": "DL1 4QT"}
+    before = Client().post("/case-review/status/", lookup).content.decode()
+    assert "We have your application" in before
+    assert "A Case Review will take place" not in before
+    for staff_words in ("Threshold", "Tell the applicant", "ASB Champion", "review being"):
+        assert staff_words not in before
+    decision = application.decisions.get()
+    assert services.applicant_tell_decision(application_id=application.pk, decision_id=decision.pk)
+    after = Client().post("/case-review/status/", lookup).content.decode()
+    assert "A Case Review will take place" in after
+    assert "We decided whether a Case Review will take place: " in re.sub(r"<[^>]+>", "", after)
+    assert "Threshold met" not in after
