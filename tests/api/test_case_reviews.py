@@ -265,7 +265,7 @@ def test_the_api_gives_the_champion_the_same_rows_and_routes(cast, victim, api_f
     decision = response.json()["decisions"][0]
     counted = [line for line in decision["evidence"] if line["counted"]]
     assert len(counted) == decision["counted"] == 3
-    assert all(line["routes"] == ["individual"] for line in counted)
+    assert all("individual" in line["routes"] for line in counted)
     other = [line for line in decision["evidence"] if line["finding"] == "someone_else"]
     assert len(other) == 1 and other[0]["routes"] == [] and other[0]["incident"] is None
     assert "private account" not in response.text

@@ -189,6 +189,7 @@ def test_staff_record_an_application_for_a_caller(cast, victim):
     response = client_for(cast.owner.officer).post(
         "/case-reviews/new/",
         {
+            "channel": "phone",
             "relationship": "self",
             "applicant_name": "Mabel Thornbury",
             "applicant_phone": "01632 960 118",
