@@ -498,6 +498,9 @@ SPECTACULAR_SETTINGS = {
         "ActionOutcomeEnum": "asb_cases.models.CaseAction.Outcome",
         "WriteOutcomeEnum": ["created", "updated"],
         "ImportOutcomeEnum": ["created", "updated", "error"],
+        "IncidentChannelEnum": "asb_cases.models.Channel",
+        "ApplicationChannelEnum": "community_trigger.models.Channel",
+        "AssistedChannelEnum": ["phone", "letter", "in_person", "email"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
