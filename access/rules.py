@@ -43,6 +43,7 @@ from asb_cases.models import (
     ImpactStatement,
     Incident,
     OwnershipTransfer,
+    PreApplicationRiskAssessment,
     RiskAssessment,
     SupportReferral,
 )
@@ -55,6 +56,7 @@ from community_trigger.models import (
     SweepAlert,
     ThresholdDecision,
 )
+from oversight.models import PccReview
 from partners.models import Organisation
 from victims.models import Person, PersonDetails
 
@@ -168,6 +170,14 @@ def case_tasks(viewer: Viewer, codename: str = VIEW) -> QuerySet[CaseTask]:
 
 def case_actions(viewer: Viewer) -> QuerySet[CaseAction]:
     return CaseAction.objects.filter(case_q(viewer, outer="case_id"))
+
+
+def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAssessment]:
+    """A pre-application risk assessment is about a person: the organisation that made it
+    sees it, on a case it still sees."""
+    return PreApplicationRiskAssessment.objects.filter(
+        case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
+    )
 
 
 def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
@@ -478,3 +488,25 @@ class CaseAccess:
     can_change = property(lambda self: CHANGE in self.granted)
     can_share = property(lambda self: SHARE in self.granted)
     can_see_people = property(lambda self: PEOPLE in self.granted)
+
+
+# The PCC's review of "threshold not met" (oversight) -------------------------------------------
+
+
+def is_pcc_office(viewer: Viewer) -> bool:
+    """Staff of the Police and Crime Commissioner's office (not its analysts, who count):
+    the only ones who decide a PCC review and see the queue."""
+    return (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.PCC_OFFICE
+        and viewer.organisation.active
+        and viewer.role != "analyst"
+    )
+
+
+def pcc_reviews(viewer: Viewer) -> QuerySet[PccReview]:
+    """Every PCC review for the PCC's office; nothing for anyone else."""
+    if viewer.system or is_pcc_office(viewer):
+        return PccReview.objects.all()
+    return PccReview.objects.none()

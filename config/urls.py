@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("asb_cases.urls")),
     path("", include("victims.urls")),
     path("", include("community_trigger.urls")),
+    path("", include("oversight.urls")),
     path("", include("reporting.urls")),
     path(
         "accessibility/",

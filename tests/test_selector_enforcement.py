@@ -18,12 +18,13 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["partners", "victims", "asb_cases", "community_trigger", "reporting"]
+APPS = ["partners", "victims", "asb_cases", "community_trigger", "oversight", "reporting"]
 
 # Reference lists anyone may read (they hold no record of anyone).
 REFERENCE = {
     "asb_cases.IncidentType",
     "asb_cases.ActionType",
+    "asb_cases.ActionRule",
     "asb_cases.Ward",
     "asb_cases.Lsoa",
     "asb_cases.CaseReferenceCounter",
@@ -34,6 +35,7 @@ REFERENCE = {
     "victims.StatusDefinition",
     "community_trigger.ThresholdPolicy",
     "community_trigger.SweepRun",
+    "oversight.PccReviewPolicy",
 }
 # Reporting's person- and case-level summaries are protected too; its counts are read through
 # reporting.selectors like everything else.

@@ -30,6 +30,11 @@ PUBLIC = {
     "community_trigger:appeal",
     "community_trigger:figures",
     "community_trigger:figures_csv",
+    # Issue 14 part B: the PCC review request and the published figures as open data.
+    "oversight:pcc_review_public",
+    "oversight:figures",
+    "oversight:figures_csv",
+    "oversight:figures_json",
 }
 
 SAMPLE = {

@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "victims",
     "asb_cases",
     "community_trigger",
+    "oversight",
     "reporting",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

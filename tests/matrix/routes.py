@@ -1277,6 +1277,103 @@ ROUTES: dict[str, Route] = {
     "api:not-found": Route(reads=(Read(kwargs=lambda w: {"rest": "v1/nothing-here/"}),)),
 }
 
+
+# Issue 14 part B (items 10-14): the 2026 Act's tools, the PCC's review of "threshold not met",
+# published figures, the Tenant Satisfaction Measures and the victim's feedback.
+def _action_on_case(w: World) -> dict:
+    return {"case_uuid": w.case.uuid, "action_uuid": w.action.uuid}
+
+
+ISSUE_14B_ROUTES: dict[str, Route] = {
+    "asb_cases:case_pre_application_risk_add": Route(
+        reads=(Read(kwargs=case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "subject": w.perpetrator.pk,
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "asb_cases:case_action_breach_add": Route(
+        reads=(Read(kwargs=_action_on_case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    **moment_parts("occurred_at", _earlier(minutes=10)),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "api:case-pre-application-risks": Route(
+        reads=(Read(kwargs=case),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "action_type": "respect-order",
+                    "subject": str(w.perpetrator.uuid),
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "api:case-action-breaches": Route(
+        reads=(Read(kwargs=_action_on_case),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    "occurred_at": _earlier(minutes=10).isoformat(),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "oversight:pcc_review_public": Route(
+        reads=(Read(),),
+        public=True,
+        note="POST asks for the applicant's review: tests/oversight/",
+    ),
+    "oversight:figures": Route(reads=(Read(),), public=True),
+    "oversight:figures_csv": Route(reads=(Read(),), public=True),
+    "oversight:figures_json": Route(reads=(Read(),), public=True),
+    "oversight:pcc_review_request": Route(
+        reads=(
+            Read(kwargs=application, opens=APPLICATION_VIEW),
+            Read(kwargs=public_application, opens={CHAMPION}, label="made online"),
+        ),
+        writes=(
+            Write(
+                kwargs=application,
+                data={"grounds": "The victim asked"},
+                entitled=APPLICATION_VIEW,
+            ),
+        ),
+    ),
+    # Only the PCC's office (its staff, not its analysts) sees the queue and decides.
+    "oversight:pcc_review_queue": Route(reads=(Read(opens={CHAMPION}),)),
+    "oversight:pcc_review_decide": Route(
+        reads=(Read(kwargs=lambda w: {"review_uuid": "6f1c1d3e-0000-4000-8000-000000000014"}),),
+        note="The world has no PCC review yet; who decides one: tests/oversight/",
+    ),
+}
+ROUTES.update(ISSUE_14B_ROUTES)
+
 # The API answers only the methods its views name; every other one is refused, to everyone.
 OTHER_API_METHODS = ("put", "patch", "delete")
 # Who sends them (each of them, to every API route): the two clients (the API answers anyone
