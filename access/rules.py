@@ -56,6 +56,7 @@ from community_trigger.models import (
     SweepAlert,
     ThresholdDecision,
 )
+from feedback.models import SurveyResponse
 from oversight.models import PccReview
 from partners.models import Organisation
 from victims.models import Person, PersonDetails
@@ -510,3 +511,23 @@ def pcc_reviews(viewer: Viewer) -> QuerySet[PccReview]:
     if viewer.system or is_pcc_office(viewer):
         return PccReview.objects.all()
     return PccReview.objects.none()
+
+
+# The victims' feedback (feedback) ------------------------------------------------------------
+
+
+def survey_responses(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Every response, for counts by organisation and period (they name no one); the dashboard
+    shows no free text from here."""
+    if viewer.system or viewer.is_member:
+        return SurveyResponse.objects.all()
+    return SurveyResponse.objects.none()
+
+
+def survey_comments(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Free text is for the organisation that led the case or review only."""
+    if not viewer.is_member:
+        return SurveyResponse.objects.none()
+    return SurveyResponse.objects.filter(organisation_id=viewer.organisation_id).exclude(
+        comments=""
+    )

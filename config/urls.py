@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("victims.urls")),
     path("", include("community_trigger.urls")),
     path("", include("oversight.urls")),
+    path("", include("feedback.urls")),
     path("", include("reporting.urls")),
     path(
         "accessibility/",

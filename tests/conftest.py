@@ -33,6 +33,7 @@ REFERENCE_LOADERS = [
     ("community_trigger.migrations.0002_policies", "add_policies"),
     ("asb_cases.migrations.0006_act_2026_tool_rules", "add_act_2026_tools"),
     ("oversight.migrations.0001_initial", "add_pcc_review_policy"),
+    ("feedback.migrations.0001_initial", "add_survey_policy"),
 ]
 
 

@@ -18,7 +18,15 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["partners", "victims", "asb_cases", "community_trigger", "oversight", "reporting"]
+APPS = [
+    "partners",
+    "victims",
+    "asb_cases",
+    "community_trigger",
+    "feedback",
+    "oversight",
+    "reporting",
+]
 
 # Reference lists anyone may read (they hold no record of anyone).
 REFERENCE = {
@@ -36,6 +44,7 @@ REFERENCE = {
     "community_trigger.ThresholdPolicy",
     "community_trigger.SweepRun",
     "oversight.PccReviewPolicy",
+    "feedback.SurveyPolicy",
 }
 # Reporting's person- and case-level summaries are protected too; its counts are read through
 # reporting.selectors like everything else.

@@ -35,6 +35,8 @@ PUBLIC = {
     "oversight:figures",
     "oversight:figures_csv",
     "oversight:figures_json",
+    "feedback:survey",
+    "feedback:thanks",
 }
 
 SAMPLE = {

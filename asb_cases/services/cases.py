@@ -16,6 +16,7 @@ from django.utils import timezone
 from access import grants, redaction, rules
 from access.rules import CaseAccess
 from access.viewer import viewer_for
+from asb_cases import signals
 from asb_cases.models import (
     ActionType,
     Case,
@@ -252,6 +253,8 @@ def case_change_status(
         ),
     )
     _refresh_victims(case)
+    if status == CaseStatus.CLOSED:
+        signals.case_closed.send(sender=Case, case_id=case.pk)
     return case
 
 

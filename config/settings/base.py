@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "victims",
     "asb_cases",
     "community_trigger",
+    "feedback",
     "oversight",
     "reporting",
 ]

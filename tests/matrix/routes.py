@@ -1371,6 +1371,14 @@ ISSUE_14B_ROUTES: dict[str, Route] = {
         reads=(Read(kwargs=lambda w: {"review_uuid": "6f1c1d3e-0000-4000-8000-000000000014"}),),
         note="The world has no PCC review yet; who decides one: tests/oversight/",
     ),
+    "feedback:survey": Route(
+        reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
+        public=True,
+        note="POST answers a survey by its link: tests/feedback/",
+    ),
+    "feedback:thanks": Route(reads=(Read(),), public=True),
+    # Counts by organisation to every member; free text only to the lead: tests/feedback/.
+    "feedback:dashboard": Route(reads=(Read(opens=SIGNED_IN),)),
 }
 ROUTES.update(ISSUE_14B_ROUTES)
 
