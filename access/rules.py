@@ -531,3 +531,18 @@ def survey_comments(viewer: Viewer) -> QuerySet[SurveyResponse]:
     return SurveyResponse.objects.filter(organisation_id=viewer.organisation_id).exclude(
         comments=""
     )
+
+
+# The Tenant Satisfaction Measures (oversight) ----------------------------------------------------
+
+
+def tsm_provider(viewer: Viewer) -> Organisation | None:
+    """The housing provider whose Tenant Satisfaction Measures the viewer may see (its own),
+    or None: TSMs are for housing partners only."""
+    if (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.HOUSING_PROVIDER
+    ):
+        return viewer.organisation
+    return None

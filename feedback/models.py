@@ -1,7 +1,7 @@
 """The victim's feedback after a case or a Case Review closes: a single-use, expiring link (no
 account) to a short survey whose satisfaction answer feeds the Tenant Satisfaction Measure
 TP12. Responses hold no person: only the organisation that led and the answers.
-(docs/adr/0023-victim-feedback-and-tenant-satisfaction-measures.md)"""
+(docs/adr/0022-act-2026-tools-pcc-review-published-figures.md)"""
 
 from __future__ import annotations
 

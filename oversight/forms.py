@@ -45,3 +45,24 @@ class PccReviewDecideForm(govuk.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages=_required("Enter the reasons for the decision"),
     )
+
+
+class YearForm(govuk.Form):
+    year = forms.TypedChoiceField(label="Year", coerce=int, required=False)
+
+    def __init__(self, *args, years: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = years
+
+
+class HousingStockForm(govuk.Form):
+    homes = forms.IntegerField(
+        label="How many homes do you own or manage this year?",
+        min_value=1,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter the number of homes",
+            "invalid": "Enter the number of homes as a whole number, like 12500",
+            "min_value": "Enter the number of homes, 1 or more",
+        },
+    )

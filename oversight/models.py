@@ -93,3 +93,28 @@ class PccReview(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.REQUESTED
+
+
+class HousingStock(models.Model):
+    """How many homes a housing provider owns or manages in a reporting year (April to March):
+    the denominator of the Tenant Satisfaction Measure NM01, kept as data per provider and
+    year."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    year_start = models.PositiveSmallIntegerField(help_text="The April the year starts in")
+    homes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["organisation", "-year_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year_start"], name="oversight_homes_once_a_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.homes} homes in {self.year_start}"

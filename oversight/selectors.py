@@ -12,9 +12,11 @@ from django.http import Http404
 
 from access import rules
 from access.viewer import Viewer
+from asb_cases.models import Case, ClosureReason
 from community_trigger import selectors as case_review_selectors
 from community_trigger.selectors import financial_year
-from oversight.models import PccReview, PccReviewPolicy
+from feedback.selectors import Period, tp12_for
+from oversight.models import HousingStock, PccReview, PccReviewPolicy
 
 # Counts beyond the four the statute requires are withheld below this (and above zero), so a
 # published figure never points at one or two people.
@@ -114,3 +116,81 @@ def published_figures() -> list[PublishedFigures]:
             )
         )
     return rows
+
+
+# The Tenant Satisfaction Measures NM01 and TP12 ---------------------------------------------------
+
+
+@dataclass
+class TenantSatisfaction:
+    organisation: str
+    year_label: str
+    homes: int | None
+    cases: int
+    hate_cases: int
+    respondents: int
+    satisfied: int
+
+    @staticmethod
+    def _per_thousand(count: int, homes: int | None) -> float | None:
+        return round(1000 * count / homes, 2) if homes else None
+
+    @property
+    def nm01_1(self) -> float | None:
+        """NM01(1): ASB cases opened per 1,000 homes."""
+        return self._per_thousand(self.cases, self.homes)
+
+    @property
+    def nm01_2(self) -> float | None:
+        """NM01(2): ASB cases involving hate incidents opened per 1,000 homes."""
+        return self._per_thousand(self.hate_cases, self.homes)
+
+    @property
+    def tp12(self) -> float | None:
+        """TP12: the share of respondents satisfied with the handling of ASB, in per cent."""
+        return round(100 * self.satisfied / self.respondents, 1) if self.respondents else None
+
+    def as_row(self) -> dict:
+        return {
+            "organisation": self.organisation,
+            "year": self.year_label,
+            "homes": self.homes if self.homes is not None else "",
+            "asb_cases_opened": self.cases,
+            "hate_cases_opened": self.hate_cases,
+            "nm01_1_per_1000_homes": "" if self.nm01_1 is None else self.nm01_1,
+            "nm01_2_per_1000_homes": "" if self.nm01_2 is None else self.nm01_2,
+            "tp12_respondents": self.respondents,
+            "tp12_satisfied": self.satisfied,
+            "tp12_percent": "" if self.tp12 is None else self.tp12,
+        }
+
+
+def tenant_satisfaction(*, viewer: Viewer, year_start: int) -> TenantSatisfaction | None:
+    """NM01 and TP12 for the viewer's own housing provider in a year (None for anyone else).
+
+    Counting rules: a case counts in the year it was opened, by the provider that leads it; a
+    case closed as a duplicate of another is not a case; a case is a hate case when any of its
+    incidents was hate-motivated. TP12 is the share of the provider's survey respondents in the
+    year who were very or fairly satisfied."""
+    provider = rules.tsm_provider(viewer)
+    if provider is None:
+        return None
+    period = Period(year_start)
+    # The provider's own cases (it leads them), counted whatever the viewer's role: an analyst
+    # reports the measures without opening a case.
+    cases = Case.objects.filter(
+        lead_organisation=provider,
+        opened_at__gte=period.start,
+        opened_at__lt=period.end,
+    ).exclude(closure_reason=ClosureReason.DUPLICATE)
+    stock = HousingStock.objects.filter(organisation=provider, year_start=year_start).first()
+    satisfied, respondents = tp12_for(organisation_id=provider.pk, period=period)
+    return TenantSatisfaction(
+        organisation=provider.name,
+        year_label=period.label,
+        homes=stock.homes if stock else None,
+        cases=cases.count(),
+        hate_cases=cases.filter(incidents__hate_motivated=True).distinct().count(),
+        respondents=respondents,
+        satisfied=satisfied,
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from access import rules
 from access.viewer import viewer_for
 from community_trigger.models import Application, Stage
-from oversight.models import PccReview
+from oversight.models import HousingStock, PccReview
 from oversight.selectors import pcc_review_policy_in_force
 from partners.audit import SystemActor, audit_record
 from partners.models import AuditEvent, User
@@ -132,3 +132,26 @@ def pcc_review_tell(*, review_id: int) -> bool:
             detail={"review": str(review.uuid)},
         )
     return True
+
+
+@transaction.atomic
+def housing_stock_record(*, actor: User, year_start: int, homes: int):
+    """Record (or correct) how many homes the actor's housing provider has in a year."""
+    provider = rules.tsm_provider(viewer_for(actor))
+    if provider is None or actor.membership.role not in ("partner_admin", "supervisor"):
+        raise PermissionDenied("Only a housing provider's supervisors and admins record homes")
+    if homes < 1:
+        raise ValidationError({"homes": "Enter the number of homes, 1 or more"})
+    stock, created = HousingStock.objects.update_or_create(
+        organisation=provider,
+        year_start=year_start,
+        defaults={"homes": homes, "recorded_by": actor, "recorded_at": timezone.now()},
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CREATED if created else Verb.CHANGED,
+        action="housing_stock_record",
+        target=stock,
+        detail={"year_start": year_start, "homes": homes},
+    )
+    return stock

@@ -15,6 +15,8 @@ urlpatterns = [
         views.pcc_review_request_for_victim,
         name="pcc_review_request",
     ),
+    path("tenant-satisfaction/", views.tsm, name="tsm"),
+    path("tenant-satisfaction/tsm.csv", views.tsm_csv, name="tsm_csv"),
     path("pcc-reviews/", views.pcc_review_queue, name="pcc_review_queue"),
     path("pcc-reviews/<uuid:review_uuid>/", views.pcc_review_decide, name="pcc_review_decide"),
 ]

@@ -14,8 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access import rules
 from community_trigger import selectors as case_review_selectors
+from feedback.selectors import Period
 from oversight import selectors, services
-from oversight.forms import OfficerPccReviewForm, PccReviewDecideForm, PublicPccReviewForm
+from oversight.forms import (
+    HousingStockForm,
+    OfficerPccReviewForm,
+    PccReviewDecideForm,
+    PublicPccReviewForm,
+    YearForm,
+)
 from partners.throttle import allow
 from partners.views import _add_errors
 
@@ -164,3 +171,78 @@ def pcc_review_decide(request: HttpRequest, review_uuid) -> HttpResponse:
             messages.success(request, "The decision has been recorded and the applicant told.")
             return redirect("oversight:pcc_review_queue")
     return render(request, "oversight/pcc_review_decide.html", {"form": form, "review": review})
+
+
+# The Tenant Satisfaction Measures, for housing partners ---------------------------------------
+
+TSM_FIELDS = [
+    "organisation",
+    "year",
+    "homes",
+    "asb_cases_opened",
+    "hate_cases_opened",
+    "nm01_1_per_1000_homes",
+    "nm01_2_per_1000_homes",
+    "tp12_respondents",
+    "tp12_satisfied",
+    "tp12_percent",
+]
+
+
+def _tsm_years() -> list[tuple[int, str]]:
+    current = Period.current().start_year
+    return [(year, Period(year).label) for year in range(current, current - 5, -1)]
+
+
+def _tsm_year(request: HttpRequest) -> tuple[YearForm, int]:
+    form = YearForm(request.GET or None, years=_tsm_years())
+    year = Period.current().start_year
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("year"):
+        year = form.cleaned_data["year"]
+    return form, year
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tsm(request: HttpRequest) -> HttpResponse:
+    form, year = _tsm_year(request)
+    measures = selectors.tenant_satisfaction(viewer=request.viewer, year_start=year)
+    if measures is None:
+        raise Http404("No such page")
+    stock_form = HousingStockForm(_post(request))
+    if request.method == "POST" and stock_form.is_valid():
+        try:
+            services.housing_stock_record(
+                actor=request.user, year_start=year, homes=stock_form.cleaned_data["homes"]
+            )
+        except ValidationError as exc:
+            _add_errors(stock_form, exc)
+        else:
+            messages.success(request, "The number of homes has been recorded.")
+            return redirect(f"{request.path}?year={year}")
+    return render(
+        request,
+        "oversight/tsm.html",
+        {
+            "form": form,
+            "stock_form": stock_form,
+            "year": year,
+            "measures": measures,
+            "may_record_homes": request.viewer.role in ("partner_admin", "supervisor"),
+        },
+    )
+
+
+@login_required
+@require_GET
+def tsm_csv(request: HttpRequest) -> HttpResponse:
+    _, year = _tsm_year(request)
+    measures = selectors.tenant_satisfaction(viewer=request.viewer, year_start=year)
+    if measures is None:
+        raise Http404("No such page")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tsm-nm01-tp12-{year}.csv"'
+    writer = csv.DictWriter(response, fieldnames=TSM_FIELDS)
+    writer.writeheader()
+    writer.writerow(measures.as_row())
+    return response

@@ -38,6 +38,7 @@ from tests.matrix.world import (
     CHAMPION,
     CONTRIBUTE_OFFICER,
     OWNER_ADMIN,
+    OWNER_ANALYST,
     OWNER_API,
     OWNER_CASEWORK,
     OWNER_OFFICER,
@@ -1379,6 +1380,12 @@ ISSUE_14B_ROUTES: dict[str, Route] = {
     "feedback:thanks": Route(reads=(Read(),), public=True),
     # Counts by organisation to every member; free text only to the lead: tests/feedback/.
     "feedback:dashboard": Route(reads=(Read(opens=SIGNED_IN),)),
+    # A housing provider's own Tenant Satisfaction Measures (the owner is the housing provider).
+    "oversight:tsm": Route(
+        reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),),
+        writes=(Write(data={"homes": "1200"}, entitled={OWNER_ADMIN, OWNER_SUPERVISOR}),),
+    ),
+    "oversight:tsm_csv": Route(reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),)),
 }
 ROUTES.update(ISSUE_14B_ROUTES)
 
