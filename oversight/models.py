@@ -9,6 +9,7 @@ import uuid
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from partners.models import Organisation, User
 
@@ -93,6 +94,10 @@ class PccReview(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.REQUESTED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.decide_by < timezone.localdate()
 
 
 class HousingStock(models.Model):

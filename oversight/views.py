@@ -123,8 +123,6 @@ def pcc_review_request_for_victim(request: HttpRequest, application_uuid) -> Htt
             )
         except ValidationError as exc:
             _add_errors(form, exc)
-            if "reference" in getattr(exc, "error_dict", {}):
-                form.add_error(None, exc.error_dict["reference"])
         else:
             messages.success(request, "The PCC's office has been asked to review the decision.")
             return redirect(f"/case-reviews/{application.uuid}/")

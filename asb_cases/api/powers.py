@@ -5,7 +5,7 @@ The same services as the pages."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
@@ -47,6 +47,28 @@ class CasePreApplicationRiskView(CaseActionView):
         parameters=[_path_uuid("case_uuid", "case")],
         request=RiskInputSerializer,
         responses={201: RiskSerializer},
+        examples=[
+            OpenApiExample(
+                "Before a Respect Order",
+                value={
+                    "action_type": "respect-order",
+                    "subject": "5b0e8c1a-9d2f-4c3b-8e7a-1f2d3c4b5a69",
+                    "harm_risk": "Repeated threats to neighbours on the landing.",
+                    "respondent_vulnerabilities": "None known.",
+                    "alternatives_tried": "Warning letter; acceptable behaviour agreement.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Recorded",
+                value={
+                    "uuid": "0c9b1e2d-3f4a-4b5c-8d6e-7f8091a2b3c4",
+                    "action_type": "respect-order",
+                    "assessed_at": "2026-11-22T10:00:00Z",
+                },
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request, case_uuid: str):
         case = self.case(request, case_uuid)
@@ -112,6 +134,28 @@ class CaseActionBreachView(CaseActionView):
         parameters=[_path_uuid("case_uuid", "case"), _path_uuid("action_uuid", "action")],
         request=BreachInputSerializer,
         responses={201: BreachSerializer},
+        examples=[
+            OpenApiExample(
+                "A breach of a Respect Order",
+                value={
+                    "occurred_at": "2026-11-25T21:00:00Z",
+                    "details": "Went back to the flat.",
+                    "referred_to": "Durham Constabulary",
+                    "referral_reference": "OFF-123",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Recorded as an offence referral",
+                value={
+                    "uuid": "1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                    "occurred_at": "2026-11-25T21:00:00Z",
+                    "offence_referral": True,
+                    "referred_to": "Durham Constabulary",
+                },
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request, case_uuid: str, action_uuid: str):
         case = self.case(request, case_uuid)

@@ -85,3 +85,23 @@ def test_the_dashboard_counts_by_organisation_and_shows_free_text_to_the_lead_on
     )
     assert "No responses in this year." in last_year.content.decode()
     assert Client().get("/feedback/dashboard/").status_code == 302
+
+
+def test_a_completed_case_review_invites_its_applicant_through_the_outbox(cast):
+    from community_trigger.models import Application
+    from community_trigger.signals import review_completed
+    from partners.models import OutboxTask
+    from tests.community_trigger.conftest import apply_for
+    from tests.factories import make_person
+
+    application = apply_for(make_person(cast.owner.officer, given_name="Iris", family_name="Vale"))
+    assert services.survey_invite_after_review(application_id=application.pk) == 0  # still open
+    Application.objects.filter(pk=application.pk).update(stage="completed")
+    review_completed.send(sender=Application, application_id=application.pk)
+    task = OutboxTask.objects.get(task_name="feedback.invite_after_review")
+    assert services.survey_invite_after_review(**task.kwargs) == 1
+    assert services.survey_invite_after_review(**task.kwargs) == 0
+    invitation = SurveyInvitation.objects.get()
+    assert invitation.closure == "review"
+    assert invitation.email == "applicant@example.org"
+    assert invitation.organisation == cast.pcc.organisation  # no lead case: the coordinator
