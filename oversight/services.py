@@ -5,6 +5,8 @@ outbox; counted in the published figures."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -27,7 +29,13 @@ MAILER = SystemActor("PCC review mailer")
 
 
 @transaction.atomic
-def pcc_review_request(*, actor: User | None, application: Application, grounds: str) -> PccReview:
+def pcc_review_request(
+    *,
+    actor: User | None,
+    application: Application,
+    grounds: str,
+    now: dt.datetime | None = None,
+) -> PccReview:
     """Ask the PCC's office to review a "threshold not met" decision. `actor` None: the
     applicant, who has given the reference and postcode; otherwise an officer who may open
     the application."""
@@ -47,7 +55,7 @@ def pcc_review_request(*, actor: User | None, application: Application, grounds:
         errors["reference"] = "A review of this decision has already been asked for"
     if not grounds.strip():
         errors["grounds"] = "Tell us why the decision should be reviewed"
-    now = timezone.now()
+    now = now or timezone.now()
     policy = pcc_review_policy_in_force(timezone.localdate(now))
     if policy is None and not errors:
         errors["reference"] = "Reviews by the PCC's office cannot be asked for yet"

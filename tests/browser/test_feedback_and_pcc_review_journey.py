@@ -72,3 +72,57 @@ def test_an_applicant_asks_the_pcc_to_review_a_threshold_not_met(journey, cast):
     applicant.visit("/case-review/published-figures/")
     assert "PCC reviews requested" in applicant.text()
     narrow(applicant)
+
+
+def test_staff_decide_a_pcc_review_and_read_the_measures_and_feedback(journey, cast):
+    from oversight import services as oversight_services
+    from tests.feedback.helpers import survey_link_after_closing as close_and_link
+
+    victim_record = make_person(
+        cast.owner.officer, given_name="Mabel", family_name="Thornbury", postcode="DL1 4QT"
+    )
+    application = apply_for(victim_record)
+    case_review_services.application_evaluate(application_id=application.pk)
+    application.refresh_from_db()
+    if application.stage != "not_met":
+        case_review_services.application_decide_discretion(
+            actor=cast.champion, application=application, outcome="not_met", reasons="One report"
+        )
+    case_review_services.application_record_applicant_told(
+        actor=cast.champion, application=application, how="letter"
+    )
+    oversight_services.pcc_review_request(
+        actor=None, application=application, grounds="My reports were not all counted."
+    )
+    close_and_link(cast.owner.officer)
+
+    pcc = journey()
+    pcc.sign_in(cast.pcc.officer.username)
+    pcc.visit("/pcc-reviews/")
+    narrow(pcc)
+    pcc.follow(application.reference)
+    narrow(pcc)
+    pcc.submit("Record the decision")
+    assert pcc.page.title().startswith("Error:")
+    narrow(pcc)
+    pcc.choose("Not upheld: the decision stands")
+    pcc.fill("Reasons (sent to the applicant)", "Only one report was made in six months.")
+    pcc.submit("Record the decision")
+    assert "Not upheld" in pcc.text()
+    narrow(pcc)
+
+    housing = journey()
+    housing.sign_in(cast.owner.admin.username)
+    housing.visit("/tenant-satisfaction/")
+    narrow(housing)
+    housing.fill("How many homes do you own or manage this year?", "not a number")
+    housing.submit("Record the number of homes")
+    assert housing.page.title().startswith("Error:")
+    narrow(housing)
+    housing.fill("How many homes do you own or manage this year?", "2000")
+    housing.submit("Record the number of homes")
+    assert "2000" in housing.text()
+    narrow(housing)
+    housing.visit("/feedback/dashboard/")
+    assert "Victims' feedback" in housing.text()
+    narrow(housing)

@@ -135,12 +135,17 @@ def test_the_working_day_deadline_steps_over_christmas(cast, victim):
         version=2, effective_from=dt.date(2026, 12, 1), decide_working_days=5
     )
     application = _not_met(cast, victim)
-    review = services.pcc_review_request(actor=None, application=application, grounds="Please")
-    PccReview.objects.filter(pk=review.pk).update(
-        requested_at=timezone.make_aware(dt.datetime(2026, 12, 22, 10))
+    review = services.pcc_review_request(
+        actor=None,
+        application=application,
+        grounds="Please",
+        now=timezone.make_aware(dt.datetime(2026, 12, 22, 10)),
     )
-    # From Tuesday 22 December 2026: 23, 24, (25, 26, 27 and 28 Dec off), 29, 30, 31.
-    assert add_working_days(dt.date(2026, 12, 22), 5) == dt.date(2026, 12, 31)
+    # Asked on Tuesday 22 December 2026, under version 2 (5 working days): 23, 24, then
+    # Christmas Day, Boxing Day (Saturday, substitute Monday 28) and the weekend are skipped:
+    # 29, 30, 31.
+    assert review.policy.version == 2
+    assert review.decide_by == dt.date(2026, 12, 31)
 
 
 def test_the_published_figures_match_an_independent_count(cast, victim):
