@@ -14,7 +14,9 @@ urlpatterns = [
     path("", include("community_trigger.urls")),
     path("", include("oversight.urls")),
     path("", include("feedback.urls")),
+    path("", include("documents.urls")),
     path("", include("reporting.urls")),
+    path("", include("governance.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

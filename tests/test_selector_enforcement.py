@@ -25,6 +25,7 @@ APPS = [
     "community_trigger",
     "feedback",
     "oversight",
+    "documents",
     "reporting",
 ]
 
