@@ -43,6 +43,7 @@ from asb_cases.models import (
     ImpactStatement,
     Incident,
     OwnershipTransfer,
+    PreApplicationRiskAssessment,
     RiskAssessment,
     SupportReferral,
 )
@@ -58,6 +59,8 @@ from community_trigger.models import (
     ThresholdDecision,
 )
 from documents.models import Document, LetterTemplate
+from feedback.models import SurveyResponse
+from oversight.models import PccReview
 from partners.models import Organisation
 from victims.models import Person, PersonDetails
 
@@ -171,6 +174,14 @@ def case_tasks(viewer: Viewer, codename: str = VIEW) -> QuerySet[CaseTask]:
 
 def case_actions(viewer: Viewer) -> QuerySet[CaseAction]:
     return CaseAction.objects.filter(case_q(viewer, outer="case_id"))
+
+
+def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAssessment]:
+    """A pre-application risk assessment is about a person: the organisation that made it
+    sees it, on a case it still sees."""
+    return PreApplicationRiskAssessment.objects.filter(
+        case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
+    )
 
 
 def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
@@ -641,3 +652,60 @@ def governed_cases(viewer: Viewer) -> QuerySet[Case]:
     return Case.objects.filter(
         Q(lead_organisation_id=viewer.organisation_id) | Q(case_granted(viewer.organisation, VIEW))
     )
+
+
+# The PCC's review of "threshold not met" (oversight) -------------------------------------------
+
+
+def is_pcc_office(viewer: Viewer) -> bool:
+    """Staff of the Police and Crime Commissioner's office (not its analysts, who count):
+    the only ones who decide a PCC review and see the queue."""
+    return (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.PCC_OFFICE
+        and viewer.organisation.active
+        and viewer.role != "analyst"
+    )
+
+
+def pcc_reviews(viewer: Viewer) -> QuerySet[PccReview]:
+    """Every PCC review for the PCC's office; nothing for anyone else."""
+    if viewer.system or is_pcc_office(viewer):
+        return PccReview.objects.all()
+    return PccReview.objects.none()
+
+
+# The victims' feedback (feedback) ------------------------------------------------------------
+
+
+def survey_responses(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Every response, for counts by organisation and period (they name no one); the dashboard
+    shows no free text from here."""
+    if viewer.system or viewer.is_member:
+        return SurveyResponse.objects.all()
+    return SurveyResponse.objects.none()
+
+
+def survey_comments(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Free text is for the organisation that led the case or review only."""
+    if not viewer.is_member:
+        return SurveyResponse.objects.none()
+    return SurveyResponse.objects.filter(organisation_id=viewer.organisation_id).exclude(
+        comments=""
+    )
+
+
+# The Tenant Satisfaction Measures (oversight) ----------------------------------------------------
+
+
+def tsm_provider(viewer: Viewer) -> Organisation | None:
+    """The housing provider whose Tenant Satisfaction Measures the viewer may see (its own),
+    or None: TSMs are for housing partners only."""
+    if (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.HOUSING_PROVIDER
+    ):
+        return viewer.organisation
+    return None

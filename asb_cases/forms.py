@@ -435,19 +435,143 @@ class CaseActionForm(govuk.Form):
     notes = forms.CharField(
         label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # What the Crime and Policing Act 2026 tools need (their rules say which; see the table).
+    risk_assessment = forms.ModelChoiceField(
+        label="Pre-application risk assessment (Respect Orders and injunctions)",
+        queryset=None,
+        required=False,
+        empty_label="None",
+    )
+    notice_hours = forms.IntegerField(
+        label="How many hours does the notice last? (closure notices)",
+        required=False,
+        min_value=1,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-3", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter the hours as a whole number, like 48",
+            "min_value": "Enter at least 1 hour",
+        },
+    )
+    authorised_by_name = forms.CharField(
+        label="Senior manager who authorised it (notices over 24 hours)",
+        required=False,
+        max_length=200,
+    )
+    authorised_by_role = forms.CharField(label="Their role", required=False, max_length=200)
+    prior_warning_given = forms.BooleanField(label="A prior warning was given", required=False)
 
-    def __init__(self, *args, people: tuple, **kwargs):
+    REQUIREMENT_ROWS = 3
+
+    def __init__(self, *args, people: tuple, risk_assessments=None, **kwargs):
         """`people`: the case's people and their labels, the names the viewer may see of them
-        (asb_cases.selectors.case_people_choices)."""
+        (asb_cases.selectors.case_people_choices); `risk_assessments`: the viewer's
+        organisation's pre-application risk assessments on the case."""
         super().__init__(*args, **kwargs)
         queryset, labels = people
         subject = self.fields["subject"]
         subject.queryset = queryset
         subject.choices = [("", subject.empty_label), *labels.items()]
+        assessments = self.fields["risk_assessment"]
+        assessments.queryset = risk_assessments
+        assessments.label_from_instance = lambda a: (
+            f"{a.action_type.name}, {labels.get(a.subject_id, 'a person on the case')}, "
+            f"{timezone.localtime(a.assessed_at):%-d %b %Y}"
+        )
+        for number in range(1, self.REQUIREMENT_ROWS + 1):
+            self.fields[f"requirement_{number}"] = forms.CharField(
+                label=f"Positive requirement {number} (Respect Orders, optional)",
+                required=False,
+                max_length=500,
+            )
+            self.fields[f"requirement_{number}_supervisor"] = forms.CharField(
+                label=f"Who supervises requirement {number}?", required=False, max_length=200
+            )
+            self.fields[f"requirement_{number}_supervisor_organisation"] = forms.CharField(
+                label=f"Their organisation (requirement {number})",
+                required=False,
+                max_length=200,
+            )
         if not self.is_bound:
             self.initial.setdefault(
                 "started_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+
+
+def action_requirements(data: dict) -> list:
+    """The positive requirements a `CaseActionForm` was given (rows left wholly blank are
+    not requirements)."""
+    from asb_cases.services import Requirement
+
+    rows = []
+    for number in range(1, CaseActionForm.REQUIREMENT_ROWS + 1):
+        row = Requirement(
+            text=data.get(f"requirement_{number}") or "",
+            supervisor_name=data.get(f"requirement_{number}_supervisor") or "",
+            supervisor_organisation=data.get(f"requirement_{number}_supervisor_organisation") or "",
+        )
+        if row.text or row.supervisor_name or row.supervisor_organisation:
+            rows.append(row)
+    return rows
+
+
+class PreApplicationRiskForm(govuk.Form):
+    action_type = forms.ModelChoiceField(
+        label="What will you apply for?",
+        queryset=ActionType.objects.filter(rules__risk_assessment_required=True).distinct(),
+        empty_label="Select the order or injunction",
+        error_messages=_required("Select what you will apply for"),
+    )
+    subject = forms.ModelChoiceField(
+        label="Who is it against?",
+        queryset=None,
+        empty_label="Select a person on the case",
+        error_messages=_required("Select who it is against"),
+    )
+    harm_risk = forms.CharField(
+        label="The risk of harassment, alarm or distress",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe the risk of harassment, alarm or distress"),
+    )
+    respondent_vulnerabilities = forms.CharField(
+        label="The respondent's vulnerabilities",
+        help_text="Say if none are known",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required(
+            "Describe the respondent's vulnerabilities, or say there are none known"
+        ),
+    )
+    alternatives_tried = forms.CharField(
+        label="The alternatives tried",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe the alternatives tried"),
+    )
+
+    def __init__(self, *args, people: tuple, **kwargs):
+        super().__init__(*args, **kwargs)
+        queryset, labels = people
+        subject = self.fields["subject"]
+        subject.queryset = queryset
+        subject.choices = [("", subject.empty_label), *labels.items()]
+
+
+class ActionBreachForm(govuk.Form):
+    occurred_at = govuk.GovUKDateTimeField(
+        label="When was it breached?", error_messages=_required("Enter when it was breached")
+    )
+    details = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe what happened"),
+    )
+    referred_to = forms.CharField(
+        label="Referred to (where breach is an offence)",
+        help_text="For example, the police force investigating the offence",
+        required=False,
+        max_length=200,
+    )
+    referral_reference = forms.CharField(
+        label="Their reference (optional)", required=False, max_length=60
+    )
 
 
 class CaseTaskForm(govuk.Form):

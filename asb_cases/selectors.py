@@ -35,6 +35,7 @@ from asb_cases.models import (
     Incident,
     IncidentType,
     OwnershipTransfer,
+    PreApplicationRiskAssessment,
     SupportReferral,
 )
 from partners.models import Membership, Organisation
@@ -218,7 +219,8 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
     actions = list(
         rules.case_actions(viewer)
         .filter(case=case)
-        .select_related("action_type", "organisation", "officer", "subject")
+        .select_related("action_type", "organisation", "officer", "subject", "gate__rule")
+        .prefetch_related("requirements", "breaches")
     )
     views = redaction.person_views(
         viewer, [link.person for link in people] + [a.subject for a in actions if a.subject_id]
@@ -521,7 +523,7 @@ def incident_types_active() -> QuerySet[IncidentType]:
 
 
 def action_types_active() -> QuerySet[ActionType]:
-    return ActionType.objects.filter(active=True)
+    return ActionType.objects.filter(active=True).prefetch_related("rules__action_type")
 
 
 def partner_organisations_for(*, viewer: Viewer) -> QuerySet[Organisation]:
@@ -683,3 +685,31 @@ def case_statement_get(*, viewer: Viewer, case: Case, statement_uuid):
     if statement is None:
         raise Http404("No such statement")
     return statement
+
+
+# The Crime and Policing Act 2026 tools -------------------------------------------------------
+
+
+def case_pre_application_risks(
+    *, viewer: Viewer, case: Case
+) -> QuerySet[PreApplicationRiskAssessment]:
+    """The viewer's organisation's pre-application risk assessments on a case."""
+    return (
+        rules.case_pre_application_risks(viewer)
+        .filter(case=case)
+        .select_related("action_type")
+        .order_by("-assessed_at")
+    )
+
+
+def case_action_get(*, viewer: Viewer, case: Case, action_uuid) -> CaseAction:
+    """One tool or power used on a case the viewer sees (404 otherwise)."""
+    action = (
+        rules.case_actions(viewer)
+        .filter(case=case, uuid=_uuid(action_uuid))
+        .select_related("action_type", "case")
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action")
+    return action

@@ -6,3 +6,6 @@ from django.dispatch import Signal
 # Sent with `incident_ids` after incidents are recorded or changed: one incident from a page,
 # or a partner system's whole batch.
 incidents_recorded = Signal()
+
+# Sent with `case_id` when a case is closed (the victim's feedback survey is sent after it).
+case_closed = Signal()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access import redaction, rules
 from asb_cases import selectors, services
 from asb_cases.forms import (
+    ActionBreachForm,
     CaseActionForm,
     CaseDetailsForm,
     CaseLocationForm,
@@ -32,6 +33,7 @@ from asb_cases.forms import (
     ContactForm,
     IncidentForm,
     LinkIncidentForm,
+    PreApplicationRiskForm,
     ReasonForm,
     ReferralForm,
     ReferralUpdateForm,
@@ -39,6 +41,7 @@ from asb_cases.forms import (
     StatementForm,
     TransferDecideForm,
     TransferProposeForm,
+    action_requirements,
 )
 from asb_cases.models import Case
 from partners.audit import audit_viewed
@@ -210,6 +213,14 @@ def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
             outcome=data["outcome"],
             cost_pounds=data["cost_pounds"],
             notes=data.get("notes", ""),
+            gates=services.GateInput(
+                risk_assessment=data.get("risk_assessment"),
+                requirements=action_requirements(data),
+                notice_hours=data.get("notice_hours"),
+                authorised_by_name=data.get("authorised_by_name") or "",
+                authorised_by_role=data.get("authorised_by_role") or "",
+                prior_warning_given=data.get("prior_warning_given"),
+            ),
         )
         return f"{action.action_type.name} has been recorded."
 
@@ -223,9 +234,73 @@ def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
         handle=handle,
         template="asb_cases/case_action_form.html",
         form_kwargs=lambda case: {
-            "people": selectors.case_people_choices(viewer=request.viewer, case=case)
+            "people": selectors.case_people_choices(viewer=request.viewer, case=case),
+            "risk_assessments": selectors.case_pre_application_risks(
+                viewer=request.viewer, case=case
+            ),
         },
         context=lambda case: {"action_types": selectors.action_types_active()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_pre_application_risk_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_add_pre_application_risk(
+            actor=request.user,
+            case=case,
+            action_type=data["action_type"],
+            subject=data["subject"],
+            harm_risk=data["harm_risk"],
+            respondent_vulnerabilities=data["respondent_vulnerabilities"],
+            alternatives_tried=data["alternatives_tried"],
+        )
+        return "The pre-application risk assessment has been recorded."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=PreApplicationRiskForm,
+        heading="Record a pre-application risk assessment",
+        button="Record it",
+        handle=handle,
+        form_kwargs=lambda case: {
+            "people": selectors.case_people_choices(viewer=request.viewer, case=case)
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action_breach_add(request: HttpRequest, case_uuid, action_uuid) -> HttpResponse:
+    def handle(case, data):
+        action = selectors.case_action_get(
+            viewer=request.viewer, case=case, action_uuid=action_uuid
+        )
+        breach = services.action_record_breach(
+            actor=request.user,
+            action=action,
+            occurred_at=data["occurred_at"],
+            details=data["details"],
+            referred_to=data.get("referred_to") or "",
+            referral_reference=data.get("referral_reference") or "",
+        )
+        if breach.offence_referral:
+            return f"The breach has been recorded as an offence referral to {breach.referred_to}."
+        return "The breach has been recorded."
+
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    action = selectors.case_action_get(viewer=request.viewer, case=case, action_uuid=action_uuid)
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=ActionBreachForm,
+        heading=f"Record a breach of the {action.action_type.name}",
+        button="Record the breach",
+        handle=handle,
     )
 
 

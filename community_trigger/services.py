@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from access.viewer import SYSTEM
 from asb_cases.models import Case, Incident, IncidentType
-from community_trigger import engine
+from community_trigger import engine, signals
 from community_trigger.models import (
     Appeal,
     Application,
@@ -1008,6 +1008,7 @@ def outcome_send(*, actor: User, application: Application) -> Application:
             kwargs={"application_id": application.pk},
         )
     audit_record(actor=actor, verb=Verb.SENT, action="outcome_send", target=application)
+    signals.review_completed.send(sender=Application, application_id=application.pk)
     return application
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("asb_cases.urls")),
     path("", include("victims.urls")),
     path("", include("community_trigger.urls")),
+    path("", include("oversight.urls")),
+    path("", include("feedback.urls")),
     path("", include("documents.urls")),
     path("", include("reporting.urls")),
     path("", include("governance.urls")),

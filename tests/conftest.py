@@ -31,6 +31,9 @@ REFERENCE_LOADERS = [
     ("asb_cases.migrations.0002_reference_data", "add_geography"),
     ("victims.migrations.0003_reference_data", "add_reference_data"),
     ("community_trigger.migrations.0002_policies", "add_policies"),
+    ("asb_cases.migrations.0006_act_2026_tool_rules", "add_act_2026_tools"),
+    ("oversight.migrations.0001_initial", "add_pcc_review_policy"),
+    ("feedback.migrations.0001_initial", "add_survey_policy"),
     ("documents.migrations.0002_default_letter_templates", "load"),
     ("governance.migrations.0002_default_policies", "add_defaults"),
 ]

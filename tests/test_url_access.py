@@ -36,6 +36,13 @@ PUBLIC = {
     "community_trigger:apply_save",
     "community_trigger:apply_saved",
     "community_trigger:apply_resume",
+    # Issue 14 part B: the PCC review request and the published figures as open data.
+    "oversight:pcc_review_public",
+    "oversight:figures",
+    "oversight:figures_csv",
+    "oversight:figures_json",
+    "feedback:survey",
+    "feedback:thanks",
 }
 
 SAMPLE = {

@@ -67,6 +67,8 @@ LOCAL_APPS = [
     "victims",
     "asb_cases",
     "community_trigger",
+    "feedback",
+    "oversight",
     "documents",
     "reporting",
     "governance",

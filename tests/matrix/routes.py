@@ -38,6 +38,7 @@ from tests.matrix.world import (
     CHAMPION,
     CONTRIBUTE_OFFICER,
     OWNER_ADMIN,
+    OWNER_ANALYST,
     OWNER_API,
     OWNER_CASEWORK,
     OWNER_OFFICER,
@@ -1389,6 +1390,118 @@ ROUTES.update(
         "community_trigger:dashboard": Route(reads=(Read(opens=CASE_READERS),)),
     }
 )
+
+
+# Issue 14 part B (items 10-14): the 2026 Act's tools, the PCC's review of "threshold not met",
+# published figures, the Tenant Satisfaction Measures and the victim's feedback.
+def _action_on_case(w: World) -> dict:
+    return {"case_uuid": w.case.uuid, "action_uuid": w.action.uuid}
+
+
+ISSUE_14B_ROUTES: dict[str, Route] = {
+    "asb_cases:case_pre_application_risk_add": Route(
+        reads=(Read(kwargs=case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "subject": w.perpetrator.pk,
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "asb_cases:case_action_breach_add": Route(
+        reads=(Read(kwargs=_action_on_case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    **moment_parts("occurred_at", _earlier(minutes=10)),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "api:case-pre-application-risks": Route(
+        reads=(Read(kwargs=case),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "action_type": "respect-order",
+                    "subject": str(w.perpetrator.uuid),
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "api:case-action-breaches": Route(
+        reads=(Read(kwargs=_action_on_case),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    "occurred_at": _earlier(minutes=10).isoformat(),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "oversight:pcc_review_public": Route(
+        reads=(Read(),),
+        public=True,
+        note="POST asks for the applicant's review: tests/oversight/",
+    ),
+    "oversight:figures": Route(reads=(Read(),), public=True),
+    "oversight:figures_csv": Route(reads=(Read(),), public=True),
+    "oversight:figures_json": Route(reads=(Read(),), public=True),
+    "oversight:pcc_review_request": Route(
+        reads=(
+            Read(kwargs=application, opens=APPLICATION_VIEW),
+            Read(kwargs=public_application, opens={CHAMPION}, label="made online"),
+        ),
+        writes=(
+            Write(
+                kwargs=application,
+                data={"grounds": "The victim asked"},
+                entitled=APPLICATION_VIEW,
+            ),
+        ),
+    ),
+    # Only the PCC's office (its staff, not its analysts) sees the queue and decides.
+    "oversight:pcc_review_queue": Route(reads=(Read(opens={CHAMPION}),)),
+    "oversight:pcc_review_decide": Route(
+        reads=(Read(kwargs=lambda w: {"review_uuid": "6f1c1d3e-0000-4000-8000-000000000014"}),),
+        note="The world has no PCC review yet; who decides one: tests/oversight/",
+    ),
+    "feedback:survey": Route(
+        reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
+        public=True,
+        note="POST answers a survey by its link: tests/feedback/",
+    ),
+    "feedback:thanks": Route(reads=(Read(),), public=True),
+    # Counts by organisation to every member; free text only to the lead: tests/feedback/.
+    "feedback:dashboard": Route(reads=(Read(opens=SIGNED_IN),)),
+    # A housing provider's own Tenant Satisfaction Measures (the owner is the housing provider).
+    "oversight:tsm": Route(
+        reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),),
+        writes=(Write(data={"homes": "1200"}, entitled={OWNER_ADMIN, OWNER_SUPERVISOR}),),
+    ),
+    "oversight:tsm_csv": Route(reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),)),
+}
+ROUTES.update(ISSUE_14B_ROUTES)
+
 
 # Information governance (issue 12): the organisation's data protection lead (its partner
 # admin) --------------------------------------------------------------------------------------
