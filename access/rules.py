@@ -214,6 +214,28 @@ def incidents(viewer: Viewer) -> QuerySet[Incident]:
     return Incident.objects.filter(incident_q(viewer))
 
 
+def incident_branches(viewer: Viewer) -> list[QuerySet[Incident]]:
+    """`incidents(viewer)` as the union of its two parts, each with an indexed plan of its own:
+    those reported to the viewer's organisation (the index (reported_to, -reported_at)), and
+    those linked to a case it can see (from its permission rows through the case links). The
+    OR in `incident_q` is right for one incident; a list is read from these, each branch
+    ordered and limited on its own (partners.paging.paginate_union), since no index serves an
+    OR over a subquery and the planner then expects half the table
+    (docs/adr/0023-incident-visibility-and-matching-in-the-database.md)."""
+    if viewer.system:
+        return [Incident.objects.all()]
+    if not (viewer.is_member and viewer.may("asb_cases.view_incident")):
+        return []
+    visible_cases = CaseGroupObjectPermission.objects.filter(
+        group_id=viewer.group_id, permission_id=case_permission_id(VIEW)
+    ).values("content_object_id")
+    linked = CaseIncident.objects.filter(case_id__in=visible_cases).values("incident_id")
+    return [
+        Incident.objects.filter(reported_to_id=viewer.organisation_id),
+        Incident.objects.filter(pk__in=linked),
+    ]
+
+
 def incidents_linkable(viewer: Viewer) -> QuerySet[Incident]:
     """Incidents the viewer's organisation may put on a case it leads: those reported to it,
     and those already on a case it leads. Never an incident it sees only because another

@@ -38,6 +38,7 @@ from asb_cases.models import (
     SupportReferral,
 )
 from partners.models import Membership, Organisation
+from partners.paging import Page, paginate_union
 from partners.postcodes import normalise_postcode
 from victims.models import Person, PersonDetails
 from victims.selectors import ContactDue, contact_due, contact_standards
@@ -374,18 +375,46 @@ def transfers_awaiting_viewer(*, viewer: Viewer) -> QuerySet[OwnershipTransfer]:
 # Incidents ----------------------------------------------------------------------------------
 
 
+INCIDENT_LIST_ORDER = ("-reported_at", "-id")
+
+
+def _incident_search(incidents: QuerySet[Incident], q: str) -> QuerySet[Incident]:
+    if not q:
+        return incidents
+    postcode = normalise_postcode(q)
+    return incidents.filter(
+        Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
+    )
+
+
 def incident_list_for_viewer(
     *, viewer: Viewer, q: str = "", own_only: bool = False
 ) -> QuerySet[Incident]:
     incidents = rules.incidents(viewer)
     if own_only:
         incidents = incidents.filter(reported_to_id=viewer.organisation_id)
-    if q:
-        postcode = normalise_postcode(q)
-        incidents = incidents.filter(
-            Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
-        )
-    return incidents.select_related("reported_to", "incident_type").order_by("-reported_at", "-id")
+    return (
+        _incident_search(incidents, q)
+        .select_related("reported_to", "incident_type")
+        .order_by(*INCIDENT_LIST_ORDER)
+    )
+
+
+def incident_page_for_viewer(
+    *, viewer: Viewer, params, q: str = "", own_only: bool = False
+) -> Page:
+    """A page of `incident_list_for_viewer`, read from the two parts of the visibility rule
+    separately (access.rules.incident_branches), so that small and large organisations alike
+    get an indexed plan for the page and the capped count."""
+    branches = rules.incident_branches(viewer)
+    if own_only:
+        branches = [branch.filter(reported_to_id=viewer.organisation_id) for branch in branches[:1]]
+    return paginate_union(
+        incident_list_for_viewer(viewer=viewer, q=q, own_only=own_only),
+        [_incident_search(branch, q) for branch in branches],
+        params,
+        ordering=INCIDENT_LIST_ORDER,
+    )
 
 
 def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:

@@ -639,9 +639,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def incident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     own_only = request.GET.get("own") == "1"
-    page = paginate(
-        selectors.incident_list_for_viewer(viewer=request.viewer, q=q, own_only=own_only),
-        request.GET,
+    page = selectors.incident_page_for_viewer(
+        viewer=request.viewer, params=request.GET, q=q, own_only=own_only
     )
     audit_viewed(
         actor=request.user,
