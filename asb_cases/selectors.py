@@ -39,7 +39,7 @@ from asb_cases.models import (
 )
 from partners.models import Membership, Organisation
 from partners.paging import Page, paginate_union
-from partners.postcodes import normalise_postcode
+from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims.models import Person, PersonDetails
 from victims.selectors import ContactDue, contact_due, contact_standards
 
@@ -123,7 +123,14 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
             cases = cases.filter(reference=term.upper())
         else:
             lowered = term.lower()
+            # The document holds each postcode with and without its space, so only a postcode
+            # written some other way needs its normal form searched too; any other term adds
+            # no second LIKE to the plan.
             postcode = normalise_postcode(term).lower()
+            postcode_written_otherwise = is_valid_postcode(term) and postcode not in (
+                lowered,
+                lowered.replace(" ", ""),
+            )
             # A person's name is found only in the details the viewer may read of them.
             named = Exists(
                 rules.person_details(viewer)
@@ -131,11 +138,10 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
                 .filter(full_name__contains=lowered)
             )
-            cases = cases.filter(
-                Q(search_document__contains=lowered)
-                | Q(search_document__contains=postcode)
-                | Q(named)
-            )
+            in_document = Q(search_document__contains=lowered)
+            if postcode_written_otherwise:
+                in_document |= Q(search_document__contains=postcode)
+            cases = cases.filter(in_document | Q(named))
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
     if filters.risk_bands:

@@ -1867,15 +1867,12 @@ def case_people(plan: Plan, case: int) -> list[tuple[int, str]]:
 
 
 def search_document(plan: Plan, world: World, case: int, reference: str, title: str) -> str:
-    """What asb_cases.services.case_refresh_search_document writes: reference, title, the
-    people's names (in Person's default order), then the case's locations and its incidents'
-    (newest first) addresses and postcodes, with and without the space; lower-cased."""
-    people, places = world.people, world.places
-    names = sorted(
-        (FAMILY_NAMES[people.family[person]], GIVEN_NAMES[people.given[person]])
-        for person, _ in case_people(plan, case)
-    )
-    parts = [reference, title] + [f"{given} {family}" for family, given in names]
+    """What asb_cases.services.case_refresh_search_document writes: reference, title, then the
+    case's locations and its incidents' (newest first) addresses and postcodes, with and
+    without the space; lower-cased. People's names are not in it (they are searched through
+    the details the searcher may read)."""
+    places = world.places
+    parts = [reference, title]
     addresses = []
     if plan.flags[case] & HAS_LOCATION:
         addresses.append(plan.location[case])

@@ -80,6 +80,22 @@ class LocationInput:
         return not (self.address or self.postcode or self.uprn or self.latitude is not None)
 
 
+POSTCODE_AREA_FIELDS = ("lsoa_code", "lsoa_vintage", "ward_code", "ward_year", "local_authority")
+
+
+def postcode_areas(postcode: str) -> dict[str, Any] | None:
+    """The areas of the latest incident at the postcode whose areas are known: read from the
+    index (postcode, -occurred_at), so it touches a few blocks however many incidents share the
+    postcode (`.first()` would order by id and read them all)."""
+    return (
+        Incident.objects.filter(postcode=postcode)
+        .exclude(lsoa_code="")
+        .order_by("-occurred_at")
+        .values(*POSTCODE_AREA_FIELDS)
+        .first()
+    )
+
+
 def resolve_location(location: LocationInput) -> dict[str, Any]:
     """The location's fields with its areas derived from coordinates, or from the areas of an
     earlier address with the same postcode; the officer's choice of local authority stands
@@ -110,12 +126,7 @@ def resolve_location(location: LocationInput) -> dict[str, Any]:
             or location.local_authority,
         )
     elif postcode:
-        known = (
-            Incident.objects.filter(postcode=postcode)
-            .exclude(lsoa_code="")
-            .values("lsoa_code", "lsoa_vintage", "ward_code", "ward_year", "local_authority")
-            .first()
-        )
+        known = postcode_areas(postcode)
         if known:
             fields.update(known)
             fields["local_authority"] = (
