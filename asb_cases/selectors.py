@@ -413,13 +413,17 @@ def incident_page_for_viewer(
     separately (access.rules.incident_branches), so that small and large organisations alike
     get an indexed plan for the page and the capped count."""
     branches = rules.incident_branches(viewer)
+    count_ids = None
     if own_only:
         branches = [branch.filter(reported_to_id=viewer.organisation_id) for branch in branches[:1]]
+    elif not q and len(branches) == 2:
+        count_ids = [branches[0].values("pk"), rules.incident_linked_ids(viewer)]
     return paginate_union(
         incident_list_for_viewer(viewer=viewer, q=q, own_only=own_only),
         [_incident_search(branch, q) for branch in branches],
         params,
         ordering=INCIDENT_LIST_ORDER,
+        count_ids=count_ids,
     )
 
 

@@ -183,10 +183,11 @@ def _raw_first_page(group_id: int, permission_id: int) -> Callable[[], Any]:
 
 
 def _selector_first_page(user) -> Callable[[], Any]:
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
 
     def call() -> Any:
-        return list(case_list_for_user(user=user, filters=CaseFilters())[:51])
+        return list(case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())[:51])
 
     return call
 

@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asb_bench"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "bench-password-2026"
 PAGE = 50
 COUNT_CAP = 1000
@@ -285,7 +285,8 @@ def describe_data(shape: Shape, seed: int) -> None:
                 f"""
                 SELECT pe.family_name FROM asb_cases_case c
                 JOIN asb_cases_caseperson cp ON cp.case_id = c.id
-                JOIN victims_person pe ON pe.id = cp.person_id
+                JOIN victims_persondetails pe
+                  ON pe.person_id = cp.person_id AND pe.organisation_id = cp.organisation_id
                 WHERE EXISTS (SELECT 1 FROM asb_cases_casegroupobjectpermission p
                               WHERE p.content_object_id = c.id AND p.group_id = %s
                                 AND p.permission_id = %s) {status_filter}
@@ -369,14 +370,69 @@ SORT_KEY_LIST_SQL = f"""
 def _selector_page(user, ordered_count: bool = True) -> Callable[[], Any]:
     """What the view runs: paginate()'s capped count, then the first 50 rows. With
     ordered_count=False, the count the proposed paging change would run."""
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
 
     def call() -> Any:
-        cases = case_list_for_user(user=user, filters=CaseFilters())
+        cases = case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())
         counted = cases if ordered_count else cases.order_by()
         return counted[: COUNT_CAP + 1].count(), list(cases[:PAGE])
 
     return call
+
+
+def _incident_page(user, union: bool = True) -> Callable[[], Any]:
+    """The incident list's first page and capped count: read from the two parts of the
+    visibility rule (what the view runs, access.rules.incident_branches), or with union=False
+    the single OR rule as the view ran it before issue 16."""
+    from django.http import QueryDict
+
+    from access.viewer import viewer_for
+    from asb_cases import selectors
+    from partners.paging import paginate
+
+    viewer = viewer_for(user)
+    viewer.may("asb_cases.view_incident")
+
+    def call() -> Any:
+        if union:
+            page = selectors.incident_page_for_viewer(viewer=viewer, params=QueryDict())
+        else:
+            page = paginate(selectors.incident_list_for_viewer(viewer=viewer), QueryDict())
+        return page.count, [incident.pk for incident in page.items]
+
+    return call
+
+
+def measure_incident_list(shapes: Sequence[Shape], runs: int) -> list[Row]:
+    """The incident list before and after issue 16, for each shape (same rows checked)."""
+    rows = []
+    for shape in shapes:
+        union, single = _incident_page(shape.user), _incident_page(shape.user, union=False)
+        same = union() == single()
+        before, after = timed(single, runs), timed(union, runs)
+        rows += [
+            Row(
+                shape.key,
+                "incident list: OR rule, first page + capped count (before)",
+                before,
+                1,
+                "",
+            ),
+            Row(
+                shape.key,
+                "incident list: UNION of the two branches (now)",
+                after,
+                1,
+                f"{_ratio(after, before)} vs before; same page and count: {same}",
+            ),
+        ]
+        print(
+            f"  {shape.key:<8} incident list p50 before {before.p50:7.1f} ms, "
+            f"now {after.p50:7.1f} ms; same result: {same}",
+            flush=True,
+        )
+    return rows
 
 
 def _raw_page(
@@ -572,7 +628,8 @@ def page_plan(user) -> tuple[str, int]:
 
 def sweep(runs: int, proposed: bool) -> list[SweepRow]:
     """The selector's first page for a case officer of every organisation that has one."""
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
     from partners.models import Organisation
 
     permission = view_permission_id()
@@ -582,7 +639,7 @@ def sweep(runs: int, proposed: bool) -> list[SweepRow]:
         user = _officer(organisation)
         if user is None or organisation.group_id not in seen:
             continue
-        cases = case_list_for_user(user=user, filters=CaseFilters())
+        cases = case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())
         plan, buffers = page_plan(user)
         rows.append(
             SweepRow(
@@ -871,6 +928,7 @@ def endpoints(shape: Shape) -> list[tuple[str, Callable[[int], str], bool]]:
         ("GET /cases/ (first page)", lambda _: "/cases/", True),
         (f"GET /cases/?q={shape.surname}&status=open", lambda _: search, True),
         ("GET /cases/<uuid>/ (case page)", lambda n: f"/cases/{uuids[n % len(uuids)]}/", False),
+        ("GET /incidents/ (first page)", lambda _: "/incidents/", True),
     ]
 
 
@@ -903,22 +961,23 @@ def measure_http(shapes: Sequence[Shape], options: Options, log_path: Path) -> l
 # EXPLAIN and the report ---------------------------------------------------------------------
 
 
-def explain(shape: Shape) -> str:
+def explain(shape: Shape, page: Callable[[], Any] | None = None, what: str = "selector") -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the statements the selector runs for the list's first
-    page: the capped count, then the 50 rows."""
+    page: the capped count, then the 50 rows (or those of `page`)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    _selector_page(shape.user)()  # warm the caches the way the timed runs were
+    page = page or _selector_page(shape.user)
+    page()  # warm the caches the way the timed runs were
     with CaptureQueriesContext(connection) as captured:
-        _selector_page(shape.user)()
+        page()
     blocks = []
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
             blocks.append(f"```sql\n{query['sql']}\n```\n\n```\n{plan}\n```")
-    title = f"## EXPLAIN (ANALYZE, BUFFERS): selector, shape '{shape.key}' ({shape.organisation})"
+    title = f"## EXPLAIN (ANALYZE, BUFFERS): {what}, shape '{shape.key}' ({shape.organisation})"
     return title + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -1059,6 +1118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         print("In-process timings...", flush=True)
         rows = measure_in_process(shapes, options.runs, options.proposed)
+        rows += measure_incident_list(shapes, options.runs)
     print("In-process views...", flush=True)
     rows += measure_views(shapes, options.runs)
     if options.http:
@@ -1070,6 +1130,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         selector_rows = [r for r in rows if r.measurement.startswith("selector")]
         worst_key = max(selector_rows, key=lambda r: r.stats.p95).shape
         sections.append(explain(next(s for s in shapes if s.key == worst_key)))
+        for shape in shapes:
+            sections.append(explain(shape, _incident_page(shape.user), "incident list"))
     loads = (load_before, os.getloadavg())
     report = render(shapes, rows, options, "\n".join(sections), loads)
     RESULTS.mkdir(exist_ok=True)

@@ -96,6 +96,7 @@ def paginate_union(
     *,
     ordering: tuple[str, ...],
     per_page: int = 50,
+    count_ids: list[QuerySet] | None = None,
 ) -> Page:
     """`paginate` for a list that is the union of `branches` (distinct rows of one model),
     without an OR no index serves: the capped count is the count of the union of each branch's
@@ -103,8 +104,9 @@ def paginate_union(
     the first rows of the union of each branch's own first `offset + per_page` in `ordering`
     (each branch read from its own index). The page's rows are then read by primary key from
     `queryset` (the whole rule again, so a branch can never show more than it allows), with
-    its select_related. Databases that cannot order and limit inside a UNION (SQLite, for
-    `make run`) get `paginate(queryset)`."""
+    its select_related. `count_ids` (per branch, one column of distinct ids: the same rows)
+    may count a branch through a cheaper plan than its rows. Databases that cannot order and
+    limit inside a UNION (SQLite, for `make run`) get `paginate(queryset)`."""
     ordered = queryset.order_by(*ordering)
     if (
         len(branches) < 2
@@ -115,7 +117,10 @@ def paginate_union(
         number = max(1, int(params.get("page", 1)))
     except (TypeError, ValueError):
         number = 1
-    capped = [branch.order_by().values("pk")[: COUNT_CAP + 1] for branch in branches]
+    capped = [
+        ids.order_by()[: COUNT_CAP + 1]
+        for ids in count_ids or [branch.values("pk") for branch in branches]
+    ]
     count = min(capped[0].union(*capped[1:]).count(), COUNT_CAP + 1)
     last = max(1, -(-min(count, COUNT_CAP) // per_page))
     number = min(number, last)
