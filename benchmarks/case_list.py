@@ -435,6 +435,75 @@ def measure_incident_list(shapes: Sequence[Shape], runs: int) -> list[Row]:
     return rows
 
 
+def lookup_queries(count: int, seed: int) -> list[Any]:
+    """Person lookups as officers type them: the names of people already recorded, some with
+    a letter dropped from the surname, with their date of birth or postcode."""
+    from victims import matching
+    from victims.models import PersonDetails
+
+    rng = random.Random(f"{seed}:lookups")
+    top = PersonDetails.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    queries = []
+    while len(queries) < count and top:
+        details = PersonDetails.objects.filter(pk__gte=rng.randint(1, top)).order_by("pk").first()
+        if details is None:
+            continue
+        family = details.family_name
+        if rng.random() < 0.3 and len(family) > 4:
+            cut = rng.randrange(1, len(family) - 1)
+            family = family[:cut] + family[cut + 1 :]
+        born = details.date_of_birth if rng.random() < 0.7 else None
+        queries.append(
+            matching.Query(
+                given_name=details.given_name,
+                family_name=family,
+                date_of_birth=born,
+                postcode="" if born else details.postcode,
+            )
+        )
+    return queries
+
+
+def measure_person_lookup(shapes: Sequence[Shape], runs: int, seed: int) -> list[Row]:
+    """`person_candidates` (the lookup behind keying an incident, the person search and the
+    API's match endpoint) in-process, with its SQL time and statement count."""
+    from django.db import connection
+
+    from access.viewer import viewer_for
+    from victims.selectors import person_candidates
+
+    queries = lookup_queries(max(runs, 20), seed)
+    rows = []
+    for shape in shapes[:2]:
+        viewer = viewer_for(shape.user)
+        person_candidates(viewer=viewer, query=queries[0])
+        totals, sql, found = [], [], 0
+        statements = 0
+        for query in queries:
+            clock = _SqlClock()
+            with connection.execute_wrapper(clock):
+                started = time.perf_counter()
+                candidates = person_candidates(viewer=viewer, query=query)
+                for candidate in candidates:
+                    candidate.signpost.agencies  # noqa: B018 (the page shows whom to contact)
+                totals.append((time.perf_counter() - started) * 1000)
+            sql.append(clock.seconds * 1000)
+            statements = max(statements, clock.statements)
+            found += len(candidates)
+        sql_stats = Stats.of(sql)
+        rows.append(
+            Row(
+                shape.key,
+                "person lookup (person_candidates, signposts included)",
+                Stats.of(totals),
+                1,
+                f"of which SQL p50 {sql_stats.p50:.1f} ms, p95 {sql_stats.p95:.1f} ms (at most "
+                f"{statements} statements); {found / len(queries):.1f} candidates a lookup",
+            )
+        )
+    return rows
+
+
 def _raw_page(
     group_id: int | None, permission_id: int, ordered_count: bool = True
 ) -> Callable[[], Any]:
@@ -722,6 +791,31 @@ class _SqlClock:
             self.statements += 1
 
 
+def authenticator(user) -> Any:
+    """The user's authenticator app (a confirmed TOTP device), made if need be: everyone who
+    signs in with a password proves a second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Benchmark authenticator")
+
+
+def authenticator_code(user) -> str:
+    """The code the user's authenticator shows now. Several clients sign the same officer in
+    within one 30-second step, so the device forgets the last code it accepted first."""
+    from django_otp.oath import TOTP
+
+    device = authenticator(user)
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save(
+        update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"]
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def time_view(user, paths: Sequence[str], runs: int) -> tuple[Stats, Stats, int]:
     """The whole Django request in-process (no network, no gunicorn), one at a time: total and
     SQL milliseconds per request, and the number of SQL statements of one request."""
@@ -729,7 +823,11 @@ def time_view(user, paths: Sequence[str], runs: int) -> tuple[Stats, Stats, int]
     from django.test import Client
 
     client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user, backend="partners.backends.MemberBackend")
+    # Signed in through the pages, both factors, as in service.
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    signed_in = client.post("/sign-in/two-factor/", {"code": authenticator_code(user)})
+    if signed_in.status_code != 302 or signed_in.url.startswith("/sign-in/"):
+        raise SystemExit(f"Could not sign {user.username} in in-process")
     for number in range(3):
         client.get(paths[number % len(paths)])
     totals, sql = [], []
@@ -875,6 +973,22 @@ class Browser:
         )
         with self._follow.open(request, timeout=30) as response:
             landed = urllib.parse.urlparse(response.geturl()).path
+            page = response.read().decode()
+        if landed == "/sign-in/two-factor/":
+            match = self.TOKEN.search(page)
+            if match is None:
+                raise SystemExit("No CSRF token on /sign-in/two-factor/")
+            from partners.models import User
+
+            code = authenticator_code(User.objects.get(username=username))
+            form = urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": match.group(1), "code": code}
+            ).encode()
+            request = urllib.request.Request(
+                self.base + landed, data=form, headers={"Referer": self.base + landed}
+            )
+            with self._follow.open(request, timeout=30) as response:
+                landed = urllib.parse.urlparse(response.geturl()).path
         if landed.startswith("/sign-in/"):
             raise SystemExit(f"Could not sign in as {username}")
 
@@ -1119,6 +1233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("In-process timings...", flush=True)
         rows = measure_in_process(shapes, options.runs, options.proposed)
         rows += measure_incident_list(shapes, options.runs)
+        rows += measure_person_lookup(shapes, options.runs, options.seed)
     print("In-process views...", flush=True)
     rows += measure_views(shapes, options.runs)
     if options.http:
