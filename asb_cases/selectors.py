@@ -127,9 +127,9 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
             # written some other way needs its normal form searched too; any other term adds
             # no second LIKE to the plan.
             postcode = normalise_postcode(term).lower()
-            postcode_written_otherwise = is_valid_postcode(term) and postcode not in (
-                lowered,
-                lowered.replace(" ", ""),
+            postcode_written_otherwise = is_valid_postcode(term) and lowered not in (
+                postcode,
+                postcode.replace(" ", ""),
             )
             # A person's name is found only in the details the viewer may read of them.
             named = Exists(
