@@ -14,7 +14,7 @@ from itertools import chain
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
@@ -131,17 +131,31 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 postcode,
                 postcode.replace(" ", ""),
             )
-            # A person's name is found only in the details the viewer may read of them.
-            named = Exists(
+            # A person's name is found only in the details the viewer may read of them. Each
+            # word must be in the first name or the surname (what the names' trigram indexes
+            # serve), then the whole term in the full name.
+            words = Q()
+            for word in lowered.split():
+                words &= Q(given_name__ilike=word) | Q(family_name__ilike=word)
+            # Read first, on their own: inside the case query the planner, unable to estimate
+            # how many details match, joins every case link against them.
+            named_people = set(
                 rules.person_details(viewer)
-                .filter(person__case_links__case=OuterRef("pk"))
+                .filter(words)
                 .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
                 .filter(full_name__contains=lowered)
+                .values_list("person_id", flat=True)
             )
+            named_cases = CasePerson.objects.filter(person_id__in=named_people).values("case_id")
             in_document = Q(search_document__contains=lowered)
             if postcode_written_otherwise:
                 in_document |= Q(search_document__contains=postcode)
-            cases = cases.filter(in_document | Q(named))
+            # Two uncorrelated subqueries, each read once from its index (the document's and
+            # the names' trigram indexes) and hashed, rather than a correlated EXISTS for every
+            # case the organisation can see.
+            cases = cases.filter(
+                Q(pk__in=Case.objects.filter(in_document).values("pk")) | Q(pk__in=named_cases)
+            )
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
     if filters.risk_bands:

@@ -22,11 +22,3 @@ class VictimsConfig(AppConfig):
         "supervisor": PERSON_WORK,
         "asb_champion": ["victims.view_person"],
     }
-
-    def ready(self) -> None:
-        # pg_trgm's `%` as the `trigram_similar` lookup (what django.contrib.postgres would
-        # register), for matching surnames from their GIN index on PostgreSQL.
-        from django.contrib.postgres.lookups import TrigramSimilar
-        from django.db.models import CharField
-
-        CharField.register_lookup(TrigramSimilar)
