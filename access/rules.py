@@ -375,6 +375,14 @@ def _victim_support(model, viewer: Viewer) -> QuerySet:
     )
 
 
+def may_change_victim_record(viewer: Viewer, record) -> bool:
+    """A record about a victim (a referral, an impact statement) is changed or corrected only by
+    the organisation that made it: a partner that reads it on a shared case adds its own."""
+    return viewer.system or (
+        viewer.organisation_id is not None and record.organisation_id == viewer.organisation_id
+    )
+
+
 def risk_assessments(viewer: Viewer) -> QuerySet[RiskAssessment]:
     return _victim_support(RiskAssessment, viewer)
 

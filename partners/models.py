@@ -10,6 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from partners.secrets import EncryptedTextField
+
 
 class LocalAuthority(models.Model):
     """A local authority area (ONS code), the unit policies and published figures use."""
@@ -271,7 +273,7 @@ class IdentityProvider(models.Model):
     issuer = models.URLField(max_length=300)
     client_id = models.CharField(max_length=200)
     # Never shown again once saved; only replaced.
-    client_secret = models.CharField(max_length=500)
+    client_secret = EncryptedTextField()  # encrypted at rest (partners.secrets)
     # E-mail domains the organisation's staff have, e.g. ["durham.police.uk"].
     allowed_domains = models.JSONField(default=list)
     # The claim that lists the person's groups, and which group gives which role, in order:

@@ -207,6 +207,9 @@ TRUSTED_PROXY_COUNT = env_int(
 # Optionally, the networks the nearest proxy connects from (e.g. 10.0.0.0/8): a request from
 # anywhere else is taken at its REMOTE_ADDR, whatever X-Forwarded-For says.
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+# Fernet keys for the secrets the service keeps for partners (partners.secrets), newest first;
+# without them one key is derived from SECRET_KEY.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", [])
 try:
     import ipaddress as _ipaddress
 

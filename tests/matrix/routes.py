@@ -69,7 +69,6 @@ OFFICERS = frozenset(
     }
 )
 CASE_READERS = OFFICERS | {CHAMPION}  # asb_cases.view_case, view_incident, victims.view_person
-SUPERVISORS_AND_CHAMPION = frozenset({OWNER_SUPERVISOR, UNRELATED_SUPERVISOR, CHAMPION})
 DASHBOARD_USERS = CASE_READERS | ANALYSTS
 # Who may open the owner's case, and do each thing to it (its shares: view for the police,
 # contribute with people for the county council).
@@ -328,6 +327,26 @@ ROUTES: dict[str, Route] = {
         note="POST needs a real invitation: tests/partners/test_partner_admin.py",
     ),
     "partners:invitation_done": Route(reads=(Read(),), public=True),
+    # The second step of a password sign-in: without a sign-in waiting for it, it sends the
+    # caller back to the first (tests/partners/test_two_factor.py signs in through it).
+    "partners:two_factor": Route(
+        reads=(Read(),), note="POST verifies a code: tests/partners/test_two_factor.py"
+    ),
+    "partners:two_factor_set_up": Route(
+        reads=(Read(),), note="POST enrols a device: tests/partners/test_two_factor.py"
+    ),
+    # Single sign-on: no organisation of the world has a provider, so the start is a 404 for
+    # everyone; the callback without a state it issued sends the caller back to sign in.
+    "partners:sso_start": Route(
+        reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+        public=True,
+        note="against a real provider: tests/partners/test_single_sign_on.py",
+    ),
+    "partners:sso_callback": Route(
+        reads=(Read(query={"code": "x", "state": "not-issued"}),),
+        public=True,
+        note="against a real provider: tests/partners/test_single_sign_on.py",
+    ),
     # A partner admin's own organisation -------------------------------------------------------
     "partners:organisation": Route(reads=(Read(opens=ADMINS),)),
     "partners:member_list": Route(reads=(Read(opens=ADMINS),)),
@@ -364,6 +383,30 @@ ROUTES: dict[str, Route] = {
     "partners:member_resend_invitation": Route(
         reads=(Read(kwargs=membership),),
         writes=(Write(kwargs=membership, entitled={OWNER_ADMIN}),),
+    ),
+    "partners:member_second_factor_reset": Route(
+        reads=(Read(kwargs=membership, opens=frozenset({OWNER_ADMIN})),),
+        writes=(Write(kwargs=membership, entitled={OWNER_ADMIN}),),
+    ),
+    "partners:identity_provider": Route(
+        reads=(Read(opens=ADMINS),),
+        writes=(
+            Write(
+                data={"issuer": "https://idp.example.org", "client_id": "asb"},
+                entitled=ADMINS,
+            ),
+        ),
+    ),
+    # The partnership's admin (no one in the world): tests/partners/test_single_sign_on.py.
+    "partners:partnership_organisations": Route(reads=(Read(),)),
+    "partners:partnership_identity_provider": Route(
+        reads=(Read(kwargs=lambda w: {"slug": w.cast.unrelated.organisation.slug}),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"slug": w.cast.unrelated.organisation.slug},
+                data={"issuer": "https://idp.example.org", "client_id": "asb"},
+            ),
+        ),
     ),
     "partners:api_client_list": Route(reads=(Read(opens=ADMINS),)),
     "partners:api_client_create": Route(
@@ -696,14 +739,14 @@ ROUTES: dict[str, Route] = {
         reads=(
             Read(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
                 data={"status": "accepted", "outcome": ""},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
@@ -724,14 +767,14 @@ ROUTES: dict[str, Route] = {
                     **on_case("victim")(w),
                     "statement_uuid": w.statement.uuid,
                 },
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "statement_uuid": w.statement.uuid},
                 data={"text": "Corrected", "reading": "for_victim", "correction_note": "Typo"},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
@@ -802,8 +845,10 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # A partnership-wide definition: the partnership's admin alone changes it (no one in the
+    # world; tests/partners/test_hardening.py).
     "victims:status_definition": Route(
-        reads=(Read(opens=SUPERVISORS_AND_CHAMPION),),
+        reads=(Read(),),
         writes=(
             Write(
                 data={
@@ -812,7 +857,6 @@ ROUTES: dict[str, Route] = {
                     "second_report_window_months": 6,
                     "vulnerable_risk_bands": ["high"],
                 },
-                entitled=SUPERVISORS_AND_CHAMPION,
             ),
         ),
     ),
