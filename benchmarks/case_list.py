@@ -65,6 +65,8 @@ class Options:
     runs: int
     explain: bool
     http: bool
+    in_process: bool
+    search: bool
     collectstatic: bool
     sweep: bool
     proposed: bool
@@ -85,6 +87,14 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--runs", type=int, default=40, help="in-process runs per variant")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the worst shape")
     parser.add_argument("--skip-http", action="store_true", help="in-process timings only")
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="HTTP timings only (to measure older code, whose selectors differ, the same way)",
+    )
+    parser.add_argument(
+        "--skip-search", action="store_true", help="leave the search endpoint out over HTTP"
+    )
     parser.add_argument(
         "--collectstatic",
         action="store_true",
@@ -113,6 +123,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         runs=args.runs,
         explain=args.explain,
         http=not args.skip_http,
+        in_process=not args.http_only,
+        search=not args.skip_search,
         collectstatic=args.collectstatic,
         sweep=args.sweep,
         proposed=args.proposed,
@@ -1053,9 +1065,8 @@ def measure_http(shapes: Sequence[Shape], options: Options, log_path: Path) -> l
             browsers = [Browser(base) for _ in range(max(options.concurrency))]
             for browser in browsers:
                 browser.sign_in(shape.user.username, PASSWORD)
-            for (measurement, paths, is_list), level in product(
-                endpoints(shape), options.concurrency
-            ):
+            chosen = [e for e in endpoints(shape) if options.search or "?q=" not in e[0]]
+            for (measurement, paths, is_list), level in product(chosen, options.concurrency):
                 stats = load(browsers[:level], paths, options.requests, options.warmup)
                 verdict = ""
                 if is_list:
@@ -1230,18 +1241,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{shape.newest:%Y-%m-%d}; officer {shape.user.username}; "
                 f"surname {shape.surname}"
             )
-        print("In-process timings...", flush=True)
-        rows = measure_in_process(shapes, options.runs, options.proposed)
-        rows += measure_incident_list(shapes, options.runs)
-        rows += measure_person_lookup(shapes, options.runs, options.seed)
-    print("In-process views...", flush=True)
-    rows += measure_views(shapes, options.runs)
+        rows = []
+        if options.in_process:
+            print("In-process timings...", flush=True)
+            rows += measure_in_process(shapes, options.runs, options.proposed)
+            rows += measure_incident_list(shapes, options.runs)
+            rows += measure_person_lookup(shapes, options.runs, options.seed)
+    if options.in_process:
+        print("In-process views...", flush=True)
+        rows += measure_views(shapes, options.runs)
     if options.http:
         print("HTTP timings through gunicorn...", flush=True)
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "asb-bench-gunicorn.log"
         rows += measure_http(shapes, options, log_path)
     sections = [render_sweep(sweep_rows)] if sweep_rows else []
-    if options.explain:
+    if options.explain and options.in_process:
         selector_rows = [r for r in rows if r.measurement.startswith("selector")]
         worst_key = max(selector_rows, key=lambda r: r.stats.p95).shape
         sections.append(explain(next(s for s in shapes if s.key == worst_key)))

@@ -24,6 +24,7 @@ from asb_cases.services._common import (
     _organisation,
     _require_perm,
     postcode_areas,
+    postcode_areas_many,
 )
 from asb_cases.services.incidents import (
     IncidentInput,
@@ -184,6 +185,18 @@ class _Places:
             by_code={authority.code: authority for authority in authorities},
             by_pk={authority.pk: authority for authority in authorities},
         )
+
+    def read_postcodes(self, items: list[IncidentImport]) -> None:
+        """The known areas of every postcode of the items that come without coordinates,
+        read together before the items are checked."""
+        wanted = {
+            normalise_postcode(item.data.location.postcode)
+            for item in items
+            if item.data.location is not None
+            and item.data.location.postcode
+            and (item.data.location.latitude is None or item.data.location.longitude is None)
+        }
+        self.postcodes.update(postcode_areas_many(wanted - set(self.postcodes)))
 
     def areas_of(self, postcode: str) -> dict[str, Any] | None:
         if postcode not in self.postcodes:
@@ -382,6 +395,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
         }
         people = _People(known=known, own=own, held=set(own))
         places = _Places.load()
+        places.read_postcodes(items)
         batch = _ImportBatch(actor=actor, organisation=organisation)
         victims: set[int] = set()
 

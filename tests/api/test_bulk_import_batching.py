@@ -71,21 +71,28 @@ def known_postcodes(cast):
             )
 
 
-def test_each_postcode_is_looked_up_once_per_import_from_its_index(
+def test_the_postcodes_of_an_import_are_read_in_one_statement_from_their_index(
     cast, owner_api, known_postcodes
 ):
     with CaptureQueriesContext(connection) as captured:
         body = owner_api.post(BULK, {"incidents": _crm_items(12, "pc")}).json()
     assert body["created"] == 12, body
-    lookups = _postcode_lookups(captured)
-    assert len(lookups) == len(POSTCODES)
-    for sql in lookups:
-        assert 'ORDER BY "asb_cases_incident"."occurred_at" DESC' in sql
-        assert "LIMIT 1" in sql
+    assert _postcode_lookups(captured) == []  # none one by one
+    together = [q["sql"] for q in captured if "CROSS JOIN LATERAL" in q["sql"]]
+    assert len(together) == 1
+    assert "ORDER BY occurred_at DESC" in together[0] and "LIMIT 1" in together[0]
     imported = Incident.objects.filter(reported_to=cast.owner.organisation)
     assert imported.count() == 12
     assert not imported.filter(lsoa_code="").exists()
     assert not imported.filter(local_authority__isnull=True).exists()
+    known = Incident.objects.filter(reported_to=cast.partner.organisation).first()
+    assert set(imported.values_list("lsoa_code", flat=True)) == {known.lsoa_code}
+
+
+def test_a_postcode_never_seen_keeps_the_areas_it_was_given(cast, owner_api, known_postcodes):
+    item = incident_body("unseen", location={"address": "1 Nowhere Lane", "postcode": "DL2 9ZZ"})
+    assert owner_api.post(BULK, {"incidents": [item]}).json()["created"] == 1
+    assert Incident.objects.get(external_ref="unseen").lsoa_code == ""
 
 
 def test_an_import_with_postcodes_and_reporters_takes_the_same_queries_for_any_size(
