@@ -59,7 +59,11 @@ class Organisation(models.Model):
     isa_reference = models.CharField(
         "information sharing agreement reference", max_length=100, blank=True
     )
+    # When the organisation's information sharing agreement runs (onboarding, issue 12).
+    isa_starts_on = models.DateField("information sharing agreement starts", null=True, blank=True)
+    isa_ends_on = models.DateField("information sharing agreement ends", null=True, blank=True)
     contact_email = models.EmailField(blank=True)
+    # False while suspended: its users and API clients stop at once; its records stay.
     active = models.BooleanField(default=True)
     # Object permissions are granted to this group, never to individual users.
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")

@@ -197,6 +197,9 @@ class World:
     owner_api_client: object = None
     area_code: str = "E06000005"
     factor: object = None
+    document: object = None
+    own_document: object = None
+    letter: object = None
     export_tables: list[tuple[str, str]] = field(default_factory=list)
 
     def marker(self, label: str) -> str:
@@ -796,6 +799,8 @@ def build_world() -> World:
     reporting.households_refresh()
     cases.case_share_revoke(actor=owner, share=revoked_share, reason="Cleaned up")
 
+    add_documents(world, m)
+
     world.export_tables = dashboard_tables(cast)
     alive(world)
 
@@ -804,6 +809,45 @@ def build_world() -> World:
         others = [other for other in values if other != value and value in other]
         assert not others, f"marker {value} is part of {others}"
     return world
+
+
+def add_documents(world: World, m) -> None:
+    """Evidence on the owner's case (issue 13): a file for every agency on the case, one kept
+    to the owner, and a letter (kept to the owner: it names a person)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services as documents
+    from documents.uploads import CheckedFile
+
+    owner = world.cast.owner.officer
+    content = b"Mon 23:10 music through the wall\n"
+
+    def diary(name: str) -> CheckedFile:
+        upload = SimpleUploadedFile(name, content, content_type="text/plain")
+        return CheckedFile(file=upload, name=name, content_type="text/plain", size=len(content))
+
+    world.document = documents.document_upload(
+        actor=owner,
+        record=world.case,
+        upload=diary("diary.txt"),
+        title=f"Noise diary {m('doctitle', SEES_CASE)}",
+        visibility="all_agencies",
+    )
+    world.own_document = documents.document_upload(
+        actor=owner,
+        record=world.case,
+        upload=diary("intelligence.txt"),
+        title=f"Intelligence {m('owndoctitle', SEES_OWN_ONLY)}",
+        visibility="my_organisation",
+    )
+    world.letter = documents.letter_create(
+        actor=owner,
+        case=world.case,
+        kind="warning",
+        recipient_id=world.perpetrator.pk,
+        fields={"conduct": "Loud music at night", "requirements": "Stop it"},
+        visibility="all_agencies",
+    )
 
 
 def dashboard_tables(cast: Cast) -> list[tuple[str, str]]:
