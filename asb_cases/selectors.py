@@ -14,7 +14,7 @@ from itertools import chain
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
@@ -39,7 +39,8 @@ from asb_cases.models import (
     SupportReferral,
 )
 from partners.models import Membership, Organisation
-from partners.postcodes import normalise_postcode
+from partners.paging import Page, paginate_union
+from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims.models import Person, PersonDetails
 from victims.selectors import ContactDue, contact_due, contact_standards
 
@@ -123,18 +124,38 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
             cases = cases.filter(reference=term.upper())
         else:
             lowered = term.lower()
+            # The document holds each postcode with and without its space, so only a postcode
+            # written some other way needs its normal form searched too; any other term adds
+            # no second LIKE to the plan.
             postcode = normalise_postcode(term).lower()
-            # A person's name is found only in the details the viewer may read of them.
-            named = Exists(
+            postcode_written_otherwise = is_valid_postcode(term) and lowered not in (
+                postcode,
+                postcode.replace(" ", ""),
+            )
+            # A person's name is found only in the details the viewer may read of them. Each
+            # word must be in the first name or the surname (what the names' trigram indexes
+            # serve), then the whole term in the full name.
+            words = Q()
+            for word in lowered.split():
+                words &= Q(given_name__ilike=word) | Q(family_name__ilike=word)
+            # Read first, on their own: inside the case query the planner, unable to estimate
+            # how many details match, joins every case link against them.
+            named_people = set(
                 rules.person_details(viewer)
-                .filter(person__case_links__case=OuterRef("pk"))
+                .filter(words)
                 .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
                 .filter(full_name__contains=lowered)
+                .values_list("person_id", flat=True)
             )
+            named_cases = CasePerson.objects.filter(person_id__in=named_people).values("case_id")
+            in_document = Q(search_document__contains=lowered)
+            if postcode_written_otherwise:
+                in_document |= Q(search_document__contains=postcode)
+            # Two uncorrelated subqueries, each read once from its index (the document's and
+            # the names' trigram indexes) and hashed, rather than a correlated EXISTS for every
+            # case the organisation can see.
             cases = cases.filter(
-                Q(search_document__contains=lowered)
-                | Q(search_document__contains=postcode)
-                | Q(named)
+                Q(pk__in=Case.objects.filter(in_document).values("pk")) | Q(pk__in=named_cases)
             )
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
@@ -376,18 +397,50 @@ def transfers_awaiting_viewer(*, viewer: Viewer) -> QuerySet[OwnershipTransfer]:
 # Incidents ----------------------------------------------------------------------------------
 
 
+INCIDENT_LIST_ORDER = ("-reported_at", "-id")
+
+
+def _incident_search(incidents: QuerySet[Incident], q: str) -> QuerySet[Incident]:
+    if not q:
+        return incidents
+    postcode = normalise_postcode(q)
+    return incidents.filter(
+        Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
+    )
+
+
 def incident_list_for_viewer(
     *, viewer: Viewer, q: str = "", own_only: bool = False
 ) -> QuerySet[Incident]:
     incidents = rules.incidents(viewer)
     if own_only:
         incidents = incidents.filter(reported_to_id=viewer.organisation_id)
-    if q:
-        postcode = normalise_postcode(q)
-        incidents = incidents.filter(
-            Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
-        )
-    return incidents.select_related("reported_to", "incident_type").order_by("-reported_at", "-id")
+    return (
+        _incident_search(incidents, q)
+        .select_related("reported_to", "incident_type")
+        .order_by(*INCIDENT_LIST_ORDER)
+    )
+
+
+def incident_page_for_viewer(
+    *, viewer: Viewer, params, q: str = "", own_only: bool = False
+) -> Page:
+    """A page of `incident_list_for_viewer`, read from the two parts of the visibility rule
+    separately (access.rules.incident_branches), so that small and large organisations alike
+    get an indexed plan for the page and the capped count."""
+    branches = rules.incident_branches(viewer)
+    count_ids = None
+    if own_only:
+        branches = [branch.filter(reported_to_id=viewer.organisation_id) for branch in branches[:1]]
+    elif not q and len(branches) == 2:
+        count_ids = [branches[0].values("pk"), rules.incident_linked_ids(viewer)]
+    return paginate_union(
+        incident_list_for_viewer(viewer=viewer, q=q, own_only=own_only),
+        [_incident_search(branch, q) for branch in branches],
+        params,
+        ordering=INCIDENT_LIST_ORDER,
+        count_ids=count_ids,
+    )
 
 
 def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:

@@ -6,6 +6,7 @@ are audited here: every case and incident viewed, every search with its terms.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -14,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access import redaction, rules
@@ -71,6 +74,30 @@ def _case_url(case: Case) -> str:
 # Case lists ---------------------------------------------------------------------------------
 
 
+# The unfilled search form's HTML, by the choices it offers: the same for every organisation
+# (the choices are the partnership's), rendered once per process rather than nine templates on
+# every visit to the list. A filled-in form is rendered each time.
+_SEARCH_FIELDS_HTML: dict[str, str] = {}
+_SEARCH_FIELDS_KEPT = 8
+
+
+def _search_fields_html(form: CaseSearchForm) -> str:
+    if form.is_bound:
+        return ""
+    choices = [
+        [(str(value), str(label)) for value, label in form.fields[name].choices]
+        for name in ("incident_type", "lead_organisation", "area")
+    ]
+    key = hashlib.sha256(repr(choices).encode()).hexdigest()
+    if key not in _SEARCH_FIELDS_HTML:
+        if len(_SEARCH_FIELDS_HTML) >= _SEARCH_FIELDS_KEPT:
+            _SEARCH_FIELDS_HTML.clear()
+        _SEARCH_FIELDS_HTML[key] = render_to_string(
+            "asb_cases/_case_search_fields.html", {"form": form}
+        )
+    return mark_safe(_SEARCH_FIELDS_HTML[key])  # noqa: S308 (our own template's output)
+
+
 @login_required
 @permission_required("asb_cases.view_case", raise_exception=True)
 def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
@@ -107,6 +134,7 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
         "asb_cases/case_list.html",
         {
             "form": form,
+            "search_fields": _search_fields_html(form),
             "page": page,
             "mine": mine,
             "searching": filters.is_search(),
@@ -714,9 +742,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def incident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     own_only = request.GET.get("own") == "1"
-    page = paginate(
-        selectors.incident_list_for_viewer(viewer=request.viewer, q=q, own_only=own_only),
-        request.GET,
+    page = selectors.incident_page_for_viewer(
+        viewer=request.viewer, params=request.GET, q=q, own_only=own_only
     )
     audit_viewed(
         actor=request.user,
