@@ -6,3 +6,16 @@ from django.dispatch import Signal
 # Sent with `incident_ids` after incidents are recorded or changed: one incident from a page,
 # or a partner system's whole batch.
 incidents_recorded = Signal()
+
+# What people should be told about (the notifications app listens). Each is sent inside the
+# service's transaction, after the change is saved.
+# `share`: a CaseShare just made.
+case_shared = Signal()
+# `transfer`: an OwnershipTransfer just proposed.
+transfer_proposed = Signal()
+# `case`, `officer`, `actor`: a case's lead officer set to `officer` by `actor`.
+case_assigned = Signal()
+# `task`, `actor`: a task just created.
+task_assigned = Signal()
+# `note`: a note just added.
+note_added = Signal()

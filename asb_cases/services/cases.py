@@ -44,6 +44,7 @@ from asb_cases.services._common import (
     _touch,
     resolve_location,
 )
+from asb_cases.signals import case_assigned, note_added, task_assigned
 from partners.audit import audit_record, changes_between
 from partners.models import Organisation, User
 from partners.postcodes import is_valid_postcode
@@ -152,6 +153,8 @@ def case_open(
             "permissions": granted,
         },
     )
+    if lead_officer is not None and lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=lead_officer, actor=actor)
     return case
 
 
@@ -181,6 +184,8 @@ def case_update_details(*, actor: User, case: Case, expected_version: int, **cha
     )
     if "risk_band" in diff:
         _refresh_victims(case)
+    if "lead_officer" in diff and case.lead_officer is not None and case.lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=case.lead_officer, actor=actor)
     return case
 
 
@@ -391,6 +396,7 @@ def case_add_note(*, actor: User, case: Case, body: str, visibility: str) -> Cas
         target=case,
         detail={"note": note.pk, "visibility": visibility},
     )
+    note_added.send(sender=CaseNote, note=note)
     return note
 
 
@@ -536,6 +542,8 @@ def case_add_task(
         target=case,
         detail={"task": str(task.uuid), "assignee": assignee.get_username(), "due_on": str(due_on)},
     )
+    if assignee != actor:
+        task_assigned.send(sender=CaseTask, task=task, actor=actor)
     return task
 
 
