@@ -29,6 +29,9 @@ class GovUKNotifyEmailBackend(BaseEmailBackend):
             raise ImproperlyConfigured(
                 "GovUKNotifyEmailBackend needs GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_TEMPLATE_ID"
             )
+        self.base_url = kwargs.get("base_url") or getattr(
+            settings, "GOVUK_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+        )
         self.client = None
 
     def open(self) -> bool:
@@ -36,7 +39,7 @@ class GovUKNotifyEmailBackend(BaseEmailBackend):
             return False
         from notifications_python_client.notifications import NotificationsAPIClient
 
-        self.client = NotificationsAPIClient(self.api_key)
+        self.client = NotificationsAPIClient(self.api_key, base_url=self.base_url)
         return True
 
     def close(self) -> None:

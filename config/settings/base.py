@@ -298,6 +298,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ASB partnership <no-reply@ex
 # with an API key and the id of one template whose subject is ((subject)) and body ((body)).
 GOVUK_NOTIFY_API_KEY = env_str("GOVUK_NOTIFY_API_KEY", "")
 GOVUK_NOTIFY_TEMPLATE_ID = env_str("GOVUK_NOTIFY_TEMPLATE_ID", "")
+GOVUK_NOTIFY_BASE_URL = env_str("GOVUK_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
 # REDIS, CACHE AND CELERY --------------------------------------------------------------------
 # docs/adr/0005-background-work.md explains these choices.
