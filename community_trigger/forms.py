@@ -265,6 +265,8 @@ class PublicAppealForm(LookupForm):
 
 
 class DiscretionForm(govuk.Form):
+    reveals = {"outcome": {"met": ["route"]}}
+
     outcome = forms.ChoiceField(
         label="Will the Case Review go ahead?",
         choices=[
@@ -275,7 +277,7 @@ class DiscretionForm(govuk.Form):
         error_messages=_required("Select whether the review will go ahead"),
     )
     route = forms.ChoiceField(
-        label="If yes, why?",
+        label="Why will it go ahead?",
         required=False,
         widget=forms.RadioSelect,
         choices=[],

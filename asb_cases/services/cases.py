@@ -471,8 +471,11 @@ def case_add_action(
             f"A {action_type.name.lower()} can only be used against someone aged "
             f"{action_type.minimum_age} or over; they were {age}"
         )
-    if subject is not None and not case.person_links.filter(person=subject).exists():
-        errors["subject"] = "The person must be on the case"
+    if (
+        subject is not None
+        and not case.person_links.filter(person=subject, role=PersonRole.PERPETRATOR).exists()
+    ):
+        errors["subject"] = "The person must be an alleged perpetrator on the case"
     if cost_pounds < 0:
         errors["cost_pounds"] = "The cost cannot be negative"
     if officer.membership.organisation_id != organisation.pk:
