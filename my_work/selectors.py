@@ -12,17 +12,17 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from access import rules
+from access import redaction, rules
 from access.viewer import Viewer
 from asb_cases.models import CaseAction, CaseShare, CaseStatus, CaseTask
 from asb_cases.selectors import transfers_awaiting_viewer
 from community_trigger.selectors import alerts_open
 from notifications.selectors import notifications_for
 from partners.models import Notification, User
-from victims.selectors import my_victims
+from victims.selectors import VictimRow, contact_due, contact_standards
 
 # How far ahead "due soon" looks, and how many rows each section lists before "and N more".
 TASKS_AHEAD = dt.timedelta(days=7)
@@ -170,7 +170,89 @@ def _recent_cases(viewer: Viewer, team: bool) -> list:
     )
 
 
-def _officers(viewer: Viewer, today: dt.date, victims: list) -> list[OfficerLine]:
+@dataclass(frozen=True)
+class _VictimDue:
+    case_id: int
+    person_id: int
+    lead_officer_id: int | None
+    contact: object  # victims.selectors.ContactDue
+
+
+def _victims_due(viewer: Viewer, team: bool, today: dt.date) -> list[_VictimDue]:
+    """Every victim on an open case the viewer (or their organisation) leads whose contact is
+    due within TASKS_AHEAD or overdue, most urgent first: two queries of plain values, so a
+    large organisation's thousands of victims cost no person records."""
+    if not viewer.sees_people:
+        return []
+    links = list(
+        rules.case_people(viewer)
+        .filter(
+            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+            role="victim",
+            case__lead_organisation_id=viewer.organisation_id,
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .values_list(
+            "case_id", "person_id", "case__opened_at", "case__risk_band", "case__lead_officer_id"
+        )
+    )
+    if not links:
+        return []
+    last = {
+        (row["case_id"], row["person_id"]): row["last"]
+        for row in rules.contacts(viewer)
+        .filter(
+            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+            case__lead_organisation_id=viewer.organisation_id,
+            made_contact=True,
+        )
+        .values("case_id", "person_id")
+        .annotate(last=Max("contacted_at"))
+        .order_by()
+    }
+    standards = contact_standards()
+    due = []
+    for case_id, person_id, opened_at, risk_band, officer_id in links:
+        contact = contact_due(
+            opened_at=opened_at,
+            risk_band=risk_band,
+            last_contact=last.get((case_id, person_id)),
+            standards=standards,
+            today=today,
+        )
+        if contact.due_on is not None and contact.due_on <= today + TASKS_AHEAD:
+            due.append(_VictimDue(case_id, person_id, officer_id, contact))
+    due.sort(key=lambda row: (not row.contact.overdue, row.contact.due_on, row.case_id))
+    return due
+
+
+def _victim_rows(viewer: Viewer, due: list[_VictimDue]) -> list[VictimRow]:
+    """The first LIMIT of them as rows to show: the case, and the person as the viewer may
+    see them (access.redaction)."""
+    shown = due[:LIMIT]
+    if not shown:
+        return []
+    links = {
+        (link.case_id, link.person_id): link
+        for link in rules.case_people(viewer)
+        .filter(role="victim", case_id__in={row.case_id for row in shown})
+        .select_related("person__status", "case__lead_officer")
+    }
+    views = redaction.person_views(
+        viewer, [links[(row.case_id, row.person_id)].person for row in shown]
+    )
+    return [
+        VictimRow(
+            view=views[row.person_id],
+            case=links[(row.case_id, row.person_id)].case,
+            status=getattr(links[(row.case_id, row.person_id)].person, "status", None),
+            contact=row.contact,
+        )
+        for row in shown
+    ]
+
+
+def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list[OfficerLine]:
     """The supervisor's team, by officer: open cases led, tasks overdue and due this week,
     victims whose contact is overdue. Three grouped queries."""
     lines: dict[int, OfficerLine] = {}
@@ -210,8 +292,8 @@ def _officers(viewer: Viewer, today: dt.date, victims: list) -> list[OfficerLine
             lines[row["assignee_id"]].tasks_due = row["due"]
     overdue_contact: dict[int, int] = defaultdict(int)
     for row in victims:
-        if row.contact.overdue and row.case.lead_officer_id:
-            overdue_contact[row.case.lead_officer_id] += 1
+        if row.contact.overdue and row.lead_officer_id:
+            overdue_contact[row.lead_officer_id] += 1
     for officer_id, count in overdue_contact.items():
         if officer_id in lines:
             lines[officer_id].contact_overdue = count
@@ -224,11 +306,7 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
     team = team and viewer.is_supervisor
     today = timezone.localdate()
     tasks, tasks_more = _tasks(viewer, team, today)
-    victims_all = [
-        row
-        for row in my_victims(viewer=viewer, team=team)
-        if row.contact.due_on is not None and row.contact.due_on <= today + TASKS_AHEAD
-    ]
+    victims_all = _victims_due(viewer, team, today)
     shares = rules.case_shares(viewer).select_related("case", "case__lead_organisation")
     alerts_count = None
     if viewer.may("community_trigger.view_sweepalert"):
@@ -238,7 +316,7 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
         today=today,
         tasks=tasks,
         tasks_more=tasks_more,
-        victims=victims_all[:LIMIT],
+        victims=_victim_rows(viewer, victims_all),
         victims_more=max(0, len(victims_all) - LIMIT),
         clocks=_clocks(viewer, team, today),
         transfers=list(transfers_awaiting_viewer(viewer=viewer)[:LIMIT]),
