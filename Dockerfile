@@ -15,6 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
+# libmagic for evidence file types, Pango and fonts for WeasyPrint's letters.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmagic1 libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .

@@ -55,6 +55,7 @@ from community_trigger.models import (
     SweepAlert,
     ThresholdDecision,
 )
+from documents.models import Document, LetterTemplate
 from partners.models import Organisation
 from victims.models import Person, PersonDetails
 
@@ -331,6 +332,14 @@ def _victim_support(model, viewer: Viewer) -> QuerySet:
     )
 
 
+def may_change_victim_record(viewer: Viewer, record) -> bool:
+    """A record about a victim (a referral, an impact statement) is changed or corrected only by
+    the organisation that made it: a partner that reads it on a shared case adds its own."""
+    return viewer.system or (
+        viewer.organisation_id is not None and record.organisation_id == viewer.organisation_id
+    )
+
+
 def risk_assessments(viewer: Viewer) -> QuerySet[RiskAssessment]:
     return _victim_support(RiskAssessment, viewer)
 
@@ -478,3 +487,130 @@ class CaseAccess:
     can_change = property(lambda self: CHANGE in self.granted)
     can_share = property(lambda self: SHARE in self.granted)
     can_see_people = property(lambda self: PEOPLE in self.granted)
+
+
+# Documents (evidence and letters) -------------------------------------------------------------
+
+
+def documents(viewer: Viewer) -> QuerySet[Document]:
+    """Documents on the cases, incidents and Case Review applications the viewer sees, kept
+    like notes: those for all agencies, and their own organisation's kept to itself. A role
+    that reads none of the three reads no document."""
+    if viewer.system:
+        return Document.objects.all()
+    if not viewer.is_member:
+        return Document.objects.none()
+    on_record = (
+        (Q(case__isnull=False) & case_q(viewer, VIEW, outer="case_id"))
+        | (Q(incident__isnull=False) & incident_q(viewer, outer="incident_id"))
+        | (Q(application__isnull=False) & application_q(viewer, outer="application_id"))
+    )
+    return Document.objects.filter(on_record).filter(
+        Q(visibility=Document.Visibility.ALL_AGENCIES) | Q(organisation_id=viewer.organisation_id)
+    )
+
+
+def letter_templates(viewer: Viewer) -> QuerySet[LetterTemplate]:
+    """The templates the viewer's organisation writes letters from: its own versions and the
+    partnership's defaults."""
+    if viewer.system:
+        return LetterTemplate.objects.all()
+    if not viewer.is_member:
+        return LetterTemplate.objects.none()
+    return LetterTemplate.objects.filter(
+        Q(organisation_id=viewer.organisation_id) | Q(organisation__isnull=True)
+    )
+
+
+def may_add_document(viewer: Viewer, record) -> bool:
+    """Who may put evidence on a record they can see: on a case, those who may contribute to
+    it (as with notes); on an incident, the organisation it was reported to and those who may
+    contribute to a case it is on; on a Case Review application, the ASB Champion and the
+    organisation that recorded it."""
+    if not viewer.is_member:
+        return False
+    if isinstance(record, Case):
+        return CaseAccess.of(viewer, record).allows(CONTRIBUTE)
+    if isinstance(record, Incident):
+        if not incidents(viewer).filter(pk=record.pk).exists():
+            return False
+        if record.reported_to_id == viewer.organisation_id:
+            return viewer.may("asb_cases.add_incident") or viewer.may("asb_cases.contribute_case")
+        return (
+            CaseIncident.objects.filter(incident=record)
+            .filter(case_q(viewer, CONTRIBUTE, outer="case_id"))
+            .exists()
+        )
+    if isinstance(record, Application):
+        if not applications(viewer).filter(pk=record.pk).exists():
+            return False
+        return viewer.is_champion or (
+            record.recorded_by_organisation_id == viewer.organisation_id
+            and viewer.may("asb_cases.contribute_case")
+        )
+    return False
+
+
+# What an organisation holds (subject access, retention, who viewed what) ------------------------
+# Its own records, whoever may read them: the incidents reported to it, the cases it leads, the
+# records its staff made on any case, its record of each person. Read by its partner admin (its
+# data protection lead, `governance.manage_information`), never by anyone of another
+# organisation; records shared with it are the sharing agency's to answer for.
+
+
+def may_govern(viewer: Viewer) -> bool:
+    return viewer.is_member and viewer.may("governance.manage_information")
+
+
+def _held(viewer: Viewer, model, **owner):
+    if not may_govern(viewer):
+        return model.objects.none()
+    return model.objects.filter(**dict.fromkeys(owner.values(), viewer.organisation_id))
+
+
+def held_person_details(viewer: Viewer) -> QuerySet[PersonDetails]:
+    return _held(viewer, PersonDetails, owner="organisation_id")
+
+
+def held_incidents(viewer: Viewer) -> QuerySet[Incident]:
+    return _held(viewer, Incident, owner="reported_to_id")
+
+
+def held_cases(viewer: Viewer) -> QuerySet[Case]:
+    return _held(viewer, Case, owner="lead_organisation_id")
+
+
+def held_case_people(viewer: Viewer) -> QuerySet[CasePerson]:
+    """People on cases the organisation leads, or that it put on another agency's case."""
+    if not may_govern(viewer):
+        return CasePerson.objects.none()
+    return CasePerson.objects.filter(
+        Q(case__lead_organisation_id=viewer.organisation_id)
+        | Q(organisation_id=viewer.organisation_id)
+    )
+
+
+def held_by_staff(viewer: Viewer, model):
+    """Notes, actions, assessments, contacts, referrals and statements its staff recorded."""
+    return _held(viewer, model, owner="organisation_id")
+
+
+def held_applications(viewer: Viewer) -> QuerySet[Application]:
+    """Case Review applications it recorded; for the office running Case Reviews, also those
+    the public made online."""
+    if not may_govern(viewer):
+        return Application.objects.none()
+    mine = Q(recorded_by_organisation_id=viewer.organisation_id)
+    if viewer.organisation.kind == Organisation.Kind.PCC_OFFICE:
+        mine |= Q(recorded_by_organisation__isnull=True)
+    return Application.objects.filter(mine)
+
+
+def governed_cases(viewer: Viewer) -> QuerySet[Case]:
+    """Cases whose trail the organisation's data protection lead may read: those it leads and
+    those shared with it (its own staff's reads of them)."""
+    if not may_govern(viewer):
+        return Case.objects.none()
+    return Case.objects.filter(
+        Q(lead_organisation_id=viewer.organisation_id) | Q(case_granted(viewer.organisation, VIEW))
+    )

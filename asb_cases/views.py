@@ -1134,6 +1134,8 @@ def case_victim_referral(request: HttpRequest, case_uuid, person_uuid, referral_
     referral = selectors.case_referral_get(
         viewer=request.viewer, case=case, referral_uuid=referral_uuid
     )
+    if not rules.may_change_victim_record(request.viewer, referral):
+        raise PermissionDenied("Only the organisation that made this referral can update it")
 
     def handle(case, person, form):
         services.case_victim_referral_update(
@@ -1187,6 +1189,8 @@ def case_victim_statement_correct(request, case_uuid, person_uuid, statement_uui
     statement = selectors.case_statement_get(
         viewer=request.viewer, case=case, statement_uuid=statement_uuid
     )
+    if not rules.may_change_victim_record(request.viewer, statement):
+        raise PermissionDenied("Only the organisation that recorded this statement can correct it")
 
     def handle(case, person, form):
         data = form.cleaned_data

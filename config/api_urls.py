@@ -9,6 +9,7 @@ from django.urls import include, path, re_path
 
 from asb_cases import api as cases
 from community_trigger import api as case_reviews
+from documents import api as documents
 from partners.api import views as partners
 from partners.api.base import NotFoundView
 from victims import api as people
@@ -31,6 +32,16 @@ v1 = [
     path("cases/<str:case_uuid>/", cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:case_uuid>/status/", cases.CaseStatusView.as_view(), name="case-status"),
     path("cases/<str:case_uuid>/notes/", cases.CaseNoteView.as_view(), name="case-notes"),
+    path(
+        "cases/<str:case_uuid>/documents/",
+        documents.CaseDocumentListView.as_view(),
+        name="case-documents",
+    ),
+    path(
+        "documents/<str:document_uuid>/content/",
+        documents.DocumentContentView.as_view(),
+        name="document-content",
+    ),
     path("cases/<str:case_uuid>/actions/", cases.CaseActionAddView.as_view(), name="case-actions"),
     path("cases/<str:case_uuid>/shares/", cases.CaseShareView.as_view(), name="case-shares"),
     path(

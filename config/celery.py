@@ -76,6 +76,12 @@ app.conf.beat_schedule = {
         "task": "partners.sessions_clear_expired",
         "schedule": crontab(hour=2, minute=10),
     },
+    # Retention (docs/adr/0016-retention-and-disposal.md): prune operational rows, put what
+    # has become due on its owner's review queue, dispose of what was approved.
+    "apply retention at 02:40 UTC": {
+        "task": "governance.retention_run",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Dashboards: rebuild the counts of open cases, incidents and actions per organisation and
     # for the partnership, so dashboards never count a million rows on a request. Pages show
     # when they were last rebuilt (at most about 15 minutes ago).

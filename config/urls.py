@@ -12,7 +12,9 @@ urlpatterns = [
     path("", include("asb_cases.urls")),
     path("", include("victims.urls")),
     path("", include("community_trigger.urls")),
+    path("", include("documents.urls")),
     path("", include("reporting.urls")),
+    path("", include("governance.urls")),
     path("", include("notifications.urls")),
     path(
         "accessibility/",

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from partners import govuk
-from partners.models import Membership, User
+from partners.models import LocalAuthority, Membership, Organisation, User
 
 
 class SignInForm(govuk.Form, AuthenticationForm):
@@ -307,3 +307,82 @@ class IdentityProviderForm(govuk.Form):
             "require_sso": provider.require_sso,
             "enabled": provider.enabled,
         }
+
+
+class OrganisationOnboardForm(govuk.Form):
+    """The partnership's admin brings an organisation in (services.organisation_onboard)."""
+
+    name = forms.CharField(
+        label="Name", max_length=200, error_messages={"required": "Enter the organisation's name"}
+    )
+    slug = forms.SlugField(
+        label="Short name",
+        max_length=60,
+        help_text="Lower-case letters, numbers and hyphens, used in usernames: for example "
+        "teesside-homes",
+        error_messages={
+            "required": "Enter a short name",
+            "invalid": "The short name must contain only lower-case letters, numbers and hyphens",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="Kind of organisation",
+        choices=Organisation.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the kind of organisation"},
+    )
+    areas = forms.ModelMultipleChoiceField(
+        label="Areas served",
+        queryset=LocalAuthority.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the areas the organisation serves"},
+    )
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for sharing",
+        choices=Organisation.LawfulBasis.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the lawful basis for sharing"},
+    )
+    isa_reference = forms.CharField(
+        label="Information sharing agreement reference",
+        max_length=100,
+        error_messages={"required": "Enter the information sharing agreement reference"},
+    )
+    isa_starts_on = govuk.GovUKDateField(
+        label="Agreement starts",
+        help_text="For example, 1 12 2026",
+        error_messages={"required": "Enter the date the agreement starts"},
+    )
+    isa_ends_on = govuk.GovUKDateField(label="Agreement ends (optional)", required=False)
+    contact_email = forms.EmailField(
+        label="ASB team e-mail address (optional)",
+        required=False,
+        error_messages={"invalid": "Enter an e-mail address in the correct format"},
+    )
+    admin_first_name = forms.CharField(
+        label="First partner admin: first name",
+        max_length=150,
+        error_messages={"required": "Enter the partner admin's first name"},
+    )
+    admin_last_name = forms.CharField(
+        label="First partner admin: last name",
+        max_length=150,
+        error_messages={"required": "Enter the partner admin's last name"},
+    )
+    admin_email = forms.EmailField(
+        label="First partner admin: work e-mail address",
+        help_text="We will e-mail them an invitation to choose a password",
+        error_messages={
+            "required": "Enter the partner admin's work e-mail address",
+            "invalid": "Enter an e-mail address in the correct format, like name@example.org",
+        },
+    )
+
+
+class OrganisationSuspendForm(govuk.Form):
+    reason = forms.CharField(
+        label="Why is the organisation being suspended?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": "Enter why the organisation is being suspended"},
+    )

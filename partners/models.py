@@ -10,6 +10,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from partners.secrets import EncryptedTextField
+
 
 class LocalAuthority(models.Model):
     """A local authority area (ONS code), the unit policies and published figures use."""
@@ -57,7 +59,11 @@ class Organisation(models.Model):
     isa_reference = models.CharField(
         "information sharing agreement reference", max_length=100, blank=True
     )
+    # When the organisation's information sharing agreement runs (onboarding, issue 12).
+    isa_starts_on = models.DateField("information sharing agreement starts", null=True, blank=True)
+    isa_ends_on = models.DateField("information sharing agreement ends", null=True, blank=True)
     contact_email = models.EmailField(blank=True)
+    # False while suspended: its users and API clients stop at once; its records stay.
     active = models.BooleanField(default=True)
     # Object permissions are granted to this group, never to individual users.
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
@@ -271,7 +277,7 @@ class IdentityProvider(models.Model):
     issuer = models.URLField(max_length=300)
     client_id = models.CharField(max_length=200)
     # Never shown again once saved; only replaced.
-    client_secret = models.CharField(max_length=500)
+    client_secret = EncryptedTextField()  # encrypted at rest (partners.secrets)
     # E-mail domains the organisation's staff have, e.g. ["durham.police.uk"].
     allowed_domains = models.JSONField(default=list)
     # The claim that lists the person's groups, and which group gives which role, in order:

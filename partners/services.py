@@ -34,7 +34,7 @@ from partners.models import (
     UserSession,
 )
 from partners.outbox import outbox_enqueue
-from partners.roles import organisation_group_name, role_group_name
+from partners.roles import is_partnership_admin, organisation_group_name, role_group_name
 
 Verb = AuditEvent.Verb
 
@@ -99,6 +99,15 @@ def _require_admin_of(actor: User, organisation: Organisation) -> None:
         raise PermissionError("Only a partner admin of this organisation can manage its users.")
 
 
+def _first_admin_by_partnership(actor: User, organisation: Organisation, role: str) -> bool:
+    """The partnership's admin invites a new organisation's first partner admin."""
+    return (
+        role == Membership.Role.PARTNER_ADMIN
+        and is_partnership_admin(actor)
+        and not organisation.memberships.exists()
+    )
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -119,7 +128,7 @@ def member_create(
     Without a password the account cannot sign in until the person follows the invitation
     e-mailed to them (sent in the background) and chooses one.
     """
-    if isinstance(actor, User):
+    if isinstance(actor, User) and not _first_admin_by_partnership(actor, organisation, role):
         _require_admin_of(actor, organisation)
     _require_role_allowed(organisation, role)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
@@ -447,3 +456,119 @@ def api_client_mark_used(*, client: APIClient) -> None:
         return
     APIClient.objects.filter(pk=client.pk).update(last_used_at=now)
     client.last_used_at = now
+
+
+# Onboarding and suspending an organisation (the partnership's admin) -------------------------
+
+
+def _require_partnership_admin(actor: User) -> None:
+    if not is_partnership_admin(actor):
+        raise PermissionError("Only the partnership's admin can add or suspend organisations.")
+
+
+@transaction.atomic
+def organisation_onboard(
+    *,
+    actor: User,
+    name: str,
+    slug: str,
+    kind: str,
+    lawful_basis: str,
+    areas: Iterable[LocalAuthority],
+    isa_reference: str,
+    isa_starts_on,
+    isa_ends_on=None,
+    contact_email: str = "",
+    admin_first_name: str,
+    admin_last_name: str,
+    admin_email: str,
+) -> Organisation:
+    """Bring an organisation into the partnership under its information sharing agreement,
+    and invite its first partner admin (who then adds its users)."""
+    _require_partnership_admin(actor)
+    errors = {}
+    if Organisation.objects.filter(slug=slug).exists():
+        errors["slug"] = "An organisation already has this short name"
+    if isa_ends_on and isa_starts_on and isa_ends_on <= isa_starts_on:
+        errors["isa_ends_on"] = "The agreement must end after it starts"
+    if User.objects.filter(username__iexact=admin_email).exists():
+        errors["admin_email"] = "Someone already signs in with this e-mail address"
+    if errors:
+        raise ValidationError(errors)
+    organisation = organisation_create(
+        actor=actor,
+        slug=slug,
+        name=name,
+        kind=kind,
+        lawful_basis=lawful_basis,
+        areas=areas,
+        isa_reference=isa_reference,
+        contact_email=contact_email,
+    )
+    Organisation.objects.filter(pk=organisation.pk).update(
+        isa_starts_on=isa_starts_on, isa_ends_on=isa_ends_on
+    )
+    organisation.refresh_from_db()
+    member_create(
+        actor=actor,
+        organisation=organisation,
+        username=admin_email,
+        email=admin_email,
+        first_name=admin_first_name,
+        last_name=admin_last_name,
+        role=Membership.Role.PARTNER_ADMIN,
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CREATED,
+        action="organisation_onboard",
+        target=organisation,
+        organisation=organisation,
+        detail={
+            "isa_reference": isa_reference,
+            "isa_starts_on": str(isa_starts_on or ""),
+            "isa_ends_on": str(isa_ends_on or ""),
+            "areas": sorted(area.code for area in areas),
+            "first_admin": admin_email,
+        },
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_suspend(*, actor: User, organisation: Organisation, reason: str) -> int:
+    """Stop an organisation at once: its members' sessions end and its API clients are
+    refused (both check `active` on every request); its records stay. Returns the number of
+    sessions ended."""
+    _require_partnership_admin(actor)
+    if organisation.pk == actor.membership.organisation_id:
+        raise ValidationError({"reason": "You cannot suspend your own organisation"})
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the organisation is being suspended"})
+    Organisation.objects.filter(pk=organisation.pk).update(active=False, updated_at=timezone.now())
+    ended, _ = UserSession.objects.filter(user__membership__organisation=organisation).delete()
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="organisation_suspend",
+        target=organisation,
+        organisation=organisation,
+        detail={"reason": reason.strip(), "sessions_ended": ended},
+    )
+    organisation.refresh_from_db()
+    return ended
+
+
+@transaction.atomic
+def organisation_reinstate(*, actor: User, organisation: Organisation) -> Organisation:
+    _require_partnership_admin(actor)
+    Organisation.objects.filter(pk=organisation.pk).update(active=True, updated_at=timezone.now())
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="organisation_reinstate",
+        target=organisation,
+        organisation=organisation,
+    )
+    organisation.refresh_from_db()
+    return organisation

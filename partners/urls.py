@@ -54,6 +54,21 @@ urlpatterns = [
         name="partnership_organisations",
     ),
     path(
+        "partnership/organisations/add/",
+        views.partnership_organisation_add,
+        name="partnership_organisation_add",
+    ),
+    path(
+        "partnership/organisations/<slug:slug>/suspend/",
+        views.partnership_organisation_suspend,
+        name="partnership_organisation_suspend",
+    ),
+    path(
+        "partnership/organisations/<slug:slug>/reinstate/",
+        views.partnership_organisation_reinstate,
+        name="partnership_organisation_reinstate",
+    ),
+    path(
         "partnership/organisations/<slug:slug>/sign-in/",
         views.partnership_identity_provider,
         name="partnership_identity_provider",

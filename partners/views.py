@@ -26,6 +26,8 @@ from partners.forms import (
     MemberDeactivateForm,
     MemberInviteForm,
     MemberRoleForm,
+    OrganisationOnboardForm,
+    OrganisationSuspendForm,
     SecondFactorForm,
     SignInForm,
 )
@@ -509,6 +511,74 @@ def partnership_identity_provider(request: HttpRequest, slug: str) -> HttpRespon
         template="partners/admin/identity_provider.html",
         success_url="partners:partnership_organisations",
     )
+
+
+def _partnership_organisation(request: HttpRequest, slug: str):
+    if not is_partnership_admin(request.user):
+        raise Http404
+    organisation = selectors.organisations_for_partnership_admin().filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_organisation_add(request: HttpRequest) -> HttpResponse:
+    """The partnership's admin brings an organisation in and invites its first partner admin."""
+    if not is_partnership_admin(request.user):
+        raise Http404
+    form = OrganisationOnboardForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation = services.organisation_onboard(actor=request.user, **data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{organisation.name} has been added. We have e-mailed "
+                f"{data['admin_email']} an invitation to be its partner admin.",
+            )
+            return redirect("partners:partnership_organisations")
+    return render(request, "partners/admin/partnership_organisation_add.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def partnership_organisation_suspend(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _partnership_organisation(request, slug)
+    form = OrganisationSuspendForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_suspend(
+                actor=request.user, organisation=organisation, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{organisation.name} is suspended: its users and API clients can no longer "
+                "sign in. Its records are kept.",
+            )
+            return redirect("partners:partnership_organisations")
+    return render(
+        request,
+        "partners/admin/partnership_organisation_suspend.html",
+        {"form": form, "organisation": organisation},
+    )
+
+
+@login_required
+@require_POST
+def partnership_organisation_reinstate(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _partnership_organisation(request, slug)
+    services.organisation_reinstate(actor=request.user, organisation=organisation)
+    messages.success(request, f"{organisation.name} is active again")
+    return redirect("partners:partnership_organisations")
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -31,6 +31,8 @@ REFERENCE_LOADERS = [
     ("asb_cases.migrations.0002_reference_data", "add_geography"),
     ("victims.migrations.0003_reference_data", "add_reference_data"),
     ("community_trigger.migrations.0002_policies", "add_policies"),
+    ("documents.migrations.0002_default_letter_templates", "load"),
+    ("governance.migrations.0002_default_policies", "add_defaults"),
 ]
 
 

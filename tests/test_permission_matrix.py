@@ -42,6 +42,7 @@ from tests.matrix.world import (
     OWNER_OFFICER,
     UNRELATED_OFFICER,
     VIEW_OFFICER,
+    alive,
     build_world,
 )
 from tests.test_url_access import PUBLIC, all_patterns
@@ -260,6 +261,7 @@ def summarise(run: str) -> str | None:
 @pytest.mark.parametrize("identity", IDENTITIES)
 def test_permission_matrix(world, db, generous_api_throttle, quiet_refusals, testrun_uid, identity):
     started = time.monotonic()
+    alive(world)
     tally = run_matrix(world, identity)
     record_part(testrun_uid, identity, tally, time.monotonic() - started)
     line = summarise(testrun_uid)

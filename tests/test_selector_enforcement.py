@@ -18,7 +18,7 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["partners", "victims", "asb_cases", "community_trigger", "reporting"]
+APPS = ["partners", "victims", "asb_cases", "community_trigger", "documents", "reporting"]
 
 # Reference lists anyone may read (they hold no record of anyone).
 REFERENCE = {

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from access.rules import CONTRIBUTE
+from access.rules import CONTRIBUTE, may_change_victim_record
+from access.viewer import viewer_for
 from asb_cases.models import (
     Case,
     ContactLog,
@@ -26,6 +27,11 @@ from partners.audit import audit_record, changes_between
 from partners.models import User
 from victims import services as victim_services
 from victims.models import Person, RiskQuestionnaire
+
+
+def _require_own_record(actor: User, record, kind: str) -> None:
+    if not may_change_victim_record(viewer_for(actor), record):
+        raise PermissionDenied(f"Only the organisation that recorded this {kind} can change it")
 
 
 def _require_person_on_case(case: Case, person: Person) -> None:
@@ -339,6 +345,7 @@ def case_victim_referral_update(
     *, actor: User, referral: SupportReferral, status: str, outcome: str = ""
 ) -> SupportReferral:
     _require_case(actor, referral.case, CONTRIBUTE)
+    _require_own_record(actor, referral, "referral")
     return referral_update(actor=actor, referral=referral, status_=status, outcome=outcome)
 
 
@@ -365,6 +372,7 @@ def case_victim_statement_correct(
     *, actor: User, statement: ImpactStatement, text: str, reading: str, correction_note: str
 ) -> ImpactStatement:
     _require_case(actor, statement.case, CONTRIBUTE)
+    _require_own_record(actor, statement, "statement")
     return statement_correct(
         actor=actor,
         statement=statement,

@@ -64,7 +64,9 @@ LOCAL_APPS = [
     "victims",
     "asb_cases",
     "community_trigger",
+    "documents",
     "reporting",
+    "governance",
     # Last: the role groups are synchronised after the last app with models migrates.
     "my_work",
     "notifications",
@@ -210,6 +212,9 @@ TRUSTED_PROXY_COUNT = env_int(
 # Optionally, the networks the nearest proxy connects from (e.g. 10.0.0.0/8): a request from
 # anywhere else is taken at its REMOTE_ADDR, whatever X-Forwarded-For says.
 TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+# Fernet keys for the secrets the service keeps for partners (partners.secrets), newest first;
+# without them one key is derived from SECRET_KEY.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", [])
 try:
     import ipaddress as _ipaddress
 
@@ -262,6 +267,21 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+
+# EVIDENCE AND LETTERS (docs/adr/0019-evidence-storage-and-scanning.md) ------------------------
+# The largest file an officer may upload; uploads past FILE_UPLOAD_MAX_MEMORY_SIZE are
+# streamed to a temporary file, never held whole in memory.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 50, minimum=1) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The virus scan: "none" (files are released at once, marked not scanned) or "clamd" (files
+# are held until ClamAV's daemon has scanned them, at CLAMD_SOCKET or CLAMD_HOST:CLAMD_PORT).
+DOCUMENT_SCANNER = env_str("DOCUMENT_SCANNER", "none")
+if DOCUMENT_SCANNER not in {"none", "clamd"}:
+    raise ImproperlyConfigured(f"DOCUMENT_SCANNER={DOCUMENT_SCANNER!r} is not none or clamd.")
+CLAMD_SOCKET = env_optional("CLAMD_SOCKET")
+CLAMD_HOST = env_str("CLAMD_HOST", "127.0.0.1")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310, minimum=1)
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 60, minimum=1)
 
 # CONTENT SECURITY POLICY (django-csp): no inline script, no third-party origin.
 CONTENT_SECURITY_POLICY = {
@@ -444,7 +464,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every letter it renders.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # REST FRAMEWORK -----------------------------------------------------------------------------

@@ -52,6 +52,27 @@ CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 DEMO_DATA_ALLOWED = False
 
+# Evidence and letters in S3-compatible object storage (django-storages) when a bucket is
+# named; otherwise the file system under MEDIA_ROOT, which must then be a persistent volume.
+# The bucket is private: files are only ever served through the access-checked views.
+DOCUMENTS_BUCKET = os.environ.get("DOCUMENTS_BUCKET", "").strip()
+if DOCUMENTS_BUCKET:
+    STORAGES = {
+        **STORAGES,  # noqa: F405
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": DOCUMENTS_BUCKET,
+                "endpoint_url": os.environ.get("DOCUMENTS_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("DOCUMENTS_REGION") or None,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "object_parameters": {"ServerSideEncryption": "AES256"},
+            },
+        },
+    }
+
 # E-mail: GOV.UK Notify when its API key is given (EMAIL_BACKEND may still name SMTP).
 from .base import EMAIL_BACKEND, GOVUK_NOTIFY_API_KEY, GOVUK_NOTIFY_TEMPLATE_ID  # noqa: E402
 

@@ -3,7 +3,10 @@
 DATABASE_URL and REDIS_URL default to the local servers on their standard ports.
 """
 
+import hashlib
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/asb")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -24,6 +27,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Evidence kept by tests (and by the Celery worker a test starts) goes here, not in var/media.
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# The ClamAV daemon that tests/documents/test_scanning.py starts, where this process and the
+# worker it starts both find it: one per working copy.
+CLAMD_SOCKET = str(
+    Path(tempfile.gettempdir())
+    / f"asb-clamd-{hashlib.sha256(str(VAR_DIR).encode()).hexdigest()[:10]}"  # noqa: F405
+    / "clamd.sock"
+)
 
 # Each test process publishes to its own queue, so a worker started by one test session (or
 # one xdist worker) never picks up another's messages. The worker a test starts is told its

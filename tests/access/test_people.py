@@ -3,7 +3,7 @@ linking and merging never show an organisation more than what it recorded itself
 share gave it, and the signpost."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from asb_cases.models import IncidentType
 from partners.models import AuditEvent
@@ -245,3 +245,65 @@ def test_the_signpost_says_vulnerable_and_nothing_about_why(cast, ivy, unrelated
     assert (
         FACTOR in client_for(cast.owner.officer).get(f"/people/{ivy.person.uuid}/").content.decode()
     )
+
+
+def test_a_contribute_partner_adds_its_own_victim_records_but_never_changes_the_leads(cast, ivy):
+    """A referral or an impact statement is changed only by the organisation that made it: the
+    council reads the lead's on the shared case, and adds its own beside them."""
+    from asb_cases import services as case_services
+    from asb_cases.models import ImpactStatement, SupportReferral
+
+    share_case(
+        ivy.case,
+        by=cast.owner.officer,
+        with_organisation=cast.contributor.organisation,
+        level="contribute",
+    )
+    referral = case_services.case_victim_refer(
+        actor=cast.owner.officer,
+        case=ivy.case,
+        person=ivy.person,
+        service="mediation",
+        reason="Both sides agree",
+    )
+    statement = case_services.case_victim_statement(
+        actor=cast.owner.officer,
+        case=ivy.case,
+        person=ivy.person,
+        text="I cannot sleep",
+        reading="for_victim",
+    )
+    base = f"/cases/{ivy.case.uuid}/people/{ivy.person.uuid}"
+    council = client_for(cast.contributor.officer)
+
+    victim_page = council.get(f"{base}/")
+    assert victim_page.status_code == 200
+    assert f"referrals/{referral.uuid}/" not in victim_page.content.decode()
+    assert f"statements/{statement.uuid}/" not in victim_page.content.decode()
+    assert council.get(f"{base}/referrals/{referral.uuid}/").status_code == 403
+    answer = council.post(f"{base}/referrals/{referral.uuid}/", {"status": "declined"})
+    assert answer.status_code == 403
+    with pytest.raises(PermissionDenied):
+        case_services.case_victim_statement_correct(
+            actor=cast.contributor.officer,
+            statement=statement,
+            text="Changed",
+            reading="for_victim",
+            correction_note="Not theirs to change",
+        )
+    assert SupportReferral.objects.get(pk=referral.pk).status == referral.status
+    assert ImpactStatement.objects.filter(statement_id=statement.statement_id).count() == 1
+
+    # Its own referral it records, and updates.
+    own = case_services.case_victim_refer(
+        actor=cast.contributor.officer,
+        case=ivy.case,
+        person=ivy.person,
+        service="victim_support",
+        reason="Asked for support",
+    )
+    assert council.post(f"{base}/referrals/{own.uuid}/", {"status": "accepted"}).status_code in (
+        302,
+        303,
+    )
+    assert SupportReferral.objects.get(pk=own.pk).status == "accepted"

@@ -69,7 +69,6 @@ OFFICERS = frozenset(
     }
 )
 CASE_READERS = OFFICERS | {CHAMPION}  # asb_cases.view_case, view_incident, victims.view_person
-SUPERVISORS_AND_CHAMPION = frozenset({OWNER_SUPERVISOR, UNRELATED_SUPERVISOR, CHAMPION})
 DASHBOARD_USERS = CASE_READERS | ANALYSTS
 # Who may open the owner's case, and do each thing to it (its shares: view for the police,
 # contribute with people for the county council).
@@ -303,6 +302,7 @@ def exports(w: World) -> list[dict]:
 
 OWNER_CASE_WRITE = "a case the owner leads"
 
+
 ROUTES: dict[str, Route] = {
     # Signed-in home: the member's own notifications.
     "home": Route(
@@ -328,6 +328,26 @@ ROUTES: dict[str, Route] = {
         note="POST needs a real invitation: tests/partners/test_partner_admin.py",
     ),
     "partners:invitation_done": Route(reads=(Read(),), public=True),
+    # The second step of a password sign-in: without a sign-in waiting for it, it sends the
+    # caller back to the first (tests/partners/test_two_factor.py signs in through it).
+    "partners:two_factor": Route(
+        reads=(Read(),), note="POST verifies a code: tests/partners/test_two_factor.py"
+    ),
+    "partners:two_factor_set_up": Route(
+        reads=(Read(),), note="POST enrols a device: tests/partners/test_two_factor.py"
+    ),
+    # Single sign-on: no organisation of the world has a provider, so the start is a 404 for
+    # everyone; the callback without a state it issued sends the caller back to sign in.
+    "partners:sso_start": Route(
+        reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+        public=True,
+        note="against a real provider: tests/partners/test_single_sign_on.py",
+    ),
+    "partners:sso_callback": Route(
+        reads=(Read(query={"code": "x", "state": "not-issued"}),),
+        public=True,
+        note="against a real provider: tests/partners/test_single_sign_on.py",
+    ),
     # A partner admin's own organisation -------------------------------------------------------
     "partners:organisation": Route(reads=(Read(opens=ADMINS),)),
     "partners:member_list": Route(reads=(Read(opens=ADMINS),)),
@@ -364,6 +384,30 @@ ROUTES: dict[str, Route] = {
     "partners:member_resend_invitation": Route(
         reads=(Read(kwargs=membership),),
         writes=(Write(kwargs=membership, entitled={OWNER_ADMIN}),),
+    ),
+    "partners:member_second_factor_reset": Route(
+        reads=(Read(kwargs=membership, opens=frozenset({OWNER_ADMIN})),),
+        writes=(Write(kwargs=membership, entitled={OWNER_ADMIN}),),
+    ),
+    "partners:identity_provider": Route(
+        reads=(Read(opens=ADMINS),),
+        writes=(
+            Write(
+                data={"issuer": "https://idp.example.org", "client_id": "asb"},
+                entitled=ADMINS,
+            ),
+        ),
+    ),
+    # The partnership's admin (no one in the world): tests/partners/test_single_sign_on.py.
+    "partners:partnership_organisations": Route(reads=(Read(),)),
+    "partners:partnership_identity_provider": Route(
+        reads=(Read(kwargs=lambda w: {"slug": w.cast.unrelated.organisation.slug}),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"slug": w.cast.unrelated.organisation.slug},
+                data={"issuer": "https://idp.example.org", "client_id": "asb"},
+            ),
+        ),
     ),
     "partners:api_client_list": Route(reads=(Read(opens=ADMINS),)),
     "partners:api_client_create": Route(
@@ -696,14 +740,14 @@ ROUTES: dict[str, Route] = {
         reads=(
             Read(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "referral_uuid": w.referral.uuid},
                 data={"status": "accepted", "outcome": ""},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
@@ -724,14 +768,14 @@ ROUTES: dict[str, Route] = {
                     **on_case("victim")(w),
                     "statement_uuid": w.statement.uuid,
                 },
-                opens=CASE_CONTRIBUTE,
+                opens=OWNER_CASEWORK,
             ),
         ),
         writes=(
             Write(
                 kwargs=lambda w: {**on_case("victim")(w), "statement_uuid": w.statement.uuid},
                 data={"text": "Corrected", "reading": "for_victim", "correction_note": "Typo"},
-                entitled=CASE_CONTRIBUTE,
+                entitled=OWNER_CASEWORK,
             ),
         ),
     ),
@@ -802,8 +846,10 @@ ROUTES: dict[str, Route] = {
             ),
         ),
     ),
+    # A partnership-wide definition: the partnership's admin alone changes it (no one in the
+    # world; tests/partners/test_hardening.py).
     "victims:status_definition": Route(
-        reads=(Read(opens=SUPERVISORS_AND_CHAMPION),),
+        reads=(Read(),),
         writes=(
             Write(
                 data={
@@ -812,7 +858,6 @@ ROUTES: dict[str, Route] = {
                     "second_report_window_months": 6,
                     "vulnerable_risk_bands": ["high"],
                 },
-                entitled=SUPERVISORS_AND_CHAMPION,
             ),
         ),
     ),
@@ -1286,6 +1331,129 @@ ROUTES: dict[str, Route] = {
     ),
 }
 
+# Information governance (issue 12): the organisation's data protection lead (its partner
+# admin) --------------------------------------------------------------------------------------
+
+
+def sar_person(w: World) -> dict:
+    """A person only the owner holds, carrying no marker: the bundle shows the owner's admin
+    everything the owner recorded about them (the world's people are the officers' to see)."""
+    from tests.factories import make_person
+    from victims.models import PersonDetails
+
+    details = PersonDetails.objects.filter(
+        organisation=w.cast.owner.organisation, family_name="Subjectaccess"
+    ).first()
+    person = (
+        details.person
+        if details is not None
+        else make_person(w.cast.owner.officer, given_name="Ask", family_name="Subjectaccess")
+    )
+    return {"person_uuid": person.uuid}
+
+
+def owner_hold(w: World) -> dict:
+    from django.utils import timezone
+
+    from governance.models import LegalHold
+
+    hold, _ = LegalHold.objects.get_or_create(
+        organisation=w.cast.owner.organisation,
+        reason="Held for the permission matrix",
+        defaults={
+            "scope": "case",
+            "target_id": w.case.pk,
+            "placed_by": w.cast.owner.admin,
+            "placed_at": timezone.now(),
+        },
+    )
+    return {"hold_id": hold.pk}
+
+
+ROUTES.update(
+    {
+        "governance:retention": Route(reads=(Read(opens=ADMINS),)),
+        "governance:retention_decide": Route(
+            reads=(Read(),),
+            writes=(Write(data={"item": ["1"], "decision": "approve"}, entitled=ADMINS),),
+        ),
+        "governance:hold_place": Route(
+            reads=(Read(opens=ADMINS),),
+            writes=(
+                Write(
+                    data=lambda w: {
+                        "scope": "case",
+                        "reference": w.case.reference,
+                        "reason": "Disrepair claim",
+                    },
+                    entitled=ADMINS,
+                ),
+            ),
+        ),
+        "governance:hold_release": Route(
+            reads=(Read(kwargs=owner_hold),),
+            writes=(Write(kwargs=owner_hold, entitled={OWNER_ADMIN}),),
+        ),
+        "governance:subject_access": Route(
+            reads=(
+                Read(opens=ADMINS),
+                Read(
+                    query={"given_name": "Ask", "family_name": "Subjectaccess"},
+                    opens=ADMINS,
+                    label="search",
+                ),
+            )
+        ),
+        "governance:subject_access_bundle": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
+        ),
+        "governance:subject_access_json": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
+        ),
+        "governance:who_viewed": Route(reads=(Read(opens=ADMINS),)),
+        "governance:who_viewed_person": Route(
+            reads=(Read(kwargs=person("victim"), opens={OWNER_ADMIN}),)
+        ),
+        "governance:who_viewed_case": Route(reads=(Read(kwargs=case, opens={OWNER_ADMIN}),)),
+        # Onboarding is the partnership's admin's, and nobody of the matrix's cast is that
+        # (tests/browser/test_onboarding_journey.py signs one in): refused to everyone.
+        "partners:partnership_organisation_add": Route(
+            reads=(Read(),),
+            writes=(
+                Write(
+                    data={
+                        "name": "New Homes",
+                        "slug": "new-homes",
+                        "kind": "housing_provider",
+                        "areas": ["1"],
+                        "lawful_basis": "uk_gdpr_6_1_e",
+                        "isa_reference": "ISA-1",
+                        "isa_starts_on-day": "1",
+                        "isa_starts_on-month": "1",
+                        "isa_starts_on-year": "2027",
+                        "admin_first_name": "New",
+                        "admin_last_name": "Admin",
+                        "admin_email": "new.admin@example.org",
+                    }
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_suspend": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(
+                Write(
+                    kwargs=lambda w: {"slug": w.cast.owner.organisation.slug},
+                    data={"reason": "Agreement lapsed"},
+                ),
+            ),
+        ),
+        "partners:partnership_organisation_reinstate": Route(
+            reads=(Read(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+            writes=(Write(kwargs=lambda w: {"slug": w.cast.owner.organisation.slug}),),
+        ),
+    }
+)
+
 # The API answers only the methods its views name; every other one is refused, to everyone.
 OTHER_API_METHODS = ("put", "patch", "delete")
 # Who sends them (each of them, to every API route): the two clients (the API answers anyone
@@ -1300,3 +1468,126 @@ def body_of(write_or_read, world: World, name: str) -> tuple[object, str | None]
     if api(name) and write_or_read.method != "get":
         return json.dumps(data if data is not None else {}), "application/json"
     return data or {}, None
+
+
+# Evidence, letters and the printable summary (issue 13, the documents app) -------------------
+
+
+def evidence_form(w: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "title": "Photo of the door",
+        "visibility": "all_agencies",
+        "file": SimpleUploadedFile("diary.txt", b"Tue 01:30 shouting\n"),
+    }
+
+
+CLOSURE_NOTICE = {
+    "premises": "14 Elm Court, DL1 4QT",
+    "conduct": "Drug dealing from the premises",
+    "hearing": "Darlington Magistrates' Court, 16 December 2026 at 10am",
+    "visibility": "all_agencies",
+}
+# Who keeps an organisation's letter templates: its supervisors and administrators.
+TEMPLATE_KEEPERS = frozenset({OWNER_SUPERVISOR, UNRELATED_SUPERVISOR} | ADMINS)
+INCIDENT_EVIDENCE = CASE_CONTRIBUTE  # the owner (reported to it) and the case's contributor
+APPLICATION_EVIDENCE = OWNER_CASEWORK | {CHAMPION}  # who recorded it, and the Champion
+
+DOCUMENT_ROUTES = {
+    "documents:case_add": Route(
+        reads=(Read(kwargs=lambda w: {"record_uuid": w.case.uuid}, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.case.uuid},
+                data=evidence_form,
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "documents:incident_add": Route(
+        reads=(Read(kwargs=lambda w: {"record_uuid": w.incident.uuid}, opens=INCIDENT_EVIDENCE),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.incident.uuid},
+                data=evidence_form,
+                entitled=INCIDENT_EVIDENCE,
+            ),
+        ),
+    ),
+    "documents:application_add": Route(
+        reads=(
+            Read(kwargs=lambda w: {"record_uuid": w.application.uuid}, opens=APPLICATION_EVIDENCE),
+        ),
+        writes=(
+            Write(
+                kwargs=lambda w: {"record_uuid": w.application.uuid},
+                data=evidence_form,
+                entitled=APPLICATION_EVIDENCE,
+            ),
+        ),
+    ),
+    "documents:download": Route(
+        reads=(
+            Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens=CASE_VIEW),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.own_document.uuid},
+                opens=OWNER_CASEWORK,
+                label="kept to the owner",
+            ),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.letter.document.uuid},
+                opens=OWNER_CASEWORK,
+                label="a letter naming a person",
+            ),
+        ),
+    ),
+    "documents:case_summary": Route(reads=(Read(kwargs=case, opens=CASE_VIEW),)),
+    "documents:letter_choose": Route(
+        reads=(Read(kwargs=case, opens=CASE_CONTRIBUTE),),
+        note="POST only chooses the kind of letter and redirects: nothing is written",
+    ),
+    "documents:letter_new": Route(
+        reads=(
+            Read(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "closure"},
+                opens=CASE_CONTRIBUTE,
+            ),
+            Read(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "warning"},
+                opens=CASE_CONTRIBUTE,
+                label="offers people as recipients",
+            ),
+        ),
+        writes=(
+            Write(
+                kwargs=lambda w: {"case_uuid": w.case.uuid, "kind": "closure"},
+                data=CLOSURE_NOTICE,
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "documents:letter_templates": Route(reads=(Read(opens=CASE_READERS),)),
+    "documents:letter_template_edit": Route(
+        reads=(Read(kwargs=lambda w: {"kind": "warning"}, opens=TEMPLATE_KEEPERS),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"kind": "warning"},
+                data={"subject": "Warning", "body": "Dear {{ recipient_name }}"},
+                entitled=TEMPLATE_KEEPERS,
+            ),
+        ),
+    ),
+    "api:case-documents": Route(reads=(Read(kwargs=case, opens={OWNER_API}),)),
+    "api:document-content": Route(
+        reads=(
+            Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens={OWNER_API}),
+            Read(
+                kwargs=lambda w: {"document_uuid": w.own_document.uuid},
+                opens={OWNER_API},
+                label="kept to the owner",
+            ),
+        ),
+    ),
+}
+ROUTES.update(DOCUMENT_ROUTES)

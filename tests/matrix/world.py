@@ -197,6 +197,9 @@ class World:
     owner_api_client: object = None
     area_code: str = "E06000005"
     factor: object = None
+    document: object = None
+    own_document: object = None
+    letter: object = None
     export_tables: list[tuple[str, str]] = field(default_factory=list)
 
     def marker(self, label: str) -> str:
@@ -281,7 +284,7 @@ def build_world() -> World:
     from community_trigger import services as reviews
     from community_trigger import sweep
     from community_trigger.models import Application, Stage
-    from partners.models import Heartbeat, LocalAuthority
+    from partners.models import LocalAuthority
     from reporting import services as reporting
     from victims import services as people
     from victims.models import VulnerabilityFactor
@@ -796,16 +799,55 @@ def build_world() -> World:
     reporting.households_refresh()
     cases.case_share_revoke(actor=owner, share=revoked_share, reason="Cleaned up")
 
+    add_documents(world, m)
+
     world.export_tables = dashboard_tables(cast)
-    # Background work alive, so /healthz answers 200 like any public page.
-    for name in Heartbeat.Name:
-        Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+    alive(world)
 
     values = [marker.value.lower() for marker in markers.values()]
     for value in values:
         others = [other for other in values if other != value and value in other]
         assert not others, f"marker {value} is part of {others}"
     return world
+
+
+def add_documents(world: World, m) -> None:
+    """Evidence on the owner's case (issue 13): a file for every agency on the case, one kept
+    to the owner, and a letter (kept to the owner: it names a person)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services as documents
+    from documents.uploads import CheckedFile
+
+    owner = world.cast.owner.officer
+    content = b"Mon 23:10 music through the wall\n"
+
+    def diary(name: str) -> CheckedFile:
+        upload = SimpleUploadedFile(name, content, content_type="text/plain")
+        return CheckedFile(file=upload, name=name, content_type="text/plain", size=len(content))
+
+    world.document = documents.document_upload(
+        actor=owner,
+        record=world.case,
+        upload=diary("diary.txt"),
+        title=f"Noise diary {m('doctitle', SEES_CASE)}",
+        visibility="all_agencies",
+    )
+    world.own_document = documents.document_upload(
+        actor=owner,
+        record=world.case,
+        upload=diary("intelligence.txt"),
+        title=f"Intelligence {m('owndoctitle', SEES_OWN_ONLY)}",
+        visibility="my_organisation",
+    )
+    world.letter = documents.letter_create(
+        actor=owner,
+        case=world.case,
+        kind="warning",
+        recipient_id=world.perpetrator.pk,
+        fields={"conduct": "Loud music at night", "requirements": "Stop it"},
+        visibility="all_agencies",
+    )
 
 
 def dashboard_tables(cast: Cast) -> list[tuple[str, str]]:
@@ -835,3 +877,12 @@ def dashboard_tables(cast: Cast) -> list[tuple[str, str]]:
             found |= {(board.name, key) for key in (data.tables if data else {})}
     assert found, "the dashboards have tables"
     return [*sorted(found), ("ownership", "no-such-table")]
+
+
+def alive(world: World) -> None:
+    """Background work's heartbeats are fresh, so /healthz answers 200 like any public page
+    (recorded again before each identity: the whole matrix outlasts a heartbeat's age limit)."""
+    from partners.models import Heartbeat
+
+    for name in Heartbeat.Name:
+        Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})

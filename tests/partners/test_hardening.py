@@ -118,3 +118,46 @@ def test_only_the_partnership_admin_changes_the_victim_status_definitions(cast):
     assert partnership.get("/people/definitions/").status_code == 200
     assert partnership.post("/people/definitions/", data).status_code == 302
     assert AuditEvent.objects.filter(action="status_definition_update", actor=admin).exists()
+
+
+# Secrets kept for partners are encrypted at rest ------------------------------------------------
+
+
+def test_an_identity_providers_client_secret_is_encrypted_at_rest_and_keys_rotate(cast, settings):
+    from cryptography.fernet import Fernet
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connection
+
+    from partners.models import IdentityProvider
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.SECRETS_ENCRYPTION_KEYS = [old_key]
+    provider = IdentityProvider.objects.create(
+        organisation=cast.owner.organisation,
+        issuer="https://login.example.org",
+        client_id="asb-service",
+        client_secret="s3cret-of-the-county",
+    )
+
+    def stored() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT client_secret FROM partners_identityprovider WHERE id = %s", [provider.pk]
+            )
+            return cursor.fetchone()[0]
+
+    assert "s3cret" not in stored() and stored().startswith("fernet:")
+    assert IdentityProvider.objects.get(pk=provider.pk).client_secret == "s3cret-of-the-county"
+
+    # A new key in front: what the old one encrypted still reads; a save re-encrypts with the new.
+    settings.SECRETS_ENCRYPTION_KEYS = [new_key, old_key]
+    again = IdentityProvider.objects.get(pk=provider.pk)
+    assert again.client_secret == "s3cret-of-the-county"
+    again.save()
+    settings.SECRETS_ENCRYPTION_KEYS = [new_key]
+    assert IdentityProvider.objects.get(pk=provider.pk).client_secret == "s3cret-of-the-county"
+
+    # Without the key it was encrypted with, the service says so rather than using garbage.
+    settings.SECRETS_ENCRYPTION_KEYS = [old_key]
+    with pytest.raises(ImproperlyConfigured):
+        IdentityProvider.objects.get(pk=provider.pk)
