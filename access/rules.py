@@ -49,6 +49,8 @@ from asb_cases.models import (
 from community_trigger.models import (
     Application,
     ApplicationStatement,
+    CaseReviewExplanation,
+    ClosureNotice,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -406,18 +408,43 @@ def evidence(viewer: Viewer) -> QuerySet[Evidence]:
     viewer may read what it was (the ASB Champion, running the review, and the organisations
     that can see the incident) or only its date and agency."""
     rows = Evidence.objects.filter(application_q(viewer, outer="decision__application_id"))
-    if viewer.system or viewer.is_champion:
-        return rows.annotate(described=Value(True))
-    return rows.annotate(
-        described=Exists(
-            Incident.objects.filter(pk=OuterRef("incident_id")).filter(incident_q(viewer))
+    if viewer.system:
+        return rows.annotate(described=Value(True), judged=Value(True))
+    visible = Exists(Incident.objects.filter(pk=OuterRef("incident_id")).filter(incident_q(viewer)))
+    if viewer.is_champion:
+        # The ASB Champion runs the review: every incident's finding, and what happened to the
+        # application's own victim (shared for the review); another person's incident is
+        # described only if the Champion's organisation may see it anyway.
+        victim = OuterRef("decision__application__victim_id")
+        about_victim = Exists(
+            Incident.objects.filter(pk=OuterRef("incident_id")).filter(
+                Q(victim_id=victim)
+                | Q(reporter_id=victim)
+                | Q(victim__merged_into_id=victim)
+                | Q(reporter__merged_into_id=victim)
+            )
         )
-    )
+        return rows.annotate(described=visible | about_victim, judged=Value(True))
+    return rows.annotate(described=visible, judged=visible)
 
 
 def application_statements(viewer: Viewer) -> QuerySet[ApplicationStatement]:
     """Statements made with an application stay on it: seen with the application."""
     return ApplicationStatement.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def case_review_explanations(viewer: Viewer) -> QuerySet[CaseReviewExplanation]:
+    """Prompts to explain the ASB Case Review after a second report: the agency the report was
+    made to (it acts on them), and the ASB Champion (who answers for the partnership)."""
+    if viewer.system or viewer.is_champion:
+        return CaseReviewExplanation.objects.all()
+    if not viewer.is_member:
+        return CaseReviewExplanation.objects.none()
+    return CaseReviewExplanation.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def closure_notices(viewer: Viewer) -> QuerySet[ClosureNotice]:
+    return ClosureNotice.objects.filter(application_q(viewer, outer="application_id"))
 
 
 def meetings(viewer: Viewer) -> QuerySet[ResolutionMeeting]:

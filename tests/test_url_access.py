@@ -30,6 +30,12 @@ PUBLIC = {
     "community_trigger:appeal",
     "community_trigger:figures",
     "community_trigger:figures_csv",
+    # Issue 14: the public application's question pages and save and return.
+    "community_trigger:apply_step",
+    "community_trigger:apply_check",
+    "community_trigger:apply_save",
+    "community_trigger:apply_saved",
+    "community_trigger:apply_resume",
 }
 
 SAMPLE = {

@@ -27,6 +27,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address people reach the service at, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVICE_NAME = "Manage anti-social behaviour cases"
+# What the public see on the pages made for them (applying for and following a Case Review).
+PUBLIC_SERVICE_NAME = "Apply for an anti-social behaviour case review"
+PUBLIC_PATH_PREFIX = "/case-review/"
 PARTNERSHIP_NAME = env_str("PARTNERSHIP_NAME", "County Durham and Darlington ASB partnership")
 # Where people can write to about the service (shown in the footer and the phase banner).
 SERVICE_CONTACT_EMAIL = env_str("SERVICE_CONTACT_EMAIL", "asb-partnership@example.org")
@@ -113,6 +116,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "partners.context_processors.service",
                 "access.context_processors.viewer",
+                "community_trigger.context_processors.prompts",
             ],
             # GOV.UK page helpers (error summary, pagination) in every template.
             "builtins": ["partners.templatetags.govuk"],
@@ -524,6 +528,9 @@ SPECTACULAR_SETTINGS = {
         "ActionOutcomeEnum": "asb_cases.models.CaseAction.Outcome",
         "WriteOutcomeEnum": ["created", "updated"],
         "ImportOutcomeEnum": ["created", "updated", "error"],
+        "IncidentChannelEnum": "asb_cases.models.Channel",
+        "ApplicationChannelEnum": "community_trigger.models.Channel",
+        "AssistedChannelEnum": ["phone", "letter", "in_person", "email"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -30,10 +30,13 @@ WHITENOISE_AUTOREFRESH = True
 # Evidence kept by tests (and by the Celery worker a test starts) goes here, not in var/media.
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # The ClamAV daemon that tests/documents/test_scanning.py starts, where this process and the
-# worker it starts both find it: one per working copy.
+# Celery worker it starts both find it: one per working copy and xdist worker.
 CLAMD_SOCKET = str(
     Path(tempfile.gettempdir())
-    / f"asb-clamd-{hashlib.sha256(str(VAR_DIR).encode()).hexdigest()[:10]}"  # noqa: F405
+    / (
+        f"asb-clamd-{hashlib.sha256(str(VAR_DIR).encode()).hexdigest()[:10]}"  # noqa: F405
+        f"-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    )
     / "clamd.sock"
 )
 

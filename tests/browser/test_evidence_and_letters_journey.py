@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from asb_cases.services import case_add_note
 from documents.models import Document
 from tests.factories import make_case, make_incident, make_person, share_case
 
@@ -35,6 +36,12 @@ def test_evidence_and_a_letter_reach_the_police_and_not_the_council(
     incident = make_incident(cast.owner.officer, victim=victim, reporter=victim)
     case = make_case(cast.owner.officer, incidents=[incident], title="Threats on Elm Court")
     share_case(case, by=cast.owner.officer, with_organisation=cast.partner.organisation)
+    case_add_note(
+        actor=cast.owner.officer,
+        case=case,
+        body="Tenancy officer's own view of the household",
+        visibility="my_organisation",
+    )
 
     housing = journey()
     housing.sign_in("officer@test-housing")
@@ -77,6 +84,17 @@ def test_evidence_and_a_letter_reach_the_police_and_not_the_council(
     housing.follow("Printable summary")
     assert "Photo of the damaged door" in housing.text()
     narrow(housing)
+    own_note = housing.page.get_by_text("Tenancy officer's own view of the household")
+    assert own_note.is_visible()
+    housing.page.emulate_media(media="print")
+    assert not own_note.is_visible()
+    assert not housing.page.get_by_role("button", name="Update").is_visible()
+    housing.page.emulate_media(media="screen")
+    housing.page.get_by_label("Include notes kept to Test Housing when printing").check()
+    housing.submit("Update")
+    housing.page.emulate_media(media="print")
+    assert own_note.is_visible()
+    housing.page.emulate_media(media="screen")
 
     police = journey()
     police.sign_in("officer@test-police")

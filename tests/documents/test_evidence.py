@@ -12,6 +12,7 @@ from documents.models import Document
 from partners.models import AuditEvent
 from tests.conftest import client_for
 from tests.documents.conftest import PDF_BYTES, png_bytes
+from tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +272,28 @@ def test_the_case_page_query_count_does_not_grow_with_its_documents(cast, shared
         upload(owner, shared_case.case, png_bytes(colour))
     many = queries(client, f"/cases/{shared_case.case.uuid}/")
     assert few == many
+
+
+def test_evidence_on_a_case_review_application_is_the_champions_and_the_recorders(cast):
+    from tests.community_trigger.conftest import apply_for
+
+    victim = make_person(cast.owner.officer, given_name="Mabel", family_name="Thornbury")
+    application = apply_for(victim, actor=cast.owner.officer)
+    champion = client_for(cast.champion)
+    response = champion.post(
+        f"/case-reviews/{application.uuid}/documents/add/",
+        {
+            "title": "Applicant's diary",
+            "visibility": "all_agencies",
+            "file": SimpleUploadedFile("diary.pdf", PDF_BYTES),
+        },
+    )
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert document.application == application
+    assert b"Applicant&#x27;s diary" in champion.get(f"/case-reviews/{application.uuid}/").content
+    # The organisation that recorded it sees it; an agency with no part in it does not.
+    assert client_for(cast.owner.officer).get(f"/documents/{document.uuid}/").status_code == 200
+    assert client_for(cast.unrelated.officer).get(f"/documents/{document.uuid}/").status_code == 404
+    partner = client_for(cast.partner.officer)
+    assert partner.get(f"/case-reviews/{application.uuid}/documents/add/").status_code == 404

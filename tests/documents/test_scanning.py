@@ -92,6 +92,7 @@ def test_scanner_tells_a_clean_file_from_an_infected_one(scanning):
     assert verdict.infected and verdict.signature.startswith("Asb.Test.Marker")
 
 
+@pytest.mark.celery
 @pytest.mark.shared_media
 def test_files_are_held_until_the_worker_scans_them(
     cast, shared_case, scanning, transactional_db, celery_worker_process

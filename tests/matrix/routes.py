@@ -207,6 +207,7 @@ def application_form(w: World) -> dict:
         "description": "It goes on every night",
         "hate_motivated": "no",
         "lead_case": w.case.pk,
+        "channel": "phone",
     }
 
 
@@ -925,7 +926,7 @@ ROUTES: dict[str, Route] = {
     "community_trigger:apply": Route(
         reads=(Read(),),
         public=True,
-        note="POST makes the applicant's own application: tests/community_trigger/test_public",
+        note="POST starts the applicant's own draft: tests/community_trigger/test_apply_pages",
     ),
     "community_trigger:apply_done": Route(reads=(Read(),), public=True),
     "community_trigger:status": Route(
@@ -1330,6 +1331,73 @@ ROUTES: dict[str, Route] = {
         writes=(Write(data={"email": "daily"}, entitled=SIGNED_IN, label="own preference"),),
     ),
 }
+
+# Issue 14 (ASB Case Review, part A): the public question pages, and the Champion's and
+# officers' pages for matching, the single point of contact, closure notices, second reports.
+ROUTES.update(
+    {
+        "community_trigger:apply_step": Route(
+            reads=(Read(kwargs=lambda w: {"step": "victim"}),),
+            public=True,
+            note="POST saves the applicant's own draft: tests/community_trigger/test_apply_pages",
+        ),
+        "community_trigger:apply_check": Route(
+            reads=(Read(),),
+            public=True,
+            note="POST sends the applicant's own draft: tests/community_trigger/test_apply_pages",
+        ),
+        "community_trigger:apply_save": Route(
+            reads=(Read(),),
+            public=True,
+            note="POST e-mails a link to the applicant's own draft: test_apply_pages",
+        ),
+        "community_trigger:apply_saved": Route(reads=(Read(),), public=True),
+        "community_trigger:apply_resume": Route(
+            reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
+            public=True,
+        ),
+        "community_trigger:confirm_match": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(Write(kwargs=application, data={"person": "new"}, entitled={CHAMPION}),),
+        ),
+        "community_trigger:contact": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(
+                Write(
+                    kwargs=application,
+                    data=lambda w: {"officer": w.cast.owner.officer.pk},
+                    entitled={CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:closure_notice": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(
+                Write(
+                    kwargs=application,
+                    data={"reasons": "Closed", "how": "letter"},
+                    entitled={CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:explain": Route(
+            reads=(
+                Read(
+                    kwargs=lambda w: {"explanation_uuid": w.explanation.uuid},
+                    opens=OWNER_CASEWORK | {CHAMPION},
+                ),
+            ),
+            writes=(
+                Write(
+                    kwargs=lambda w: {"explanation_uuid": w.explanation.uuid},
+                    data={"how": "phone"},
+                    entitled=OWNER_CASEWORK | {CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:dashboard": Route(reads=(Read(opens=CASE_READERS),)),
+    }
+)
 
 # Information governance (issue 12): the organisation's data protection lead (its partner
 # admin) --------------------------------------------------------------------------------------
