@@ -50,7 +50,13 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class LocationFormMixin(forms.Form):
-    """Address fields shared by incidents, cases and case locations."""
+    """Address fields shared by incidents, cases and case locations. The map reference (UPRN,
+    latitude, longitude) is kept in a details component: few officers have it to hand."""
+
+    tucked = (
+        "Map reference: UPRN, latitude and longitude (optional)",
+        ["uprn", "latitude", "longitude"],
+    )
 
     address = forms.CharField(
         label="Address or description of the place", max_length=300, required=False
@@ -182,6 +188,15 @@ class DuplicateChoiceMixin(forms.Form):
 
 
 class IncidentForm(PersonFieldsMixin, DuplicateChoiceMixin, LocationFormMixin, govuk.Form):
+    reveals = {
+        "hate_motivated": {"yes": ["protected_characteristic"]},
+        "victim_is": {
+            "other": [
+                f"victim_{name}"
+                for name in ("given_name", "family_name", "date_of_birth", "phone", "postcode")
+            ]
+        },
+    }
     occurred_at = govuk.GovUKDateTimeField(
         label="When did it happen?",
         help_text="For example, 14 11 2026 21 30. Use the 24-hour clock.",
@@ -213,11 +228,11 @@ class IncidentForm(PersonFieldsMixin, DuplicateChoiceMixin, LocationFormMixin, g
     hate_motivated = forms.ChoiceField(
         label="Was it motivated by hostility or prejudice (a hate incident)?",
         choices=YES_NO,
-        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
+        widget=forms.RadioSelect,
         error_messages=_required("Select yes if it was a hate incident"),
     )
     protected_characteristic = forms.ChoiceField(
-        label="If yes, what was the hostility about?",
+        label="What was the hostility about?",
         choices=[("", "Select a characteristic"), *ProtectedCharacteristic.choices],
         required=False,
     )
@@ -410,11 +425,12 @@ class CaseActionForm(govuk.Form):
         error_messages=_required("Enter when it was used"),
     )
     subject = forms.ModelChoiceField(
-        label="Who is it against? (optional)",
+        label="Who is it against?",
         queryset=None,
         required=False,
-        empty_label="Nobody in particular",
-        help_text="The people on the case, alleged perpetrators first",
+        empty_label="Not against a person (for example, the closure of premises)",
+        help_text="The alleged perpetrators on the case. Add a perpetrator to the case first "
+        "if they are not listed.",
     )
     outcome = forms.ChoiceField(label="Outcome so far", choices=CaseAction.Outcome.choices)
     cost_pounds = forms.DecimalField(
@@ -470,7 +486,7 @@ class CaseActionForm(govuk.Form):
         queryset, labels = people
         subject = self.fields["subject"]
         subject.queryset = queryset
-        subject.choices = [("", subject.empty_label), *labels.items()]
+        subject.choices = [*labels.items(), ("", subject.empty_label)]
         assessments = self.fields["risk_assessment"]
         assessments.queryset = risk_assessments
         assessments.label_from_instance = lambda a: (
@@ -492,6 +508,8 @@ class CaseActionForm(govuk.Form):
                 max_length=200,
             )
         if not self.is_bound:
+            if labels:  # the first alleged perpetrator, rather than nobody
+                self.initial.setdefault("subject", next(iter(labels)))
             self.initial.setdefault(
                 "started_at", timezone.localtime().replace(second=0, microsecond=0)
             )
@@ -669,17 +687,20 @@ class TransferProposeForm(govuk.Form):
 
 
 class TransferDecideForm(govuk.Form):
+    LATER = "later"
+
+    reveals = {"decision": {"accept": ["lead_officer"]}}
+
     decision = forms.ChoiceField(
         label="Will your organisation lead this case?",
         choices=[("accept", "Yes, accept the case"), ("decline", "No, decline it")],
         widget=forms.RadioSelect,
         error_messages=_required("Select whether you accept the case"),
     )
-    lead_officer = UserChoiceField(
-        label="If accepting, who will be the lead officer?",
-        queryset=User.objects.none(),
+    lead_officer = forms.ChoiceField(
+        label="Who will be the lead officer?",
         required=False,
-        empty_label="Decide later (the case will be unowned)",
+        help_text="The victim's single point of contact",
     )
     reason = forms.CharField(
         label="Reason",
@@ -690,12 +711,31 @@ class TransferDecideForm(govuk.Form):
 
     def __init__(self, *args, workers: list[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_officer"].queryset = User.objects.filter(pk__in=[w.pk for w in workers])
+        self.workers = {str(worker.pk): worker for worker in workers}
+        # No default: leaving a case unowned is a choice made on purpose, never by accident.
+        self.fields["lead_officer"].choices = [
+            ("", "Select the lead officer"),
+            *((pk, worker.display_name) for pk, worker in self.workers.items()),
+            (self.LATER, "Decide later (the case will be unowned)"),
+        ]
+
+    def clean_lead_officer(self):
+        value = self.cleaned_data.get("lead_officer") or ""
+        if value == self.LATER or value == "":
+            return value
+        if value not in self.workers:
+            raise ValidationError("Select someone in your organisation who works on cases")
+        return self.workers[value]
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+        decision = data.get("decision")
+        if decision == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Enter why you are declining the case")
+        if decision == "accept" and data.get("lead_officer") == "":
+            self.add_error("lead_officer", "Select the lead officer, or choose to decide later")
+        if data.get("lead_officer") in ("", self.LATER):
+            data["lead_officer"] = None
         return data
 
 

@@ -34,9 +34,12 @@ from asb_cases.models import (
     CaseTask,
     Incident,
     IncidentType,
+    Lsoa,
     OwnershipTransfer,
+    PersonRole,
     PreApplicationRiskAssessment,
     SupportReferral,
+    Ward,
 )
 from partners.models import Membership, Organisation
 from partners.paging import Page, paginate_union
@@ -294,7 +297,10 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
 
 
 def _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks) -> list[dict]:
-    """One list, newest first, of everything that happened on the case."""
+    """One list, newest first, of everything recorded on the case. Entries are placed by when
+    they were recorded (`at`): a tool or power recorded now is at the top even when it was
+    used earlier (its entry says when: `happened`), and a task is shown when it is set and
+    when it is done. Entries recorded at the same moment keep a fixed order."""
     entries = chain(
         (
             {"kind": "incident", "at": i.reported_at, "item": i, "organisation": i.reported_to}
@@ -305,7 +311,13 @@ def _timeline(incidents, status_changes, actions, notes, shares, transfers, task
             for s in status_changes
         ),
         (
-            {"kind": "action", "at": a.started_at, "item": a, "organisation": a.organisation}
+            {
+                "kind": "action",
+                "at": a.created_at or a.started_at,
+                "happened": a.started_at,
+                "item": a,
+                "organisation": a.organisation,
+            }
             for a in actions
         ),
         (
@@ -338,12 +350,18 @@ def _timeline(incidents, status_changes, actions, notes, shares, transfers, task
             if t.decided_at and t.status != OwnershipTransfer.Status.WITHDRAWN
         ),
         (
+            {"kind": "task", "at": t.created_at, "item": t, "organisation": t.organisation}
+            for t in tasks
+        ),
+        (
             {"kind": "task_done", "at": t.completed_at, "item": t, "organisation": t.organisation}
             for t in tasks
             if t.completed_at
         ),
     )
-    return sorted(entries, key=lambda entry: entry["at"], reverse=True)
+    numbered = [(entry["at"], order, entry) for order, entry in enumerate(entries)]
+    numbered.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [entry for _, _, entry in numbered]
 
 
 def case_share_get(*, case: Case, share_uuid) -> CaseShare:
@@ -461,6 +479,35 @@ def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+@dataclass
+class PlaceNames:
+    """The names of the areas a location's codes stand for, for people; the codes are for
+    analysts."""
+
+    ward: str = ""
+    lsoa: str = ""
+
+
+def place_names(location) -> PlaceNames:
+    """The ward and LSOA names of an incident's or a location's codes (two indexed lookups)."""
+    ward = lsoa = ""
+    if location.ward_code:
+        ward = (
+            Ward.objects.filter(code=location.ward_code, year=location.ward_year)
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
+    if location.lsoa_code:
+        lsoa = (
+            Lsoa.objects.filter(code=location.lsoa_code, vintage=location.lsoa_vintage)
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
+    return PlaceNames(ward=ward, lsoa=lsoa)
 
 
 def incident_cases_for_viewer(*, viewer: Viewer, incident: Incident) -> QuerySet[Case]:
@@ -620,12 +667,12 @@ def case_assignees_for(*, case: Case) -> list:
 
 
 def case_people_choices(*, viewer: Viewer, case: Case) -> tuple[QuerySet[Person], dict]:
-    """The people on a case for a form's choices (the person an action is against): the
-    queryset to choose from, and each one's label — the name the viewer may see and their role
-    — alleged perpetrators first."""
+    """The people a tool or power on a case may be against: its alleged perpetrators (never a
+    victim or a witness), as the queryset to choose from and each one's label — the name the
+    viewer may see."""
     links = list(
         rules.case_people(viewer)
-        .filter(case=case)
+        .filter(case=case, role=PersonRole.PERPETRATOR)
         .select_related("person")
         .order_by("role", "added_at")
     )

@@ -147,7 +147,11 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
 @permission_required("asb_cases.view_case", raise_exception=True)
 def transfer_inbox(request: HttpRequest) -> HttpResponse:
     transfers = selectors.transfers_awaiting_viewer(viewer=request.viewer)
-    return render(request, "asb_cases/transfer_inbox.html", {"transfers": transfers})
+    return render(
+        request,
+        "asb_cases/transfer_inbox.html",
+        {"transfers": transfers, "may_decide": request.viewer.is_supervisor},
+    )
 
 
 # Case page ----------------------------------------------------------------------------------
@@ -660,7 +664,10 @@ def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
 @permission_required("asb_cases.add_case", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    incident_ids = request.POST.getlist("incidents") or request.GET.getlist("incident")
+    # Each once, however many times the form carried it.
+    incident_ids = list(
+        dict.fromkeys(request.POST.getlist("incidents") or request.GET.getlist("incident"))
+    )
     # Only incidents reported to the organisation, or on cases it leads (access.rules
     # .incidents_linkable): a partner's incident seen through a share is not its to pass on.
     incidents = [
@@ -679,6 +686,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
         }
     workers = selectors.case_workers_for(organisation=request.user.membership.organisation)
     data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("change"):  # back from the question page, to edit
+        data.pop("duplicates_reviewed", None)
+        form = CaseOpenForm(data, workers=workers, initial=initial)
+        return render(
+            request,
+            "asb_cases/case_new.html",
+            {"form": form, "incidents": incidents, "duplicates": None},
+        )
     form = CaseOpenForm(data, workers=workers, initial=initial)
     duplicates = None
     if request.method == "POST" and form.is_valid():
@@ -692,13 +707,39 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     p.pk for i in incidents for p in (i.victim, i.reporter) if p is not None
                 ],
             )
-            duplicates.incidents = [i for i in duplicates.incidents if i not in incidents]
+            # Only incidents the organisation may put on its case are offered to include.
+            linkable = set(
+                rules.incidents_linkable(request.viewer)
+                .filter(pk__in=[i.pk for i in duplicates.incidents])
+                .values_list("pk", flat=True)
+            )
+            duplicates.incidents = [
+                i for i in duplicates.incidents if i not in incidents and i.pk in linkable
+            ]
         if duplicates:
             data["duplicates_reviewed"] = "1"
             form = CaseOpenForm(data, workers=workers, initial=initial)
             form.is_valid()
+            return _duplicates_question(
+                request,
+                form=form,
+                data=data,
+                duplicates=duplicates,
+                panels=[],
+                caption=f"{request.viewer.organisation.name} will lead it",
+                doing="open a case",
+                labels=CASE_LABELS,
+            )
         else:
             choice = request.POST.get("duplicate_choice", "new")
+            if choice.startswith("same:"):
+                # The incident found is part of the same problem: the new case includes it
+                # too (if the organisation may put it on a case).
+                same = selectors.incident_get_linkable(
+                    viewer=request.viewer, incident_uuid=choice[5:]
+                )
+                if same not in incidents:
+                    incidents.append(same)
             if choice.startswith("case:"):
                 existing = selectors.case_get_for_viewer(
                     viewer=request.viewer, case_uuid=choice[5:], codename=rules.CONTRIBUTE
@@ -772,6 +813,7 @@ def incident_detail(request: HttpRequest, incident_uuid) -> HttpResponse:
         "asb_cases/incident_detail.html",
         {
             "incident": incident,
+            "places": selectors.place_names(incident),
             "cases": cases,
             "reporter": people.get(incident.reporter_id),
             "victim": people.get(incident.victim_id),
@@ -820,6 +862,48 @@ def _person_panels(request, form, prefixes) -> list[PersonPanel]:
     return panels
 
 
+# What the question page about possible duplicates does not carry forward as hidden fields:
+# the answers it asks for.
+_NOT_CARRIED = {"csrfmiddlewaretoken", "duplicate_choice", "change"}
+
+
+def _carried(data, panels) -> list[tuple[str, str]]:
+    """Everything typed on the form, carried through the question page unchanged."""
+    asked = _NOT_CARRIED | {panel.name for panel in panels}
+    return [(name, value) for name in data for value in data.getlist(name) if name not in asked]
+
+
+def _duplicates_question(request, *, form, data, duplicates, panels, caption, doing, labels):
+    """The question 'is this one of these?' on a page of its own, before anything is recorded
+    (rather than under the whole form, where the page reloads at the top unchanged)."""
+    return render(
+        request,
+        "asb_cases/possible_duplicates.html",
+        {
+            "form": form,
+            "carried": _carried(data, panels),
+            "duplicates": duplicates,
+            "panels": panels,
+            "choice_error": getattr(form, "choice_error", ""),
+            "caption": caption,
+            "doing": doing,
+            **labels,
+        },
+    )
+
+
+INCIDENT_LABELS = {
+    "same_label": "The same incident, already recorded",
+    "case_label": "A new incident, added to case",
+    "new_label": "None of these: a new incident",
+}
+CASE_LABELS = {
+    "same_label": "Include this incident in the new case",
+    "case_label": "Add the incident to the existing case",
+    "new_label": "None of these: open a new case",
+}
+
+
 def _check_panels(form, panels: list[PersonPanel]) -> bool:
     """Every panel with candidates needs an answer that is one of them, or 'new'."""
     ok = True
@@ -856,6 +940,13 @@ INCIDENT_PEOPLE = ("reporter_", "victim_")
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("change"):  # back from the question page, to edit
+        data.pop("duplicates_reviewed", None)
+        return render(
+            request,
+            "asb_cases/incident_new.html",
+            {"form": IncidentForm(data), "duplicates": None, "panels": []},
+        )
     form = IncidentForm(data)
     duplicates = None
     panels: list[PersonPanel] = []
@@ -914,6 +1005,18 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                         return redirect(_case_url(case))
                     messages.success(request, "The incident has been recorded.")
                     return redirect(f"/incidents/{incident.uuid}/")
+        if duplicates or any(panel.candidates for panel in panels):
+            form.choice_error = choice_error
+            return _duplicates_question(
+                request,
+                form=form,
+                data=data,
+                duplicates=duplicates,
+                panels=panels,
+                caption=f"Record an incident for {request.viewer.organisation.name}",
+                doing="record this incident",
+                labels=INCIDENT_LABELS,
+            )
     return render(
         request,
         "asb_cases/incident_new.html",

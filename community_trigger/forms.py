@@ -285,6 +285,8 @@ class PublicAppealForm(LookupForm):
 
 
 class DiscretionForm(govuk.Form):
+    reveals = {"outcome": {"met": ["route"]}}
+
     outcome = forms.ChoiceField(
         label="Will the Case Review go ahead?",
         choices=[
@@ -295,7 +297,7 @@ class DiscretionForm(govuk.Form):
         error_messages=_required("Select whether the review will go ahead"),
     )
     route = forms.ChoiceField(
-        label="If yes, why?",
+        label="Why will it go ahead?",
         required=False,
         widget=forms.RadioSelect,
         choices=[],

@@ -220,6 +220,37 @@ def _worker_done_before_flush(request):
         _worker_quiet()
 
 
+def worker_mail_dir():
+    """Where the test session's Celery worker writes the e-mails it sends."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / f"celery-test-mail-{os.getpid()}"
+
+
+@pytest.fixture
+def worker_mail(celery_worker_process):
+    """The e-mails the worker sends from now on: call it for those sent so far (as
+    email.message.Message objects, oldest first)."""
+    import email
+
+    folder = worker_mail_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    before = set(folder.iterdir())
+
+    def sent():
+        messages = []
+        for path in sorted(set(folder.iterdir()) - before, key=lambda p: p.stat().st_mtime):
+            # The file backend writes each message followed by a line of dashes.
+            for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+                if chunk.strip():
+                    messages.append(email.message_from_string(chunk.lstrip("\n")))
+        return messages
+
+    return sent
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process on real Redis, using this session's test database.
@@ -248,6 +279,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
         "ASB_TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        # What the worker e-mails is written to files a test can read (`worker_mail`).
+        "ASB_TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "ASB_TEST_EMAIL_FILE_PATH": str(worker_mail_dir()),
     }
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     with app.connection_for_write() as conn:  # start from an empty queue

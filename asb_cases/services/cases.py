@@ -46,6 +46,7 @@ from asb_cases.services._common import (
     resolve_location,
 )
 from asb_cases.services.powers import GateInput, action_gate_errors, action_gate_record
+from asb_cases.signals import case_assigned, note_added, task_assigned
 from partners.audit import audit_record, changes_between
 from partners.models import Organisation, User
 from partners.postcodes import is_valid_postcode
@@ -154,6 +155,8 @@ def case_open(
             "permissions": granted,
         },
     )
+    if lead_officer is not None and lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=lead_officer, actor=actor)
     return case
 
 
@@ -183,6 +186,8 @@ def case_update_details(*, actor: User, case: Case, expected_version: int, **cha
     )
     if "risk_band" in diff:
         _refresh_victims(case)
+    if "lead_officer" in diff and case.lead_officer is not None and case.lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=case.lead_officer, actor=actor)
     return case
 
 
@@ -395,6 +400,7 @@ def case_add_note(*, actor: User, case: Case, body: str, visibility: str) -> Cas
         target=case,
         detail={"note": note.pk, "visibility": visibility},
     )
+    note_added.send(sender=CaseNote, note=note)
     return note
 
 
@@ -475,8 +481,11 @@ def case_add_action(
             f"A {action_type.name.lower()} can only be used against someone aged "
             f"{action_type.minimum_age} or over; they were {age}"
         )
-    if subject is not None and not case.person_links.filter(person=subject).exists():
-        errors["subject"] = "The person must be on the case"
+    if (
+        subject is not None
+        and not case.person_links.filter(person=subject, role=PersonRole.PERPETRATOR).exists()
+    ):
+        errors["subject"] = "The person must be an alleged perpetrator on the case"
     if cost_pounds < 0:
         errors["cost_pounds"] = "The cost cannot be negative"
     if officer.membership.organisation_id != organisation.pk:
@@ -558,6 +567,8 @@ def case_add_task(
         target=case,
         detail={"task": str(task.uuid), "assignee": assignee.get_username(), "due_on": str(due_on)},
     )
+    if assignee != actor:
+        task_assigned.send(sender=CaseTask, task=task, actor=actor)
     return task
 
 

@@ -72,6 +72,9 @@ LOCAL_APPS = [
     "documents",
     "reporting",
     "governance",
+    # Last: the role groups are synchronised after the last app with models migrates.
+    "my_work",
+    "notifications",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -323,6 +326,11 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ASB partnership <no-reply@example.org>")
+# GOV.UK Notify (production): EMAIL_BACKEND=notifications.backends.GovUKNotifyEmailBackend,
+# with an API key and the id of one template whose subject is ((subject)) and body ((body)).
+GOVUK_NOTIFY_API_KEY = env_str("GOVUK_NOTIFY_API_KEY", "")
+GOVUK_NOTIFY_TEMPLATE_ID = env_str("GOVUK_NOTIFY_TEMPLATE_ID", "")
+GOVUK_NOTIFY_BASE_URL = env_str("GOVUK_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
 # REDIS, CACHE AND CELERY --------------------------------------------------------------------
 # docs/adr/0005-background-work.md explains these choices.

@@ -33,3 +33,11 @@ def has_errors(*forms) -> bool:
 def url_for_page(page, number: int) -> str:
     """The link to another page of a paginated list, keeping its filters."""
     return page.url_for(number)
+
+
+@register.filter
+def revealed_by(reveal, value) -> str:
+    """The fields a radio option reveals (partners.govuk.RevealMixin), or ''."""
+    if not reveal:
+        return ""
+    return reveal.get(str(value), "")

@@ -1322,6 +1322,15 @@ ROUTES: dict[str, Route] = {
     "api:schema": Route(reads=(Read(opens=BOTH_APIS | SIGNED_IN),)),
     "api:docs": Route(reads=(Read(opens=BOTH_APIS | SIGNED_IN),)),
     "api:not-found": Route(reads=(Read(kwargs=lambda w: {"rest": "v1/nothing-here/"}),)),
+    # Issue 13: notifications (each person's own) ---------------------------------------
+    "notifications:list": Route(
+        reads=(Read(opens=SIGNED_IN),),
+        writes=(Write(data={"notification": ["1"]}, entitled=SIGNED_IN, label="mark read"),),
+    ),
+    "notifications:settings": Route(
+        reads=(Read(opens=SIGNED_IN),),
+        writes=(Write(data={"email": "daily"}, entitled=SIGNED_IN, label="own preference"),),
+    ),
 }
 
 # Issue 14 (ASB Case Review, part A): the public question pages, and the Champion's and
