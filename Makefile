@@ -42,8 +42,12 @@ migrate: install ## Apply database migrations
 seed: migrate ## Load the demo partnership (idempotent)
 	$(BIN)/python manage.py seed_demo
 
-run: seed ## Start web (http://127.0.0.1:8000), worker and beat with the demo partnership; Ctrl-C stops all three
-	$(BIN)/honcho start -f Procfile
+# The web port: PORT from the environment, else 8000 (honcho gives the Procfile's first
+# process, web, this PORT).
+PORT ?= 8000
+
+run: seed ## Start web (http://127.0.0.1:$PORT, 8000 by default), worker and beat with the demo partnership; Ctrl-C stops all three
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 test: install ## Run the whole test suite against PostgreSQL and Redis
 	@$(BIN)/python scripts/check_services.py

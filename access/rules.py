@@ -43,12 +43,15 @@ from asb_cases.models import (
     ImpactStatement,
     Incident,
     OwnershipTransfer,
+    PreApplicationRiskAssessment,
     RiskAssessment,
     SupportReferral,
 )
 from community_trigger.models import (
     Application,
     ApplicationStatement,
+    CaseReviewExplanation,
+    ClosureNotice,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -56,6 +59,8 @@ from community_trigger.models import (
     ThresholdDecision,
 )
 from documents.models import Document, LetterTemplate
+from feedback.models import SurveyResponse
+from oversight.models import PccReview
 from partners.models import Organisation
 from victims.models import Person, PersonDetails
 
@@ -171,6 +176,14 @@ def case_actions(viewer: Viewer) -> QuerySet[CaseAction]:
     return CaseAction.objects.filter(case_q(viewer, outer="case_id"))
 
 
+def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAssessment]:
+    """A pre-application risk assessment is about a person: the organisation that made it
+    sees it, on a case it still sees."""
+    return PreApplicationRiskAssessment.objects.filter(
+        case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
+    )
+
+
 def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
     """Who is on the cases the viewer sees, and in what role (what they may see of each person
     is access.redaction)."""
@@ -213,6 +226,50 @@ def incident_q(viewer: Viewer, outer: str = "pk") -> Q:
 
 def incidents(viewer: Viewer) -> QuerySet[Incident]:
     return Incident.objects.filter(incident_q(viewer))
+
+
+def incident_branches(viewer: Viewer) -> list[QuerySet[Incident]]:
+    """`incidents(viewer)` as the union of its two parts, each with an indexed plan of its own:
+    those reported to the viewer's organisation (the index (reported_to, -reported_at)), and
+    those linked to a case it can see (from its permission rows through the case links). The
+    OR in `incident_q` is right for one incident; a list is read from these, each branch
+    ordered and limited on its own (partners.paging.paginate_union), since no index serves an
+    OR over a subquery and the planner then expects half the table
+    (docs/adr/0023-incident-visibility-and-matching-in-the-database.md)."""
+    if viewer.system:
+        return [Incident.objects.all()]
+    if not (viewer.is_member and viewer.may("asb_cases.view_incident")):
+        return []
+    linked = CaseIncident.objects.filter(case_id__in=_visible_case_ids(viewer))
+    return [
+        Incident.objects.filter(reported_to_id=viewer.organisation_id),
+        Incident.objects.filter(pk__in=linked.values("incident_id")),
+    ]
+
+
+def _visible_case_ids(viewer: Viewer) -> QuerySet:
+    return CaseGroupObjectPermission.objects.filter(
+        group_id=viewer.group_id, permission_id=case_permission_id(VIEW)
+    ).values("content_object_id")
+
+
+def incident_linked_ids(viewer: Viewer) -> QuerySet:
+    """The ids of the second branch of `incident_branches` (incidents on a case the viewer can
+    see), each once: of an incident's links to visible cases, only the first. Read from the
+    organisation's permission rows through the links' case index, it stops as soon as a capped
+    count has enough, where the semi-join from the incidents probes a permission row for every
+    link it walks (43,000 buffers against 1,000 for a council seeing 9,000 cases)."""
+    if not (viewer.is_member and viewer.may("asb_cases.view_incident")) or viewer.system:
+        return CaseIncident.objects.none().values("incident_id")
+    visible = _visible_case_ids(viewer)
+    earlier_visible_link = CaseIncident.objects.filter(
+        incident_id=OuterRef("incident_id"), pk__lt=OuterRef("pk"), case_id__in=visible
+    )
+    return (
+        CaseIncident.objects.filter(case_id__in=visible)
+        .filter(~Exists(earlier_visible_link))
+        .values("incident_id")
+    )
 
 
 def incidents_linkable(viewer: Viewer) -> QuerySet[Incident]:
@@ -406,18 +463,43 @@ def evidence(viewer: Viewer) -> QuerySet[Evidence]:
     viewer may read what it was (the ASB Champion, running the review, and the organisations
     that can see the incident) or only its date and agency."""
     rows = Evidence.objects.filter(application_q(viewer, outer="decision__application_id"))
-    if viewer.system or viewer.is_champion:
-        return rows.annotate(described=Value(True))
-    return rows.annotate(
-        described=Exists(
-            Incident.objects.filter(pk=OuterRef("incident_id")).filter(incident_q(viewer))
+    if viewer.system:
+        return rows.annotate(described=Value(True), judged=Value(True))
+    visible = Exists(Incident.objects.filter(pk=OuterRef("incident_id")).filter(incident_q(viewer)))
+    if viewer.is_champion:
+        # The ASB Champion runs the review: every incident's finding, and what happened to the
+        # application's own victim (shared for the review); another person's incident is
+        # described only if the Champion's organisation may see it anyway.
+        victim = OuterRef("decision__application__victim_id")
+        about_victim = Exists(
+            Incident.objects.filter(pk=OuterRef("incident_id")).filter(
+                Q(victim_id=victim)
+                | Q(reporter_id=victim)
+                | Q(victim__merged_into_id=victim)
+                | Q(reporter__merged_into_id=victim)
+            )
         )
-    )
+        return rows.annotate(described=visible | about_victim, judged=Value(True))
+    return rows.annotate(described=visible, judged=visible)
 
 
 def application_statements(viewer: Viewer) -> QuerySet[ApplicationStatement]:
     """Statements made with an application stay on it: seen with the application."""
     return ApplicationStatement.objects.filter(application_q(viewer, outer="application_id"))
+
+
+def case_review_explanations(viewer: Viewer) -> QuerySet[CaseReviewExplanation]:
+    """Prompts to explain the ASB Case Review after a second report: the agency the report was
+    made to (it acts on them), and the ASB Champion (who answers for the partnership)."""
+    if viewer.system or viewer.is_champion:
+        return CaseReviewExplanation.objects.all()
+    if not viewer.is_member:
+        return CaseReviewExplanation.objects.none()
+    return CaseReviewExplanation.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def closure_notices(viewer: Viewer) -> QuerySet[ClosureNotice]:
+    return ClosureNotice.objects.filter(application_q(viewer, outer="application_id"))
 
 
 def meetings(viewer: Viewer) -> QuerySet[ResolutionMeeting]:
@@ -620,3 +702,60 @@ def governed_cases(viewer: Viewer) -> QuerySet[Case]:
     return Case.objects.filter(
         Q(lead_organisation_id=viewer.organisation_id) | Q(case_granted(viewer.organisation, VIEW))
     )
+
+
+# The PCC's review of "threshold not met" (oversight) -------------------------------------------
+
+
+def is_pcc_office(viewer: Viewer) -> bool:
+    """Staff of the Police and Crime Commissioner's office (not its analysts, who count):
+    the only ones who decide a PCC review and see the queue."""
+    return (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.PCC_OFFICE
+        and viewer.organisation.active
+        and viewer.role != "analyst"
+    )
+
+
+def pcc_reviews(viewer: Viewer) -> QuerySet[PccReview]:
+    """Every PCC review for the PCC's office; nothing for anyone else."""
+    if viewer.system or is_pcc_office(viewer):
+        return PccReview.objects.all()
+    return PccReview.objects.none()
+
+
+# The victims' feedback (feedback) ------------------------------------------------------------
+
+
+def survey_responses(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Every response, for counts by organisation and period (they name no one); the dashboard
+    shows no free text from here."""
+    if viewer.system or viewer.is_member:
+        return SurveyResponse.objects.all()
+    return SurveyResponse.objects.none()
+
+
+def survey_comments(viewer: Viewer) -> QuerySet[SurveyResponse]:
+    """Free text is for the organisation that led the case or review only."""
+    if not viewer.is_member:
+        return SurveyResponse.objects.none()
+    return SurveyResponse.objects.filter(organisation_id=viewer.organisation_id).exclude(
+        comments=""
+    )
+
+
+# The Tenant Satisfaction Measures (oversight) ----------------------------------------------------
+
+
+def tsm_provider(viewer: Viewer) -> Organisation | None:
+    """The housing provider whose Tenant Satisfaction Measures the viewer may see (its own),
+    or None: TSMs are for housing partners only."""
+    if (
+        viewer.is_member
+        and not viewer.is_api_client
+        and viewer.organisation.kind == Organisation.Kind.HOUSING_PROVIDER
+    ):
+        return viewer.organisation
+    return None

@@ -50,7 +50,13 @@ class UserChoiceField(forms.ModelChoiceField):
 
 
 class LocationFormMixin(forms.Form):
-    """Address fields shared by incidents, cases and case locations."""
+    """Address fields shared by incidents, cases and case locations. The map reference (UPRN,
+    latitude, longitude) is kept in a details component: few officers have it to hand."""
+
+    tucked = (
+        "Map reference: UPRN, latitude and longitude (optional)",
+        ["uprn", "latitude", "longitude"],
+    )
 
     address = forms.CharField(
         label="Address or description of the place", max_length=300, required=False
@@ -182,6 +188,15 @@ class DuplicateChoiceMixin(forms.Form):
 
 
 class IncidentForm(PersonFieldsMixin, DuplicateChoiceMixin, LocationFormMixin, govuk.Form):
+    reveals = {
+        "hate_motivated": {"yes": ["protected_characteristic"]},
+        "victim_is": {
+            "other": [
+                f"victim_{name}"
+                for name in ("given_name", "family_name", "date_of_birth", "phone", "postcode")
+            ]
+        },
+    }
     occurred_at = govuk.GovUKDateTimeField(
         label="When did it happen?",
         help_text="For example, 14 11 2026 21 30. Use the 24-hour clock.",
@@ -213,11 +228,11 @@ class IncidentForm(PersonFieldsMixin, DuplicateChoiceMixin, LocationFormMixin, g
     hate_motivated = forms.ChoiceField(
         label="Was it motivated by hostility or prejudice (a hate incident)?",
         choices=YES_NO,
-        widget=forms.RadioSelect(attrs={"class": "govuk-radios--inline"}),
+        widget=forms.RadioSelect,
         error_messages=_required("Select yes if it was a hate incident"),
     )
     protected_characteristic = forms.ChoiceField(
-        label="If yes, what was the hostility about?",
+        label="What was the hostility about?",
         choices=[("", "Select a characteristic"), *ProtectedCharacteristic.choices],
         required=False,
     )
@@ -410,11 +425,12 @@ class CaseActionForm(govuk.Form):
         error_messages=_required("Enter when it was used"),
     )
     subject = forms.ModelChoiceField(
-        label="Who is it against? (optional)",
+        label="Who is it against?",
         queryset=None,
         required=False,
-        empty_label="Nobody in particular",
-        help_text="The people on the case, alleged perpetrators first",
+        empty_label="Not against a person (for example, the closure of premises)",
+        help_text="The alleged perpetrators on the case. Add a perpetrator to the case first "
+        "if they are not listed.",
     )
     outcome = forms.ChoiceField(label="Outcome so far", choices=CaseAction.Outcome.choices)
     cost_pounds = forms.DecimalField(
@@ -435,19 +451,145 @@ class CaseActionForm(govuk.Form):
     notes = forms.CharField(
         label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # What the Crime and Policing Act 2026 tools need (their rules say which; see the table).
+    risk_assessment = forms.ModelChoiceField(
+        label="Pre-application risk assessment (Respect Orders and injunctions)",
+        queryset=None,
+        required=False,
+        empty_label="None",
+    )
+    notice_hours = forms.IntegerField(
+        label="How many hours does the notice last? (closure notices)",
+        required=False,
+        min_value=1,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-3", "inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter the hours as a whole number, like 48",
+            "min_value": "Enter at least 1 hour",
+        },
+    )
+    authorised_by_name = forms.CharField(
+        label="Senior manager who authorised it (notices over 24 hours)",
+        required=False,
+        max_length=200,
+    )
+    authorised_by_role = forms.CharField(label="Their role", required=False, max_length=200)
+    prior_warning_given = forms.BooleanField(label="A prior warning was given", required=False)
+
+    REQUIREMENT_ROWS = 3
+
+    def __init__(self, *args, people: tuple, risk_assessments=None, **kwargs):
+        """`people`: the case's people and their labels, the names the viewer may see of them
+        (asb_cases.selectors.case_people_choices); `risk_assessments`: the viewer's
+        organisation's pre-application risk assessments on the case."""
+        super().__init__(*args, **kwargs)
+        queryset, labels = people
+        subject = self.fields["subject"]
+        subject.queryset = queryset
+        subject.choices = [*labels.items(), ("", subject.empty_label)]
+        assessments = self.fields["risk_assessment"]
+        assessments.queryset = risk_assessments
+        assessments.label_from_instance = lambda a: (
+            f"{a.action_type.name}, {labels.get(a.subject_id, 'a person on the case')}, "
+            f"{timezone.localtime(a.assessed_at):%-d %b %Y}"
+        )
+        for number in range(1, self.REQUIREMENT_ROWS + 1):
+            self.fields[f"requirement_{number}"] = forms.CharField(
+                label=f"Positive requirement {number} (Respect Orders, optional)",
+                required=False,
+                max_length=500,
+            )
+            self.fields[f"requirement_{number}_supervisor"] = forms.CharField(
+                label=f"Who supervises requirement {number}?", required=False, max_length=200
+            )
+            self.fields[f"requirement_{number}_supervisor_organisation"] = forms.CharField(
+                label=f"Their organisation (requirement {number})",
+                required=False,
+                max_length=200,
+            )
+        if not self.is_bound:
+            if labels:  # the first alleged perpetrator, rather than nobody
+                self.initial.setdefault("subject", next(iter(labels)))
+            self.initial.setdefault(
+                "started_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+
+def action_requirements(data: dict) -> list:
+    """The positive requirements a `CaseActionForm` was given (rows left wholly blank are
+    not requirements)."""
+    from asb_cases.services import Requirement
+
+    rows = []
+    for number in range(1, CaseActionForm.REQUIREMENT_ROWS + 1):
+        row = Requirement(
+            text=data.get(f"requirement_{number}") or "",
+            supervisor_name=data.get(f"requirement_{number}_supervisor") or "",
+            supervisor_organisation=data.get(f"requirement_{number}_supervisor_organisation") or "",
+        )
+        if row.text or row.supervisor_name or row.supervisor_organisation:
+            rows.append(row)
+    return rows
+
+
+class PreApplicationRiskForm(govuk.Form):
+    action_type = forms.ModelChoiceField(
+        label="What will you apply for?",
+        queryset=ActionType.objects.filter(rules__risk_assessment_required=True).distinct(),
+        empty_label="Select the order or injunction",
+        error_messages=_required("Select what you will apply for"),
+    )
+    subject = forms.ModelChoiceField(
+        label="Who is it against?",
+        queryset=None,
+        empty_label="Select a person on the case",
+        error_messages=_required("Select who it is against"),
+    )
+    harm_risk = forms.CharField(
+        label="The risk of harassment, alarm or distress",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe the risk of harassment, alarm or distress"),
+    )
+    respondent_vulnerabilities = forms.CharField(
+        label="The respondent's vulnerabilities",
+        help_text="Say if none are known",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required(
+            "Describe the respondent's vulnerabilities, or say there are none known"
+        ),
+    )
+    alternatives_tried = forms.CharField(
+        label="The alternatives tried",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe the alternatives tried"),
+    )
 
     def __init__(self, *args, people: tuple, **kwargs):
-        """`people`: the case's people and their labels, the names the viewer may see of them
-        (asb_cases.selectors.case_people_choices)."""
         super().__init__(*args, **kwargs)
         queryset, labels = people
         subject = self.fields["subject"]
         subject.queryset = queryset
         subject.choices = [("", subject.empty_label), *labels.items()]
-        if not self.is_bound:
-            self.initial.setdefault(
-                "started_at", timezone.localtime().replace(second=0, microsecond=0)
-            )
+
+
+class ActionBreachForm(govuk.Form):
+    occurred_at = govuk.GovUKDateTimeField(
+        label="When was it breached?", error_messages=_required("Enter when it was breached")
+    )
+    details = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required("Describe what happened"),
+    )
+    referred_to = forms.CharField(
+        label="Referred to (where breach is an offence)",
+        help_text="For example, the police force investigating the offence",
+        required=False,
+        max_length=200,
+    )
+    referral_reference = forms.CharField(
+        label="Their reference (optional)", required=False, max_length=60
+    )
 
 
 class CaseTaskForm(govuk.Form):
@@ -545,17 +687,20 @@ class TransferProposeForm(govuk.Form):
 
 
 class TransferDecideForm(govuk.Form):
+    LATER = "later"
+
+    reveals = {"decision": {"accept": ["lead_officer"]}}
+
     decision = forms.ChoiceField(
         label="Will your organisation lead this case?",
         choices=[("accept", "Yes, accept the case"), ("decline", "No, decline it")],
         widget=forms.RadioSelect,
         error_messages=_required("Select whether you accept the case"),
     )
-    lead_officer = UserChoiceField(
-        label="If accepting, who will be the lead officer?",
-        queryset=User.objects.none(),
+    lead_officer = forms.ChoiceField(
+        label="Who will be the lead officer?",
         required=False,
-        empty_label="Decide later (the case will be unowned)",
+        help_text="The victim's single point of contact",
     )
     reason = forms.CharField(
         label="Reason",
@@ -566,12 +711,31 @@ class TransferDecideForm(govuk.Form):
 
     def __init__(self, *args, workers: list[User], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_officer"].queryset = User.objects.filter(pk__in=[w.pk for w in workers])
+        self.workers = {str(worker.pk): worker for worker in workers}
+        # No default: leaving a case unowned is a choice made on purpose, never by accident.
+        self.fields["lead_officer"].choices = [
+            ("", "Select the lead officer"),
+            *((pk, worker.display_name) for pk, worker in self.workers.items()),
+            (self.LATER, "Decide later (the case will be unowned)"),
+        ]
+
+    def clean_lead_officer(self):
+        value = self.cleaned_data.get("lead_officer") or ""
+        if value == self.LATER or value == "":
+            return value
+        if value not in self.workers:
+            raise ValidationError("Select someone in your organisation who works on cases")
+        return self.workers[value]
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+        decision = data.get("decision")
+        if decision == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Enter why you are declining the case")
+        if decision == "accept" and data.get("lead_officer") == "":
+            self.add_error("lead_officer", "Select the lead officer, or choose to decide later")
+        if data.get("lead_officer") in ("", self.LATER):
+            data["lead_officer"] = None
         return data
 
 

@@ -883,3 +883,143 @@ class ImpactStatement(models.Model):
 
     def __str__(self) -> str:
         return f"Impact statement {self.statement_id} v{self.version}"
+
+
+# The Crime and Policing Act 2026: gates on tools and powers, as versioned data ----------------
+# docs/adr/0022-act-2026-tools-pcc-review-published-figures.md
+
+
+class ActionRule(models.Model):
+    """The gates on one tool or power, versioned by effective date as threshold policies are:
+    the version in force on the day an action is used is the one it is checked against, so a
+    commencement order is a new row, not a release."""
+
+    action_type = models.ForeignKey(ActionType, on_delete=models.PROTECT, related_name="rules")
+    version = models.PositiveSmallIntegerField()
+    effective_from = models.DateField()
+    # False: replaced (e.g. the ASB injunction by Youth and Housing Injunctions); actions
+    # recorded before stay readable, new ones are refused.
+    new_records_allowed = models.BooleanField(default=True)
+    replaced_by = models.ManyToManyField(ActionType, blank=True, related_name="+")
+    # The oldest a person it is against may be (Youth Injunctions: 17).
+    maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The person it is against must be on the case with a known date of birth (adults only).
+    age_must_be_known = models.BooleanField(default=False)
+    risk_assessment_required = models.BooleanField(
+        default=False, help_text="A pre-application risk assessment must be recorded first"
+    )
+    supervisor_per_requirement = models.BooleanField(
+        default=False, help_text="Each positive requirement names its supervisor"
+    )
+    breach_is_offence = models.BooleanField(
+        default=False, help_text="A breach is recorded as a referral for a criminal offence"
+    )
+    # A notice may last up to `max_notice_hours`; one longer than `authorisation_over_hours`
+    # needs a senior manager's authorisation.
+    max_notice_hours = models.PositiveIntegerField(null=True, blank=True)
+    authorisation_over_hours = models.PositiveIntegerField(null=True, blank=True)
+    prior_warning_required = models.BooleanField(default=False)
+    legal_basis = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["action_type", "-effective_from", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_type", "version"], name="asb_action_rule_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_type} v{self.version} from {self.effective_from}"
+
+
+class PreApplicationRiskAssessment(models.Model):
+    """The risk assessment the 2026 Act requires before applying for a Respect Order or an
+    injunction: the risk of harassment, alarm or distress, the respondent's vulnerabilities
+    and the alternatives tried."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pre_application_risks")
+    action_type = models.ForeignKey(ActionType, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey("victims.Person", on_delete=models.PROTECT, related_name="+")
+    harm_risk = models.TextField()
+    respondent_vulnerabilities = models.TextField()
+    alternatives_tried = models.TextField()
+    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Pre-application risk assessment {self.uuid} on case {self.case_id}"
+
+
+class ActionGate(models.Model):
+    """What an action needed to pass its rule's gates: the risk assessment it rests on, the
+    senior manager who authorised a longer notice, a prior warning."""
+
+    action = models.OneToOneField(CaseAction, on_delete=models.CASCADE, related_name="gate")
+    rule = models.ForeignKey(ActionRule, on_delete=models.PROTECT, related_name="+")
+    risk_assessment = models.ForeignKey(
+        PreApplicationRiskAssessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notice_hours = models.PositiveIntegerField(null=True, blank=True)
+    authorised_by_name = models.CharField(max_length=200, blank=True)
+    authorised_by_role = models.CharField(max_length=200, blank=True)
+    prior_warning_given = models.BooleanField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Gates of action {self.action_id}"
+
+
+class ActionRequirement(models.Model):
+    """A positive requirement of an order, with the person named to supervise it."""
+
+    action = models.ForeignKey(CaseAction, on_delete=models.CASCADE, related_name="requirements")
+    text = models.CharField(max_length=500)
+    supervisor_name = models.CharField(max_length=200)
+    supervisor_organisation = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["action", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionBreach(models.Model):
+    """A breach of an order or notice. Where the rule makes breach an offence, the breach is an
+    offence referral: to whom, and their reference."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    action = models.ForeignKey(CaseAction, on_delete=models.PROTECT, related_name="breaches")
+    occurred_at = models.DateTimeField()
+    details = models.TextField()
+    offence_referral = models.BooleanField(default=False)
+    referred_to = models.CharField(max_length=200, blank=True)
+    referral_reference = models.CharField(max_length=60, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(offence_referral=False) | ~Q(referred_to=""),
+                name="asb_breach_referral_names_recipient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Breach of action {self.action_id} on {self.occurred_at:%Y-%m-%d}"

@@ -14,7 +14,7 @@ from itertools import chain
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
 from django.http import Http404
 from django.utils import timezone
@@ -34,11 +34,16 @@ from asb_cases.models import (
     CaseTask,
     Incident,
     IncidentType,
+    Lsoa,
     OwnershipTransfer,
+    PersonRole,
+    PreApplicationRiskAssessment,
     SupportReferral,
+    Ward,
 )
 from partners.models import Membership, Organisation
-from partners.postcodes import normalise_postcode
+from partners.paging import Page, paginate_union
+from partners.postcodes import is_valid_postcode, normalise_postcode
 from victims.models import Person, PersonDetails
 from victims.selectors import ContactDue, contact_due, contact_standards
 
@@ -122,18 +127,38 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
             cases = cases.filter(reference=term.upper())
         else:
             lowered = term.lower()
+            # The document holds each postcode with and without its space, so only a postcode
+            # written some other way needs its normal form searched too; any other term adds
+            # no second LIKE to the plan.
             postcode = normalise_postcode(term).lower()
-            # A person's name is found only in the details the viewer may read of them.
-            named = Exists(
+            postcode_written_otherwise = is_valid_postcode(term) and lowered not in (
+                postcode,
+                postcode.replace(" ", ""),
+            )
+            # A person's name is found only in the details the viewer may read of them. Each
+            # word must be in the first name or the surname (what the names' trigram indexes
+            # serve), then the whole term in the full name.
+            words = Q()
+            for word in lowered.split():
+                words &= Q(given_name__ilike=word) | Q(family_name__ilike=word)
+            # Read first, on their own: inside the case query the planner, unable to estimate
+            # how many details match, joins every case link against them.
+            named_people = set(
                 rules.person_details(viewer)
-                .filter(person__case_links__case=OuterRef("pk"))
+                .filter(words)
                 .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
                 .filter(full_name__contains=lowered)
+                .values_list("person_id", flat=True)
             )
+            named_cases = CasePerson.objects.filter(person_id__in=named_people).values("case_id")
+            in_document = Q(search_document__contains=lowered)
+            if postcode_written_otherwise:
+                in_document |= Q(search_document__contains=postcode)
+            # Two uncorrelated subqueries, each read once from its index (the document's and
+            # the names' trigram indexes) and hashed, rather than a correlated EXISTS for every
+            # case the organisation can see.
             cases = cases.filter(
-                Q(search_document__contains=lowered)
-                | Q(search_document__contains=postcode)
-                | Q(named)
+                Q(pk__in=Case.objects.filter(in_document).values("pk")) | Q(pk__in=named_cases)
             )
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
@@ -218,7 +243,8 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
     actions = list(
         rules.case_actions(viewer)
         .filter(case=case)
-        .select_related("action_type", "organisation", "officer", "subject")
+        .select_related("action_type", "organisation", "officer", "subject", "gate__rule")
+        .prefetch_related("requirements", "breaches")
     )
     views = redaction.person_views(
         viewer, [link.person for link in people] + [a.subject for a in actions if a.subject_id]
@@ -271,7 +297,10 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
 
 
 def _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks) -> list[dict]:
-    """One list, newest first, of everything that happened on the case."""
+    """One list, newest first, of everything recorded on the case. Entries are placed by when
+    they were recorded (`at`): a tool or power recorded now is at the top even when it was
+    used earlier (its entry says when: `happened`), and a task is shown when it is set and
+    when it is done. Entries recorded at the same moment keep a fixed order."""
     entries = chain(
         (
             {"kind": "incident", "at": i.reported_at, "item": i, "organisation": i.reported_to}
@@ -282,7 +311,13 @@ def _timeline(incidents, status_changes, actions, notes, shares, transfers, task
             for s in status_changes
         ),
         (
-            {"kind": "action", "at": a.started_at, "item": a, "organisation": a.organisation}
+            {
+                "kind": "action",
+                "at": a.created_at or a.started_at,
+                "happened": a.started_at,
+                "item": a,
+                "organisation": a.organisation,
+            }
             for a in actions
         ),
         (
@@ -315,12 +350,18 @@ def _timeline(incidents, status_changes, actions, notes, shares, transfers, task
             if t.decided_at and t.status != OwnershipTransfer.Status.WITHDRAWN
         ),
         (
+            {"kind": "task", "at": t.created_at, "item": t, "organisation": t.organisation}
+            for t in tasks
+        ),
+        (
             {"kind": "task_done", "at": t.completed_at, "item": t, "organisation": t.organisation}
             for t in tasks
             if t.completed_at
         ),
     )
-    return sorted(entries, key=lambda entry: entry["at"], reverse=True)
+    numbered = [(entry["at"], order, entry) for order, entry in enumerate(entries)]
+    numbered.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [entry for _, _, entry in numbered]
 
 
 def case_share_get(*, case: Case, share_uuid) -> CaseShare:
@@ -374,18 +415,50 @@ def transfers_awaiting_viewer(*, viewer: Viewer) -> QuerySet[OwnershipTransfer]:
 # Incidents ----------------------------------------------------------------------------------
 
 
+INCIDENT_LIST_ORDER = ("-reported_at", "-id")
+
+
+def _incident_search(incidents: QuerySet[Incident], q: str) -> QuerySet[Incident]:
+    if not q:
+        return incidents
+    postcode = normalise_postcode(q)
+    return incidents.filter(
+        Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
+    )
+
+
 def incident_list_for_viewer(
     *, viewer: Viewer, q: str = "", own_only: bool = False
 ) -> QuerySet[Incident]:
     incidents = rules.incidents(viewer)
     if own_only:
         incidents = incidents.filter(reported_to_id=viewer.organisation_id)
-    if q:
-        postcode = normalise_postcode(q)
-        incidents = incidents.filter(
-            Q(postcode=postcode) | Q(address__icontains=q.strip()) | Q(external_ref=q.strip())
-        )
-    return incidents.select_related("reported_to", "incident_type").order_by("-reported_at", "-id")
+    return (
+        _incident_search(incidents, q)
+        .select_related("reported_to", "incident_type")
+        .order_by(*INCIDENT_LIST_ORDER)
+    )
+
+
+def incident_page_for_viewer(
+    *, viewer: Viewer, params, q: str = "", own_only: bool = False
+) -> Page:
+    """A page of `incident_list_for_viewer`, read from the two parts of the visibility rule
+    separately (access.rules.incident_branches), so that small and large organisations alike
+    get an indexed plan for the page and the capped count."""
+    branches = rules.incident_branches(viewer)
+    count_ids = None
+    if own_only:
+        branches = [branch.filter(reported_to_id=viewer.organisation_id) for branch in branches[:1]]
+    elif not q and len(branches) == 2:
+        count_ids = [branches[0].values("pk"), rules.incident_linked_ids(viewer)]
+    return paginate_union(
+        incident_list_for_viewer(viewer=viewer, q=q, own_only=own_only),
+        [_incident_search(branch, q) for branch in branches],
+        params,
+        ordering=INCIDENT_LIST_ORDER,
+        count_ids=count_ids,
+    )
 
 
 def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:
@@ -406,6 +479,35 @@ def incident_get_for_viewer(*, viewer: Viewer, incident_uuid) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+@dataclass
+class PlaceNames:
+    """The names of the areas a location's codes stand for, for people; the codes are for
+    analysts."""
+
+    ward: str = ""
+    lsoa: str = ""
+
+
+def place_names(location) -> PlaceNames:
+    """The ward and LSOA names of an incident's or a location's codes (two indexed lookups)."""
+    ward = lsoa = ""
+    if location.ward_code:
+        ward = (
+            Ward.objects.filter(code=location.ward_code, year=location.ward_year)
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
+    if location.lsoa_code:
+        lsoa = (
+            Lsoa.objects.filter(code=location.lsoa_code, vintage=location.lsoa_vintage)
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
+    return PlaceNames(ward=ward, lsoa=lsoa)
 
 
 def incident_cases_for_viewer(*, viewer: Viewer, incident: Incident) -> QuerySet[Case]:
@@ -521,7 +623,7 @@ def incident_types_active() -> QuerySet[IncidentType]:
 
 
 def action_types_active() -> QuerySet[ActionType]:
-    return ActionType.objects.filter(active=True)
+    return ActionType.objects.filter(active=True).prefetch_related("rules__action_type")
 
 
 def partner_organisations_for(*, viewer: Viewer) -> QuerySet[Organisation]:
@@ -565,12 +667,12 @@ def case_assignees_for(*, case: Case) -> list:
 
 
 def case_people_choices(*, viewer: Viewer, case: Case) -> tuple[QuerySet[Person], dict]:
-    """The people on a case for a form's choices (the person an action is against): the
-    queryset to choose from, and each one's label — the name the viewer may see and their role
-    — alleged perpetrators first."""
+    """The people a tool or power on a case may be against: its alleged perpetrators (never a
+    victim or a witness), as the queryset to choose from and each one's label — the name the
+    viewer may see."""
     links = list(
         rules.case_people(viewer)
-        .filter(case=case)
+        .filter(case=case, role=PersonRole.PERPETRATOR)
         .select_related("person")
         .order_by("role", "added_at")
     )
@@ -683,3 +785,31 @@ def case_statement_get(*, viewer: Viewer, case: Case, statement_uuid):
     if statement is None:
         raise Http404("No such statement")
     return statement
+
+
+# The Crime and Policing Act 2026 tools -------------------------------------------------------
+
+
+def case_pre_application_risks(
+    *, viewer: Viewer, case: Case
+) -> QuerySet[PreApplicationRiskAssessment]:
+    """The viewer's organisation's pre-application risk assessments on a case."""
+    return (
+        rules.case_pre_application_risks(viewer)
+        .filter(case=case)
+        .select_related("action_type")
+        .order_by("-assessed_at")
+    )
+
+
+def case_action_get(*, viewer: Viewer, case: Case, action_uuid) -> CaseAction:
+    """One tool or power used on a case the viewer sees (404 otherwise)."""
+    action = (
+        rules.case_actions(viewer)
+        .filter(case=case, uuid=_uuid(action_uuid))
+        .select_related("action_type", "case")
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action")
+    return action

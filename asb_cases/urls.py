@@ -21,6 +21,16 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/status/", views.case_status_change, name="case_status"),
     path("cases/<uuid:case_uuid>/notes/add/", views.case_note_add, name="case_note_add"),
     path("cases/<uuid:case_uuid>/actions/add/", views.case_action_add, name="case_action_add"),
+    path(
+        "cases/<uuid:case_uuid>/risk-before-application/add/",
+        views.case_pre_application_risk_add,
+        name="case_pre_application_risk_add",
+    ),
+    path(
+        "cases/<uuid:case_uuid>/actions/<uuid:action_uuid>/breaches/add/",
+        views.case_action_breach_add,
+        name="case_action_breach_add",
+    ),
     path("cases/<uuid:case_uuid>/tasks/add/", views.case_task_add, name="case_task_add"),
     path("cases/<uuid:case_uuid>/people/add/", views.case_person_add, name="case_person_add"),
     path(

@@ -6,6 +6,7 @@ are audited here: every case and incident viewed, every search with its terms.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -14,11 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access import redaction, rules
 from asb_cases import selectors, services
 from asb_cases.forms import (
+    ActionBreachForm,
     CaseActionForm,
     CaseDetailsForm,
     CaseLocationForm,
@@ -32,6 +36,7 @@ from asb_cases.forms import (
     ContactForm,
     IncidentForm,
     LinkIncidentForm,
+    PreApplicationRiskForm,
     ReasonForm,
     ReferralForm,
     ReferralUpdateForm,
@@ -39,6 +44,7 @@ from asb_cases.forms import (
     StatementForm,
     TransferDecideForm,
     TransferProposeForm,
+    action_requirements,
 )
 from asb_cases.models import Case
 from partners.audit import audit_viewed
@@ -66,6 +72,30 @@ def _case_url(case: Case) -> str:
 
 
 # Case lists ---------------------------------------------------------------------------------
+
+
+# The unfilled search form's HTML, by the choices it offers: the same for every organisation
+# (the choices are the partnership's), rendered once per process rather than nine templates on
+# every visit to the list. A filled-in form is rendered each time.
+_SEARCH_FIELDS_HTML: dict[str, str] = {}
+_SEARCH_FIELDS_KEPT = 8
+
+
+def _search_fields_html(form: CaseSearchForm) -> str:
+    if form.is_bound:
+        return ""
+    choices = [
+        [(str(value), str(label)) for value, label in form.fields[name].choices]
+        for name in ("incident_type", "lead_organisation", "area")
+    ]
+    key = hashlib.sha256(repr(choices).encode()).hexdigest()
+    if key not in _SEARCH_FIELDS_HTML:
+        if len(_SEARCH_FIELDS_HTML) >= _SEARCH_FIELDS_KEPT:
+            _SEARCH_FIELDS_HTML.clear()
+        _SEARCH_FIELDS_HTML[key] = render_to_string(
+            "asb_cases/_case_search_fields.html", {"form": form}
+        )
+    return mark_safe(_SEARCH_FIELDS_HTML[key])  # noqa: S308 (our own template's output)
 
 
 @login_required
@@ -104,6 +134,7 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
         "asb_cases/case_list.html",
         {
             "form": form,
+            "search_fields": _search_fields_html(form),
             "page": page,
             "mine": mine,
             "searching": filters.is_search(),
@@ -116,7 +147,11 @@ def case_list(request: HttpRequest, mine: bool = False) -> HttpResponse:
 @permission_required("asb_cases.view_case", raise_exception=True)
 def transfer_inbox(request: HttpRequest) -> HttpResponse:
     transfers = selectors.transfers_awaiting_viewer(viewer=request.viewer)
-    return render(request, "asb_cases/transfer_inbox.html", {"transfers": transfers})
+    return render(
+        request,
+        "asb_cases/transfer_inbox.html",
+        {"transfers": transfers, "may_decide": request.viewer.is_supervisor},
+    )
 
 
 # Case page ----------------------------------------------------------------------------------
@@ -210,6 +245,14 @@ def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
             outcome=data["outcome"],
             cost_pounds=data["cost_pounds"],
             notes=data.get("notes", ""),
+            gates=services.GateInput(
+                risk_assessment=data.get("risk_assessment"),
+                requirements=action_requirements(data),
+                notice_hours=data.get("notice_hours"),
+                authorised_by_name=data.get("authorised_by_name") or "",
+                authorised_by_role=data.get("authorised_by_role") or "",
+                prior_warning_given=data.get("prior_warning_given"),
+            ),
         )
         return f"{action.action_type.name} has been recorded."
 
@@ -223,9 +266,73 @@ def case_action_add(request: HttpRequest, case_uuid) -> HttpResponse:
         handle=handle,
         template="asb_cases/case_action_form.html",
         form_kwargs=lambda case: {
-            "people": selectors.case_people_choices(viewer=request.viewer, case=case)
+            "people": selectors.case_people_choices(viewer=request.viewer, case=case),
+            "risk_assessments": selectors.case_pre_application_risks(
+                viewer=request.viewer, case=case
+            ),
         },
         context=lambda case: {"action_types": selectors.action_types_active()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_pre_application_risk_add(request: HttpRequest, case_uuid) -> HttpResponse:
+    def handle(case, data):
+        services.case_add_pre_application_risk(
+            actor=request.user,
+            case=case,
+            action_type=data["action_type"],
+            subject=data["subject"],
+            harm_risk=data["harm_risk"],
+            respondent_vulnerabilities=data["respondent_vulnerabilities"],
+            alternatives_tried=data["alternatives_tried"],
+        )
+        return "The pre-application risk assessment has been recorded."
+
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=PreApplicationRiskForm,
+        heading="Record a pre-application risk assessment",
+        button="Record it",
+        handle=handle,
+        form_kwargs=lambda case: {
+            "people": selectors.case_people_choices(viewer=request.viewer, case=case)
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action_breach_add(request: HttpRequest, case_uuid, action_uuid) -> HttpResponse:
+    def handle(case, data):
+        action = selectors.case_action_get(
+            viewer=request.viewer, case=case, action_uuid=action_uuid
+        )
+        breach = services.action_record_breach(
+            actor=request.user,
+            action=action,
+            occurred_at=data["occurred_at"],
+            details=data["details"],
+            referred_to=data.get("referred_to") or "",
+            referral_reference=data.get("referral_reference") or "",
+        )
+        if breach.offence_referral:
+            return f"The breach has been recorded as an offence referral to {breach.referred_to}."
+        return "The breach has been recorded."
+
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    action = selectors.case_action_get(viewer=request.viewer, case=case, action_uuid=action_uuid)
+    return _case_form_page(
+        request,
+        case_uuid,
+        codename="contribute",
+        form_class=ActionBreachForm,
+        heading=f"Record a breach of the {action.action_type.name}",
+        button="Record the breach",
+        handle=handle,
     )
 
 
@@ -557,7 +664,10 @@ def case_incident_link(request: HttpRequest, case_uuid) -> HttpResponse:
 @permission_required("asb_cases.add_case", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    incident_ids = request.POST.getlist("incidents") or request.GET.getlist("incident")
+    # Each once, however many times the form carried it.
+    incident_ids = list(
+        dict.fromkeys(request.POST.getlist("incidents") or request.GET.getlist("incident"))
+    )
     # Only incidents reported to the organisation, or on cases it leads (access.rules
     # .incidents_linkable): a partner's incident seen through a share is not its to pass on.
     incidents = [
@@ -576,6 +686,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
         }
     workers = selectors.case_workers_for(organisation=request.user.membership.organisation)
     data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("change"):  # back from the question page, to edit
+        data.pop("duplicates_reviewed", None)
+        form = CaseOpenForm(data, workers=workers, initial=initial)
+        return render(
+            request,
+            "asb_cases/case_new.html",
+            {"form": form, "incidents": incidents, "duplicates": None},
+        )
     form = CaseOpenForm(data, workers=workers, initial=initial)
     duplicates = None
     if request.method == "POST" and form.is_valid():
@@ -589,13 +707,39 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     p.pk for i in incidents for p in (i.victim, i.reporter) if p is not None
                 ],
             )
-            duplicates.incidents = [i for i in duplicates.incidents if i not in incidents]
+            # Only incidents the organisation may put on its case are offered to include.
+            linkable = set(
+                rules.incidents_linkable(request.viewer)
+                .filter(pk__in=[i.pk for i in duplicates.incidents])
+                .values_list("pk", flat=True)
+            )
+            duplicates.incidents = [
+                i for i in duplicates.incidents if i not in incidents and i.pk in linkable
+            ]
         if duplicates:
             data["duplicates_reviewed"] = "1"
             form = CaseOpenForm(data, workers=workers, initial=initial)
             form.is_valid()
+            return _duplicates_question(
+                request,
+                form=form,
+                data=data,
+                duplicates=duplicates,
+                panels=[],
+                caption=f"{request.viewer.organisation.name} will lead it",
+                doing="open a case",
+                labels=CASE_LABELS,
+            )
         else:
             choice = request.POST.get("duplicate_choice", "new")
+            if choice.startswith("same:"):
+                # The incident found is part of the same problem: the new case includes it
+                # too (if the organisation may put it on a case).
+                same = selectors.incident_get_linkable(
+                    viewer=request.viewer, incident_uuid=choice[5:]
+                )
+                if same not in incidents:
+                    incidents.append(same)
             if choice.startswith("case:"):
                 existing = selectors.case_get_for_viewer(
                     viewer=request.viewer, case_uuid=choice[5:], codename=rules.CONTRIBUTE
@@ -639,9 +783,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def incident_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
     own_only = request.GET.get("own") == "1"
-    page = paginate(
-        selectors.incident_list_for_viewer(viewer=request.viewer, q=q, own_only=own_only),
-        request.GET,
+    page = selectors.incident_page_for_viewer(
+        viewer=request.viewer, params=request.GET, q=q, own_only=own_only
     )
     audit_viewed(
         actor=request.user,
@@ -670,6 +813,7 @@ def incident_detail(request: HttpRequest, incident_uuid) -> HttpResponse:
         "asb_cases/incident_detail.html",
         {
             "incident": incident,
+            "places": selectors.place_names(incident),
             "cases": cases,
             "reporter": people.get(incident.reporter_id),
             "victim": people.get(incident.victim_id),
@@ -718,6 +862,48 @@ def _person_panels(request, form, prefixes) -> list[PersonPanel]:
     return panels
 
 
+# What the question page about possible duplicates does not carry forward as hidden fields:
+# the answers it asks for.
+_NOT_CARRIED = {"csrfmiddlewaretoken", "duplicate_choice", "change"}
+
+
+def _carried(data, panels) -> list[tuple[str, str]]:
+    """Everything typed on the form, carried through the question page unchanged."""
+    asked = _NOT_CARRIED | {panel.name for panel in panels}
+    return [(name, value) for name in data for value in data.getlist(name) if name not in asked]
+
+
+def _duplicates_question(request, *, form, data, duplicates, panels, caption, doing, labels):
+    """The question 'is this one of these?' on a page of its own, before anything is recorded
+    (rather than under the whole form, where the page reloads at the top unchanged)."""
+    return render(
+        request,
+        "asb_cases/possible_duplicates.html",
+        {
+            "form": form,
+            "carried": _carried(data, panels),
+            "duplicates": duplicates,
+            "panels": panels,
+            "choice_error": getattr(form, "choice_error", ""),
+            "caption": caption,
+            "doing": doing,
+            **labels,
+        },
+    )
+
+
+INCIDENT_LABELS = {
+    "same_label": "The same incident, already recorded",
+    "case_label": "A new incident, added to case",
+    "new_label": "None of these: a new incident",
+}
+CASE_LABELS = {
+    "same_label": "Include this incident in the new case",
+    "case_label": "Add the incident to the existing case",
+    "new_label": "None of these: open a new case",
+}
+
+
 def _check_panels(form, panels: list[PersonPanel]) -> bool:
     """Every panel with candidates needs an answer that is one of them, or 'new'."""
     ok = True
@@ -754,6 +940,13 @@ INCIDENT_PEOPLE = ("reporter_", "victim_")
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("change"):  # back from the question page, to edit
+        data.pop("duplicates_reviewed", None)
+        return render(
+            request,
+            "asb_cases/incident_new.html",
+            {"form": IncidentForm(data), "duplicates": None, "panels": []},
+        )
     form = IncidentForm(data)
     duplicates = None
     panels: list[PersonPanel] = []
@@ -812,6 +1005,18 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                         return redirect(_case_url(case))
                     messages.success(request, "The incident has been recorded.")
                     return redirect(f"/incidents/{incident.uuid}/")
+        if duplicates or any(panel.candidates for panel in panels):
+            form.choice_error = choice_error
+            return _duplicates_question(
+                request,
+                form=form,
+                data=data,
+                duplicates=duplicates,
+                panels=panels,
+                caption=f"Record an incident for {request.viewer.organisation.name}",
+                doing="record this incident",
+                labels=INCIDENT_LABELS,
+            )
     return render(
         request,
         "asb_cases/incident_new.html",

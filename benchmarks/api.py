@@ -183,10 +183,11 @@ def _raw_first_page(group_id: int, permission_id: int) -> Callable[[], Any]:
 
 
 def _selector_first_page(user) -> Callable[[], Any]:
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
 
     def call() -> Any:
-        return list(case_list_for_user(user=user, filters=CaseFilters())[:51])
+        return list(case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())[:51])
 
     return call
 
@@ -263,9 +264,37 @@ REPEAT_REPORTERS = [
 ]
 
 
-def incident(run: str, number: int, rng: random.Random) -> dict:
+# The payload shapes partner systems send in bulk: what each incident carries.
+MIXED = "coordinates; a third anonymous"
+CRM = "postcodes without coordinates; every one with a reporter"
+COORDINATES_AND_REPORTERS = "coordinates; every one with a reporter"
+PAYLOADS = (MIXED, CRM, COORDINATES_AND_REPORTERS)
+
+
+def known_postcodes(limit: int = 2000) -> list[str]:
+    """Postcodes of incidents whose areas are known (a housing CRM's tenants' addresses)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT postcode FROM asb_cases_incident "
+            "WHERE lsoa_code <> '' AND postcode <> '' LIMIT %s",
+            [limit],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def incident(
+    run: str,
+    number: int,
+    rng: random.Random,
+    payload: str = MIXED,
+    postcodes: Sequence[str] = (),
+) -> dict:
     """A fictitious report in Darlington: a third anonymous, a third from one of the repeat
-    reporters, a third from someone new."""
+    reporters, a third from someone new (MIXED); or, as a housing CRM sends them, at a known
+    postcode without coordinates, always with a reporter (CRM); or with coordinates and always
+    a reporter."""
     occurred = dt.datetime(2026, 11, 1, tzinfo=dt.UTC) - dt.timedelta(
         minutes=rng.randint(0, 90_000)
     )
@@ -284,7 +313,12 @@ def incident(run: str, number: int, rng: random.Random) -> dict:
             "longitude": f"{rng.uniform(-1.59, -1.51):.6f}",
         },
     }
-    kind = rng.random()
+    if payload == CRM and postcodes:
+        body["location"] = {
+            "address": body["location"]["address"],
+            "postcode": rng.choice(postcodes),
+        }
+    kind = rng.random() if payload == MIXED else 1 / 3 + rng.random() * 2 / 3
     if kind < 1 / 3:
         body["anonymous"] = True
         return body
@@ -332,12 +366,20 @@ def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path)
             )
             rows.append(Row(shapes[0].key, "POST /api/v1/incidents/ (one new)", stats, concurrency))
             print(f"  incident create c={concurrency}: {stats.per_second:.0f}/s", flush=True)
-        for concurrency in sorted({1, min(2, max(options.concurrency))}):
+        postcodes = known_postcodes()
+        for payload, concurrency in [
+            (payload, concurrency)
+            for payload in PAYLOADS
+            for concurrency in sorted({1, min(2, max(options.concurrency))})
+        ]:
+            tag = PAYLOADS.index(payload)
             batches = [
                 json.dumps(
                     {
                         "incidents": [
-                            incident(f"{run}-b{concurrency}-{batch}", n, rng)
+                            incident(
+                                f"{run}-p{tag}-b{concurrency}-{batch}", n, rng, payload, postcodes
+                            )
                             for n in range(BULK_SIZE)
                         ]
                     }
@@ -352,11 +394,15 @@ def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path)
             )
             rows.append(
                 Row(
-                    shapes[0].key, f"POST /api/v1/incidents/bulk/ ({BULK_SIZE})", stats, concurrency
+                    shapes[0].key,
+                    f"POST /api/v1/incidents/bulk/ ({BULK_SIZE}; {payload})",
+                    stats,
+                    concurrency,
                 )
             )
             print(
-                f"  bulk c={concurrency}: {stats.per_second * BULK_SIZE:.0f} incidents/s",
+                f"  bulk ({payload}) c={concurrency}: "
+                f"{stats.per_second * BULK_SIZE:.0f} incidents/s",
                 flush=True,
             )
     return rows

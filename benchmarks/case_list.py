@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/asb_bench"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "bench-password-2026"
 PAGE = 50
 COUNT_CAP = 1000
@@ -65,6 +65,8 @@ class Options:
     runs: int
     explain: bool
     http: bool
+    in_process: bool
+    search: bool
     collectstatic: bool
     sweep: bool
     proposed: bool
@@ -85,6 +87,14 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--runs", type=int, default=40, help="in-process runs per variant")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the worst shape")
     parser.add_argument("--skip-http", action="store_true", help="in-process timings only")
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="HTTP timings only (to measure older code, whose selectors differ, the same way)",
+    )
+    parser.add_argument(
+        "--skip-search", action="store_true", help="leave the search endpoint out over HTTP"
+    )
     parser.add_argument(
         "--collectstatic",
         action="store_true",
@@ -113,6 +123,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         runs=args.runs,
         explain=args.explain,
         http=not args.skip_http,
+        in_process=not args.http_only,
+        search=not args.skip_search,
         collectstatic=args.collectstatic,
         sweep=args.sweep,
         proposed=args.proposed,
@@ -285,7 +297,8 @@ def describe_data(shape: Shape, seed: int) -> None:
                 f"""
                 SELECT pe.family_name FROM asb_cases_case c
                 JOIN asb_cases_caseperson cp ON cp.case_id = c.id
-                JOIN victims_person pe ON pe.id = cp.person_id
+                JOIN victims_persondetails pe
+                  ON pe.person_id = cp.person_id AND pe.organisation_id = cp.organisation_id
                 WHERE EXISTS (SELECT 1 FROM asb_cases_casegroupobjectpermission p
                               WHERE p.content_object_id = c.id AND p.group_id = %s
                                 AND p.permission_id = %s) {status_filter}
@@ -369,14 +382,138 @@ SORT_KEY_LIST_SQL = f"""
 def _selector_page(user, ordered_count: bool = True) -> Callable[[], Any]:
     """What the view runs: paginate()'s capped count, then the first 50 rows. With
     ordered_count=False, the count the proposed paging change would run."""
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
 
     def call() -> Any:
-        cases = case_list_for_user(user=user, filters=CaseFilters())
+        cases = case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())
         counted = cases if ordered_count else cases.order_by()
         return counted[: COUNT_CAP + 1].count(), list(cases[:PAGE])
 
     return call
+
+
+def _incident_page(user, union: bool = True) -> Callable[[], Any]:
+    """The incident list's first page and capped count: read from the two parts of the
+    visibility rule (what the view runs, access.rules.incident_branches), or with union=False
+    the single OR rule as the view ran it before issue 16."""
+    from django.http import QueryDict
+
+    from access.viewer import viewer_for
+    from asb_cases import selectors
+    from partners.paging import paginate
+
+    viewer = viewer_for(user)
+    viewer.may("asb_cases.view_incident")
+
+    def call() -> Any:
+        if union:
+            page = selectors.incident_page_for_viewer(viewer=viewer, params=QueryDict())
+        else:
+            page = paginate(selectors.incident_list_for_viewer(viewer=viewer), QueryDict())
+        return page.count, [incident.pk for incident in page.items]
+
+    return call
+
+
+def measure_incident_list(shapes: Sequence[Shape], runs: int) -> list[Row]:
+    """The incident list before and after issue 16, for each shape (same rows checked)."""
+    rows = []
+    for shape in shapes:
+        union, single = _incident_page(shape.user), _incident_page(shape.user, union=False)
+        same = union() == single()
+        before, after = timed(single, runs), timed(union, runs)
+        rows += [
+            Row(
+                shape.key,
+                "incident list: OR rule, first page + capped count (before)",
+                before,
+                1,
+                "",
+            ),
+            Row(
+                shape.key,
+                "incident list: UNION of the two branches (now)",
+                after,
+                1,
+                f"{_ratio(after, before)} vs before; same page and count: {same}",
+            ),
+        ]
+        print(
+            f"  {shape.key:<8} incident list p50 before {before.p50:7.1f} ms, "
+            f"now {after.p50:7.1f} ms; same result: {same}",
+            flush=True,
+        )
+    return rows
+
+
+def lookup_queries(count: int, seed: int) -> list[Any]:
+    """Person lookups as officers type them: the names of people already recorded, some with
+    a letter dropped from the surname, with their date of birth or postcode."""
+    from victims import matching
+    from victims.models import PersonDetails
+
+    rng = random.Random(f"{seed}:lookups")
+    top = PersonDetails.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    queries = []
+    while len(queries) < count and top:
+        details = PersonDetails.objects.filter(pk__gte=rng.randint(1, top)).order_by("pk").first()
+        if details is None:
+            continue
+        family = details.family_name
+        if rng.random() < 0.3 and len(family) > 4:
+            cut = rng.randrange(1, len(family) - 1)
+            family = family[:cut] + family[cut + 1 :]
+        born = details.date_of_birth if rng.random() < 0.7 else None
+        queries.append(
+            matching.Query(
+                given_name=details.given_name,
+                family_name=family,
+                date_of_birth=born,
+                postcode="" if born else details.postcode,
+            )
+        )
+    return queries
+
+
+def measure_person_lookup(shapes: Sequence[Shape], runs: int, seed: int) -> list[Row]:
+    """`person_candidates` (the lookup behind keying an incident, the person search and the
+    API's match endpoint) in-process, with its SQL time and statement count."""
+    from django.db import connection
+
+    from access.viewer import viewer_for
+    from victims.selectors import person_candidates
+
+    queries = lookup_queries(max(runs, 20), seed)
+    rows = []
+    for shape in shapes[:2]:
+        viewer = viewer_for(shape.user)
+        person_candidates(viewer=viewer, query=queries[0])
+        totals, sql, found = [], [], 0
+        statements = 0
+        for query in queries:
+            clock = _SqlClock()
+            with connection.execute_wrapper(clock):
+                started = time.perf_counter()
+                candidates = person_candidates(viewer=viewer, query=query)
+                for candidate in candidates:
+                    candidate.signpost.agencies  # noqa: B018 (the page shows whom to contact)
+                totals.append((time.perf_counter() - started) * 1000)
+            sql.append(clock.seconds * 1000)
+            statements = max(statements, clock.statements)
+            found += len(candidates)
+        sql_stats = Stats.of(sql)
+        rows.append(
+            Row(
+                shape.key,
+                "person lookup (person_candidates, signposts included)",
+                Stats.of(totals),
+                1,
+                f"of which SQL p50 {sql_stats.p50:.1f} ms, p95 {sql_stats.p95:.1f} ms (at most "
+                f"{statements} statements); {found / len(queries):.1f} candidates a lookup",
+            )
+        )
+    return rows
 
 
 def _raw_page(
@@ -572,7 +709,8 @@ def page_plan(user) -> tuple[str, int]:
 
 def sweep(runs: int, proposed: bool) -> list[SweepRow]:
     """The selector's first page for a case officer of every organisation that has one."""
-    from asb_cases.selectors import CaseFilters, case_list_for_user
+    from access.viewer import viewer_for
+    from asb_cases.selectors import CaseFilters, case_list_for_viewer
     from partners.models import Organisation
 
     permission = view_permission_id()
@@ -582,7 +720,7 @@ def sweep(runs: int, proposed: bool) -> list[SweepRow]:
         user = _officer(organisation)
         if user is None or organisation.group_id not in seen:
             continue
-        cases = case_list_for_user(user=user, filters=CaseFilters())
+        cases = case_list_for_viewer(viewer=viewer_for(user), filters=CaseFilters())
         plan, buffers = page_plan(user)
         rows.append(
             SweepRow(
@@ -665,6 +803,31 @@ class _SqlClock:
             self.statements += 1
 
 
+def authenticator(user) -> Any:
+    """The user's authenticator app (a confirmed TOTP device), made if need be: everyone who
+    signs in with a password proves a second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Benchmark authenticator")
+
+
+def authenticator_code(user) -> str:
+    """The code the user's authenticator shows now. Several clients sign the same officer in
+    within one 30-second step, so the device forgets the last code it accepted first."""
+    from django_otp.oath import TOTP
+
+    device = authenticator(user)
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save(
+        update_fields=["last_t", "throttling_failure_count", "throttling_failure_timestamp"]
+    )
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 def time_view(user, paths: Sequence[str], runs: int) -> tuple[Stats, Stats, int]:
     """The whole Django request in-process (no network, no gunicorn), one at a time: total and
     SQL milliseconds per request, and the number of SQL statements of one request."""
@@ -672,7 +835,11 @@ def time_view(user, paths: Sequence[str], runs: int) -> tuple[Stats, Stats, int]
     from django.test import Client
 
     client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user, backend="partners.backends.MemberBackend")
+    # Signed in through the pages, both factors, as in service.
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    signed_in = client.post("/sign-in/two-factor/", {"code": authenticator_code(user)})
+    if signed_in.status_code != 302 or signed_in.url.startswith("/sign-in/"):
+        raise SystemExit(f"Could not sign {user.username} in in-process")
     for number in range(3):
         client.get(paths[number % len(paths)])
     totals, sql = [], []
@@ -818,6 +985,22 @@ class Browser:
         )
         with self._follow.open(request, timeout=30) as response:
             landed = urllib.parse.urlparse(response.geturl()).path
+            page = response.read().decode()
+        if landed == "/sign-in/two-factor/":
+            match = self.TOKEN.search(page)
+            if match is None:
+                raise SystemExit("No CSRF token on /sign-in/two-factor/")
+            from partners.models import User
+
+            code = authenticator_code(User.objects.get(username=username))
+            form = urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": match.group(1), "code": code}
+            ).encode()
+            request = urllib.request.Request(
+                self.base + landed, data=form, headers={"Referer": self.base + landed}
+            )
+            with self._follow.open(request, timeout=30) as response:
+                landed = urllib.parse.urlparse(response.geturl()).path
         if landed.startswith("/sign-in/"):
             raise SystemExit(f"Could not sign in as {username}")
 
@@ -871,6 +1054,7 @@ def endpoints(shape: Shape) -> list[tuple[str, Callable[[int], str], bool]]:
         ("GET /cases/ (first page)", lambda _: "/cases/", True),
         (f"GET /cases/?q={shape.surname}&status=open", lambda _: search, True),
         ("GET /cases/<uuid>/ (case page)", lambda n: f"/cases/{uuids[n % len(uuids)]}/", False),
+        ("GET /incidents/ (first page)", lambda _: "/incidents/", True),
     ]
 
 
@@ -881,9 +1065,8 @@ def measure_http(shapes: Sequence[Shape], options: Options, log_path: Path) -> l
             browsers = [Browser(base) for _ in range(max(options.concurrency))]
             for browser in browsers:
                 browser.sign_in(shape.user.username, PASSWORD)
-            for (measurement, paths, is_list), level in product(
-                endpoints(shape), options.concurrency
-            ):
+            chosen = [e for e in endpoints(shape) if options.search or "?q=" not in e[0]]
+            for (measurement, paths, is_list), level in product(chosen, options.concurrency):
                 stats = load(browsers[:level], paths, options.requests, options.warmup)
                 verdict = ""
                 if is_list:
@@ -903,22 +1086,23 @@ def measure_http(shapes: Sequence[Shape], options: Options, log_path: Path) -> l
 # EXPLAIN and the report ---------------------------------------------------------------------
 
 
-def explain(shape: Shape) -> str:
+def explain(shape: Shape, page: Callable[[], Any] | None = None, what: str = "selector") -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the statements the selector runs for the list's first
-    page: the capped count, then the 50 rows."""
+    page: the capped count, then the 50 rows (or those of `page`)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    _selector_page(shape.user)()  # warm the caches the way the timed runs were
+    page = page or _selector_page(shape.user)
+    page()  # warm the caches the way the timed runs were
     with CaptureQueriesContext(connection) as captured:
-        _selector_page(shape.user)()
+        page()
     blocks = []
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             plan = "\n".join(row[0] for row in cursor.fetchall())
             blocks.append(f"```sql\n{query['sql']}\n```\n\n```\n{plan}\n```")
-    title = f"## EXPLAIN (ANALYZE, BUFFERS): selector, shape '{shape.key}' ({shape.organisation})"
+    title = f"## EXPLAIN (ANALYZE, BUFFERS): {what}, shape '{shape.key}' ({shape.organisation})"
     return title + "\n\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -1057,19 +1241,26 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"{shape.newest:%Y-%m-%d}; officer {shape.user.username}; "
                 f"surname {shape.surname}"
             )
-        print("In-process timings...", flush=True)
-        rows = measure_in_process(shapes, options.runs, options.proposed)
-    print("In-process views...", flush=True)
-    rows += measure_views(shapes, options.runs)
+        rows = []
+        if options.in_process:
+            print("In-process timings...", flush=True)
+            rows += measure_in_process(shapes, options.runs, options.proposed)
+            rows += measure_incident_list(shapes, options.runs)
+            rows += measure_person_lookup(shapes, options.runs, options.seed)
+    if options.in_process:
+        print("In-process views...", flush=True)
+        rows += measure_views(shapes, options.runs)
     if options.http:
         print("HTTP timings through gunicorn...", flush=True)
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "asb-bench-gunicorn.log"
         rows += measure_http(shapes, options, log_path)
     sections = [render_sweep(sweep_rows)] if sweep_rows else []
-    if options.explain:
+    if options.explain and options.in_process:
         selector_rows = [r for r in rows if r.measurement.startswith("selector")]
         worst_key = max(selector_rows, key=lambda r: r.stats.p95).shape
         sections.append(explain(next(s for s in shapes if s.key == worst_key)))
+        for shape in shapes:
+            sections.append(explain(shape, _incident_page(shape.user), "incident list"))
     loads = (load_before, os.getloadavg())
     report = render(shapes, rows, options, "\n".join(sections), loads)
     RESULTS.mkdir(exist_ok=True)

@@ -38,13 +38,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "bench-password-2026"
 DEFAULT_END = "2026-11-20T18:00:00+00:00"
 DAY = 86400.0
@@ -1296,6 +1295,9 @@ class Plan:
     lead: array = field(default_factory=lambda: array("h"))
     officer: array = field(default_factory=lambda: array("i"))  # user id, 0 for none
     creator: array = field(default_factory=lambda: array("i"))
+    # people, by index: when they were first recorded and by whom (filled by person_rows)
+    person_created: array = field(default_factory=lambda: array("d"))
+    person_recorder: array = field(default_factory=lambda: array("i"))
     location: array = field(default_factory=lambda: array("i"))  # address
     kind: array = field(default_factory=lambda: array("b"))  # incident type index
     risk: array = field(default_factory=lambda: array("b"))
@@ -1654,21 +1656,51 @@ def load_ids(organisations: Sequence[Any]) -> Ids:
 
 
 def person_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Iterator[tuple]:
-    people, places = world.people, world.places
+    """The identities (victims.Person): who first recorded each person, and when."""
+    people = world.people
     for person in range(people.count):
-        given = GIVEN_NAMES[people.given[person]]
-        family = FAMILY_NAMES[people.family[person]]
-        home = people.address[person]
         org = people.first_org[person]
         if org < 0:
             org = world.police
         created = people.first_seen[person]
         if created == math.inf:
             created = plan.start + rng.random() * (plan.end - plan.start)
-        birth = people.birth[person]
+        recorder = rng.choice(world.staff.workers_by_org[org])
+        plan.person_created.append(created)
+        plan.person_recorder.append(recorder)
         yield (
             person + 1,
             new_uuid(rng),
+            ids.organisation[org],
+            recorder,
+            created,
+            created,
+        )
+
+
+def person_recording_org(world: World, person: int) -> int:
+    """The organisation whose record of the person the services made: the one the first
+    incident they are on was reported to (the police for people on no incident)."""
+    org = world.people.first_org[person]
+    return world.police if org < 0 else org
+
+
+def person_details_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Iterator[tuple]:
+    """What that organisation recorded about each person (victims.PersonDetails), with the
+    matching keys the services keep (victims.services._keys)."""
+    from victims import matching
+
+    people, places = world.people, world.places
+    for person in range(people.count):
+        given = GIVEN_NAMES[people.given[person]]
+        family = FAMILY_NAMES[people.family[person]]
+        home = people.address[person]
+        birth = people.birth[person]
+        created = plan.person_created[person]
+        yield (
+            person + 1,
+            person + 1,
+            ids.organisation[person_recording_org(world, person)],
             given,
             family,
             dt.date.fromordinal(birth) if birth else None,
@@ -1679,8 +1711,9 @@ def person_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Itera
             f"{given}.{family}{person}@example.com".lower().replace("'", "")
             if rng.random() < 0.3
             else "",
-            ids.organisation[org],
-            rng.choice(world.staff.workers_by_org[org]),
+            matching.soundex(family),
+            matching.normalise_name(given),
+            plan.person_recorder[person],
             created,
             created,
         )
@@ -1689,6 +1722,16 @@ def person_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Itera
 PERSON_FIELDS = [
     "id",
     "uuid",
+    "created_by_organisation_id",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+]
+
+PERSON_DETAILS_FIELDS = [
+    "id",
+    "person_id",
+    "organisation_id",
     "given_name",
     "family_name",
     "date_of_birth",
@@ -1697,7 +1740,8 @@ PERSON_FIELDS = [
     "uprn",
     "phone",
     "email",
-    "created_by_organisation_id",
+    "family_name_key",
+    "given_name_key",
     "created_by_id",
     "created_at",
     "updated_at",
@@ -1823,15 +1867,12 @@ def case_people(plan: Plan, case: int) -> list[tuple[int, str]]:
 
 
 def search_document(plan: Plan, world: World, case: int, reference: str, title: str) -> str:
-    """What asb_cases.services.case_refresh_search_document writes: reference, title, the
-    people's names (in Person's default order), then the case's locations and its incidents'
-    (newest first) addresses and postcodes, with and without the space; lower-cased."""
-    people, places = world.people, world.places
-    names = sorted(
-        (FAMILY_NAMES[people.family[person]], GIVEN_NAMES[people.given[person]])
-        for person, _ in case_people(plan, case)
-    )
-    parts = [reference, title] + [f"{given} {family}" for family, given in names]
+    """What asb_cases.services.case_refresh_search_document writes: reference, title, then the
+    case's locations and its incidents' (newest first) addresses and postcodes, with and
+    without the space; lower-cased. People's names are not in it (they are searched through
+    the details the searcher may read)."""
+    places = world.places
+    parts = [reference, title]
     addresses = []
     if plan.flags[case] & HAS_LOCATION:
         addresses.append(plan.location[case])
@@ -1939,12 +1980,21 @@ def case_incident_rows(plan: Plan) -> Iterator[tuple]:
             yield (link, case + 1, plan.incident_id[index], by, max(opened, plan.reported[index]))
 
 
-def case_person_rows(plan: Plan) -> Iterator[tuple]:
+def case_person_rows(world: World, plan: Plan, ids: Ids) -> Iterator[tuple]:
+    """Each link shows the case's agencies the record of whoever recorded the person."""
     link = 0
     for case in range(plan.case_count):
         for person, role in case_people(plan, case):
             link += 1
-            yield (link, case + 1, person + 1, role, plan.creator[case], plan.opened[case])
+            yield (
+                link,
+                case + 1,
+                person + 1,
+                role,
+                ids.organisation[person_recording_org(world, person)],
+                plan.creator[case],
+                plan.opened[case],
+            )
 
 
 def status_change_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Iterator[tuple]:
@@ -2033,7 +2083,7 @@ def action_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Itera
             clocks = action_clocks(
                 action_type,
                 started,
-                SimpleNamespace(date_of_birth=dt.date.fromordinal(birth) if birth else None),
+                dt.date.fromordinal(birth) if birth else None,
             )
             if plan.status[case] < 0:
                 outcome = rng.choice(("complied", "complied", "breached", "completed", "expired"))
@@ -2157,7 +2207,15 @@ def permission_rows(plan: Plan, ids: Ids) -> Iterator[tuple]:
 LOCATION_ROW = ["case_id", "added_by_id", "added_at", *LOCATION_FIELDS]
 TABLE_FIELDS = {
     "CaseIncident": ["id", "case_id", "incident_id", "linked_by_id", "linked_at"],
-    "CasePerson": ["id", "case_id", "person_id", "role", "added_by_id", "added_at"],
+    "CasePerson": [
+        "id",
+        "case_id",
+        "person_id",
+        "role",
+        "organisation_id",
+        "added_by_id",
+        "added_at",
+    ],
     "CaseStatusChange": [
         "id",
         "case_id",
@@ -2243,10 +2301,11 @@ TABLE_FIELDS = {
 def bulk_models() -> list[Any]:
     """The tables big enough to load without their secondary indexes and constraints."""
     from asb_cases import models as m
-    from victims.models import Person
+    from victims.models import Person, PersonDetails
 
     return [
         Person,
+        PersonDetails,
         m.Incident,
         m.Case,
         m.CaseLocation,
@@ -2265,7 +2324,7 @@ def bulk_models() -> list[Any]:
 def load_cases(copier: Copier, world: World, plan: Plan, ids: Ids, options: Options) -> None:
     """Everything about the cases, one table after another, each from its own seeded stream."""
     from asb_cases import models as m
-    from victims.models import Person
+    from victims.models import Person, PersonDetails
 
     def stream(name: str) -> random.Random:
         return random.Random(f"{options.seed}:{name}")
@@ -2274,6 +2333,10 @@ def load_cases(copier: Copier, world: World, plan: Plan, ids: Ids, options: Opti
         return RowFormat(model, given, options.end)
 
     copier.load(fmt(Person, PERSON_FIELDS), person_rows(world, plan, ids, stream("people")))
+    copier.load(
+        fmt(PersonDetails, PERSON_DETAILS_FIELDS),
+        person_details_rows(world, plan, ids, stream("person_details")),
+    )
     copier.load(
         fmt(m.Incident, INCIDENT_FIELDS), incident_rows(world, plan, ids, stream("incidents"))
     )
@@ -2284,7 +2347,7 @@ def load_cases(copier: Copier, world: World, plan: Plan, ids: Ids, options: Opti
     )
     copier.load(fmt(m.CaseLocation, LOCATION_ROW), location_rows(world, plan, stream("places")))
     copier.load(fmt(m.CaseIncident, TABLE_FIELDS["CaseIncident"]), case_incident_rows(plan))
-    copier.load(fmt(m.CasePerson, TABLE_FIELDS["CasePerson"]), case_person_rows(plan))
+    copier.load(fmt(m.CasePerson, TABLE_FIELDS["CasePerson"]), case_person_rows(world, plan, ids))
     for model, rows in (
         (m.CaseStatusChange, status_change_rows),
         (m.CaseNote, note_rows),

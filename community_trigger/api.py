@@ -23,6 +23,7 @@ from community_trigger import selectors, services
 from community_trigger.models import (
     Application,
     ApplicationStatement,
+    Channel,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -58,6 +59,7 @@ class ApplicationSerializer(serializers.Serializer):
         help_text="What the applicant follows it with, e.g. CR-K7QX-4M2P"
     )
     source = serializers.ChoiceField(choices=Application.Source.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
     stage = serializers.ChoiceField(choices=Stage.choices)
     stage_label = serializers.CharField()
     local_authority = serializers.CharField(help_text="ONS code of the council area")
@@ -80,6 +82,7 @@ class ApplicationSerializer(serializers.Serializer):
             "uuid": str(application.uuid),
             "reference": application.reference,
             "source": application.source,
+            "channel": application.channel,
             "stage": application.stage,
             "stage_label": application.get_stage_display(),
             "local_authority": application.local_authority.code,
@@ -126,6 +129,11 @@ class EvidenceSerializer(serializers.Serializer):
     reported_to = serializers.SlugField(help_text="The agency the incident was reported to")
     finding = serializers.ChoiceField(choices=Evidence.Finding.choices, allow_null=True)
     counted = serializers.BooleanField(allow_null=True)
+    routes = serializers.ListField(
+        child=serializers.ChoiceField(choices=["individual", "community", "hate"]),
+        allow_null=True,
+        help_text="The routes a counted incident counts towards; empty when not counted",
+    )
     explanation = serializers.CharField(allow_null=True)
     incident = IncidentSummarySerializer(
         allow_null=True,
@@ -243,11 +251,12 @@ class ApplicationDetailSerializer(ApplicationSerializer):
                 {
                     "occurred_at": iso(line.incident.occurred_at),
                     "reported_to": line.incident.reported_to.slug,
-                    "finding": line.evidence.finding if line.described else None,
+                    "finding": line.evidence.finding if line.judged else None,
                     "counted": line.evidence.finding == Evidence.Finding.COUNTED
-                    if line.described
+                    if line.judged
                     else None,
-                    "explanation": line.evidence.explanation if line.described else None,
+                    "routes": list(line.evidence.routes) if line.judged else None,
+                    "explanation": line.evidence.explanation if line.judged else None,
                     "incident": {
                         "uuid": str(line.incident.uuid),
                         "incident_type": line.incident.incident_type.code,
@@ -266,6 +275,7 @@ APPLICATION_EXAMPLE = {
     "uuid": "5d1c7f0e-2a4b-4c1e-9a55-0c8e7b3a9f21",
     "reference": "CR-K7QX-4M2P",
     "source": "staff",
+    "channel": "phone",
     "stage": "review",
     "stage_label": "Threshold met: review being arranged",
     "local_authority": "E06000005",
@@ -313,6 +323,7 @@ APPLICATION_DETAIL_EXAMPLE = {
                     "reported_to": "livin",
                     "finding": "counted",
                     "counted": True,
+                    "routes": ["individual", "community"],
                     "explanation": "Counted",
                     "incident": {
                         "uuid": "0f6c1b7e-3d2a-4b8c-9e1f-5a7d3c2b1e40",
@@ -326,6 +337,7 @@ APPLICATION_DETAIL_EXAMPLE = {
                     "reported_to": "durham-constabulary",
                     "finding": "counted",
                     "counted": True,
+                    "routes": ["individual", "community"],
                     "explanation": "Counted",
                     "incident": None,
                 },
@@ -394,6 +406,12 @@ class ApplicationInputSerializer(StrictSerializer):
         allow_blank=True,
         default="",
         help_text="How the statement is used at the meeting; required with a statement",
+    )
+    channel = serializers.ChoiceField(
+        choices=[(k, v) for k, v in Channel.choices if k != Channel.ONLINE],
+        required=False,
+        default="in_person",
+        help_text="How the applicant applied to your organisation (2025 guidance)",
     )
 
     # The applicant's contact, consent for someone else, the postcode and the date of birth are
@@ -562,6 +580,7 @@ class ApplicationListView(PartnerAPIView, ListModelMixin, GenericAPIView):
             lead_case=lead_case,
             impact_statement=data["impact_statement"],
             reading=data["reading"],
+            channel=data["channel"],
         )
         self.audit_target = application
         return Response(_detail(self.viewer, application.uuid), status=201)

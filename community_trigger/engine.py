@@ -28,10 +28,16 @@ from django.utils import timezone
 
 from asb_cases.models import Incident
 from community_trigger.models import Application, Evidence, ThresholdDecision, ThresholdPolicy
+from community_trigger.problem import Problem, same_problem
 from victims.models import Person
 
 Finding = Evidence.Finding
 Route = ThresholdDecision.Route
+ROUTE_LABELS = {
+    Route.INDIVIDUAL: "the individual route",
+    Route.COMMUNITY: "the community route",
+    Route.HATE: "the hate route",
+}
 
 # Incidents this long before the window are still shown, as "outside the window", so the
 # evidence explains what was left out; older ones are not considered at all.
@@ -72,6 +78,7 @@ class Item:
     incident: Incident
     finding: str
     explanation: str
+    routes: list[str] = field(default_factory=list)  # the routes a counted incident counts on
 
 
 @dataclass
@@ -86,7 +93,7 @@ class Evaluation:
 
     @property
     def inputs_key(self) -> str:
-        text = "|".join(f"{i.incident.pk}:{i.finding}" for i in self.items)
+        text = "|".join(f"{i.incident.pk}:{i.finding}:{','.join(i.routes)}" for i in self.items)
         return hashlib.sha256(f"{self.outcome}:{self.route}:{text}".encode()).hexdigest()
 
 
@@ -116,19 +123,6 @@ def relevant_incidents(application: Application, until: dt.datetime) -> list[Inc
     )
 
 
-def _hate_only(incident: Incident, application: Application) -> bool:
-    """A hate incident about another problem counts on the hate route, not the individual one."""
-    return (
-        incident.hate_motivated
-        and incident.incident_type_id != application.problem_type_id
-        and incident.postcode != application.problem_postcode
-        and (
-            not application.lead_case_id
-            or not application.lead_case.incidents.filter(pk=incident.pk).exists()
-        )
-    )
-
-
 def _people(incident: Incident, canonical: dict[int, int]) -> set[int]:
     return {
         canonical.get(pk, pk) for pk in (incident.victim_id, incident.reporter_id) if pk is not None
@@ -152,9 +146,15 @@ def evaluate(application: Application, *, now: dt.datetime | None = None) -> Eva
         if application.lead_case_id
         else []
     )
+    problem = Problem(
+        incident_type_id=application.problem_type_id,
+        postcode=application.problem_postcode,
+        case_incident_ids=frozenset(on_lead_case),
+    )
     seen_events: dict[int, Incident] = {}
     items: list[Item] = []
-    counted: list[Incident] = []
+    qualifying: list[Incident] = []
+    pending: dict[int, str] = {}
     for incident in incidents:
         event = incident.duplicate_of_id or incident.pk
         agency = incident.reported_to.name
@@ -192,30 +192,13 @@ def evaluate(application: Application, *, now: dt.datetime | None = None) -> Eva
                 )
             )
             continue
-        # The same problem: the same kind of behaviour, at the same place, or on the case the
-        # application is about. Something else happening to the victim elsewhere is not.
-        same_problem = (
-            incident.incident_type_id == application.problem_type_id
-            or incident.postcode == application.problem_postcode
-            or incident.pk in on_lead_case
-        )
-        if not same_problem and not incident.hate_motivated:
-            items.append(
-                Item(
-                    incident,
-                    Finding.DIFFERENT_PROBLEM,
-                    f"{incident.incident_type} reported to {agency}: not the problem "
-                    f"in the application ({application.problem_type})",
-                )
-            )
-            continue
         explanation = (
             f"Reported to {agency} on {timezone.localtime(incident.reported_at):%-d %B %Y}"
         )
         probable = next(
             (
                 other
-                for other in counted
+                for other in qualifying
                 if other.reported_to_id != incident.reported_to_id
                 and abs(other.occurred_at - incident.occurred_at) <= PROBABLE_DUPLICATE
                 and _people(other, canonical) & _people(incident, canonical)
@@ -227,24 +210,65 @@ def evaluate(application: Application, *, now: dt.datetime | None = None) -> Eva
                 f"; possibly the same incident as one reported to {probable.reported_to.name} "
                 "(not linked, so counted: check)"
             )
-        items.append(Item(incident, Finding.COUNTED, explanation))
-        counted.append(incident)
+        qualifying.append(incident)
+        pending[incident.pk] = explanation
 
-    # Counted incidents are already about the same problem (or hate-motivated, which counts
-    # on the hate route only).
-    individual = [
-        i for i in counted if group & _people(i, canonical) and not _hate_only(i, application)
-    ]
-    hate = [i for i in counted if i.hate_motivated and group & _people(i, canonical)]
-    at_place = [
-        i
-        for i in counted
-        if i.postcode == application.problem_postcode
-        and i.incident_type_id == application.problem_type_id
-    ]
-    people_at_place = set()
-    for incident in at_place:
-        people_at_place |= _people(incident, canonical)
+    # Each qualifying complaint counts towards the routes it belongs to (problem.same_problem,
+    # the definition the sweep uses too), and is marked counted only if it counts somewhere.
+    individual: list[Incident] = []
+    hate: list[Incident] = []
+    people_at_place: set[int] = set()
+    routes_of: dict[int, list[str]] = {}
+    for incident in qualifying:
+        about_victim = bool(group & _people(incident, canonical))
+        routes = []
+        if about_victim and same_problem(
+            problem,
+            incident_type_id=incident.incident_type_id,
+            postcode=incident.postcode,
+            about_the_person=True,
+            incident_id=incident.pk,
+        ):
+            routes.append(Route.INDIVIDUAL)
+            individual.append(incident)
+        if same_problem(
+            problem,
+            incident_type_id=incident.incident_type_id,
+            postcode=incident.postcode,
+            about_the_person=False,
+        ):
+            routes.append(Route.COMMUNITY)
+            people_at_place |= _people(incident, canonical)
+        if about_victim and incident.hate_motivated:
+            routes.append(Route.HATE)
+            hate.append(incident)
+        routes_of[incident.pk] = routes
+    for incident in qualifying:
+        routes = routes_of[incident.pk]
+        agency = incident.reported_to.name
+        if routes:
+            labels = ", ".join(ROUTE_LABELS[route] for route in routes)
+            item = Item(
+                incident, Finding.COUNTED, f"Counts towards {labels}. {pending[incident.pk]}"
+            )
+        elif group & _people(incident, canonical):
+            item = Item(
+                incident,
+                Finding.DIFFERENT_PROBLEM,
+                f"{incident.incident_type} reported to {agency}: not the problem in the "
+                f"application ({application.problem_type}), and not at "
+                f"{application.problem_postcode}",
+            )
+        else:
+            item = Item(
+                incident,
+                Finding.SOMEONE_ELSE,
+                f"Someone else's report to {agency} of {incident.incident_type}: a different "
+                f"problem from the application's ({application.problem_type})",
+            )
+        item.routes = routes
+        items.append(item)
+    items.sort(key=lambda i: (i.incident.occurred_at, i.incident.reported_at, i.incident.pk))
 
     routes_met = []
     if len(individual) >= policy.individual_count:

@@ -10,6 +10,8 @@ from community_trigger.models import (
     Appeal,
     Application,
     ApplicationStatement,
+    Channel,
+    HowTold,
     Recommendation,
     ResolutionMeeting,
     ThresholdDecision,
@@ -207,6 +209,12 @@ class ApplicationForm(govuk.Form):
 
 
 class StaffApplicationForm(ApplicationForm):
+    channel = forms.ChoiceField(
+        label="How did they apply?",
+        choices=[(k, v) for k, v in Channel.choices if k != Channel.ONLINE],
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how they applied: by phone, letter, in person or e-mail"),
+    )
     lead_case = forms.ModelChoiceField(
         label="The case this is about (optional)",
         queryset=None,
@@ -224,6 +232,18 @@ class StaffApplicationForm(ApplicationForm):
         self.fields["applicant_phone"].label = "Applicant's phone number (optional)"
         self.fields["applicant_address"].label = "Applicant's postal address (optional)"
         self.fields["impact_statement"].label = "How it is affecting the victim (optional)"
+
+
+class SaveForm(govuk.Form):
+    email = forms.EmailField(
+        label="What is your e-mail address?",
+        help_text="We will send you a link to come back to your application. It works once.",
+        error_messages={
+            "required": "Enter your e-mail address",
+            "invalid": "Enter an e-mail address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
 
 
 class LookupForm(govuk.Form):
@@ -265,6 +285,8 @@ class PublicAppealForm(LookupForm):
 
 
 class DiscretionForm(govuk.Form):
+    reveals = {"outcome": {"met": ["route"]}}
+
     outcome = forms.ChoiceField(
         label="Will the Case Review go ahead?",
         choices=[
@@ -275,7 +297,7 @@ class DiscretionForm(govuk.Form):
         error_messages=_required("Select whether the review will go ahead"),
     )
     route = forms.ChoiceField(
-        label="If yes, why?",
+        label="Why will it go ahead?",
         required=False,
         widget=forms.RadioSelect,
         choices=[],
@@ -359,6 +381,11 @@ class MeetingForm(govuk.Form):
 
 
 class MinutesForm(govuk.Form):
+    held_at = govuk.GovUKDateTimeField(
+        label="When did the meeting take place?",
+        help_text="The actual date and time, for example 5 12 2026 and 14 30",
+        error_messages=_required("Enter the date and time the meeting took place"),
+    )
     minutes = forms.CharField(
         label="Minutes",
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -442,6 +469,80 @@ class VerifyForm(govuk.Form):
                 )
             )
         choices.append(("new", "None of these: record the person from the application"))
+        self.fields["person"].choices = choices
+
+
+class ExplainForm(govuk.Form):
+    how = forms.ChoiceField(
+        label="How did you explain the ASB Case Review to them?",
+        choices=HowTold.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how you explained the ASB Case Review"),
+    )
+    notes = forms.CharField(
+        label="Anything to add (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example, whether they want to apply",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ContactOfficerForm(govuk.Form):
+    officer = forms.ModelChoiceField(
+        label="Who is the victim's single point of contact?",
+        queryset=User.objects.none(),
+        empty_label="Select an officer",
+        error_messages=_required("Select the officer who is the victim's single point of contact"),
+    )
+
+    def __init__(self, *args, officers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+        self.fields["officer"].label_from_instance = lambda user: (
+            f"{user.display_name}, {user.membership.organisation}"
+        )
+
+
+class ClosureNoticeForm(govuk.Form):
+    reasons = forms.CharField(
+        label="Why is the Case Review closing?",
+        help_text="What the victim was told, in the words used",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=_required("Enter the reasons the victim was given for closing it"),
+    )
+    how = forms.ChoiceField(
+        label="How was the victim told?",
+        choices=[(k, v) for k, v in HowTold.choices if k != HowTold.LEAFLET],
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how the victim was told"),
+    )
+
+
+class ConfirmMatchForm(govuk.Form):
+    person = forms.ChoiceField(
+        label="Who is the application about?",
+        widget=forms.RadioSelect,
+        error_messages=_required(
+            "Select who the application is about, or that it is someone the partnership "
+            "does not know"
+        ),
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        for candidate in candidates:
+            view = candidate.view
+            name = view.details.full_name if view.details else "A person"
+            choices.append(
+                (
+                    str(candidate.person.uuid),
+                    f"{name}, known to {view.signpost.known_to} agencies "
+                    f"({', '.join(candidate.match.reasons)})",
+                )
+            )
+        choices.append(("new", "None of these: someone the partnership does not know"))
         self.fields["person"].choices = choices
 
 

@@ -12,6 +12,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from partners.models import LocalAuthority, Organisation, User
 
@@ -89,6 +90,22 @@ class Stage(models.TextChoices):
     MEETING_HELD = "meeting_held", "Review meeting held: action plan being agreed"
     COMPLETED = "completed", "Review completed: outcome sent"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class VictimMatch(models.TextChoices):
+    CHOSEN = "chosen", "Chosen by the ASB Champion"
+    CERTAIN = "certain", "Matched on name and postcode or date of birth"
+    UNCERTAIN = "uncertain", "Possible match: the ASB Champion must confirm it"
+    CONFIRMED = "confirmed", "Possible match confirmed by the ASB Champion"
+    NEW = "new", "Nobody matched: a new person"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "Online"
+    PHONE = "phone", "By phone"
+    LETTER = "letter", "By letter"
+    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", "By e-mail"
 
 
 class Application(models.Model):
@@ -181,6 +198,23 @@ class Application(models.Model):
     verified_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # How the application was matched to its victim (name and postcode, tolerant of slips, as
+    # the officer's form matches): an uncertain match holds the decision until the ASB Champion
+    # confirms who the application is about.
+    victim_match = models.CharField(
+        max_length=12, choices=VictimMatch.choices, blank=True, default=""
+    )
+    victim_match_reasons = models.JSONField(default=list, blank=True)
+    victim_match_confirmed_at = models.DateTimeField(null=True, blank=True)
+    victim_match_confirmed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # How the application was made (2025 guidance: victims have various ways to apply).
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.ONLINE)
+    # The single point of contact (2025 guidance): the named officer the victim deals with.
+    contact_officer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -216,6 +250,11 @@ class Application(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def match_awaits_confirmation(self) -> bool:
+        """An uncertain match the ASB Champion has not yet confirmed: no decision stands."""
+        return self.victim_match == VictimMatch.UNCERTAIN
 
 
 class ApplicationStatement(models.Model):
@@ -314,6 +353,7 @@ class Evidence(models.Model):
         REPORTED_TOO_LATE = "reported_too_late", "Reported more than a month after the behaviour"
         DUPLICATE = "duplicate", "The same incident, reported to another agency as well"
         DIFFERENT_PROBLEM = "different_problem", "A different problem"
+        SOMEONE_ELSE = "someone_else", "Someone else's report of a different problem"
 
     decision = models.ForeignKey(
         ThresholdDecision, on_delete=models.CASCADE, related_name="evidence"
@@ -321,6 +361,9 @@ class Evidence(models.Model):
     incident = models.ForeignKey("asb_cases.Incident", on_delete=models.PROTECT, related_name="+")
     finding = models.CharField(max_length=30, choices=Finding.choices)
     explanation = models.CharField(max_length=300)
+    # The routes a counted incident counts towards (ThresholdDecision.Route values): a row is
+    # "counted" exactly when this is not empty, so the totals are the rows marked counted.
+    routes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["decision", "id"]
@@ -510,3 +553,99 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sweep at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class HowTold(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "By phone"
+    LETTER = "letter", "By letter"
+    EMAIL = "email", "By e-mail"
+    LEAFLET = "leaflet", "Gave them the Case Review leaflet"
+
+
+class CaseReviewExplanation(models.Model):
+    """A victim's second report of ASB within six months, to any agency (2025 guidance): the
+    officer recording it is prompted, there and then, to explain the ASB Case Review, and
+    records that they did and how. `due_on` is the contact standard's deadline for it."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("victims.Person", on_delete=models.CASCADE, related_name="+")
+    incident = models.OneToOneField(
+        "asb_cases.Incident", on_delete=models.CASCADE, related_name="case_review_explanation"
+    )
+    earlier_incident = models.ForeignKey(
+        "asb_cases.Incident", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    prompted_at = models.DateTimeField()
+    due_on = models.DateField()
+    explained_at = models.DateTimeField(null=True, blank=True)
+    how = models.CharField(max_length=12, choices=HowTold.choices, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+    explained_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-prompted_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "prompted_at"], name="ct_explain_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Explain the Case Review to {self.person_id} ({self.incident_id})"
+
+    @property
+    def told_in_time(self) -> bool:
+        return (
+            self.explained_at is not None
+            and timezone.localtime(self.explained_at).date() <= self.due_on
+        )
+
+
+class ClosureNotice(models.Model):
+    """What the victim was told, and why, when their Case Review closed: the 2025 guidance asks
+    the single point of contact to tell them when and why."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="closure_notices"
+    )
+    reasons = models.TextField()
+    how = models.CharField(max_length=12, choices=HowTold.choices)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Closure notice {self.uuid}"
+
+
+class ApplicationDraft(models.Model):
+    """An online application in progress, one question page at a time. The applicant can save
+    it and come back by a link e-mailed to them: only a hash of the link's token is kept, the
+    link expires, and it works once (opening it again shows a clear page)."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    answers = models.JSONField(default=dict, blank=True)
+    email = models.EmailField(blank=True)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    token_used_at = models.DateTimeField(null=True, blank=True)
+    submitted_as = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"Application draft {self.uuid}"

@@ -6,9 +6,26 @@ from partners.outbox import outbox_enqueue_many
 
 # Incidents per task: a partner system's bulk import is one or two tasks, not hundreds.
 INCIDENTS_PER_TASK = 500
+# Incidents recorded together up to this many (an officer's report) are checked for second
+# reports in their own transaction, so the officer is prompted on the next page.
+PROMPT_AT_ONCE_UP_TO = 20
 
 
 def _on_incidents_recorded(sender, incident_ids: list[int], **kwargs) -> None:
+    # A second report within six months prompts the recording officer at once (2025 guidance);
+    # a partner system's bulk import is checked in the background instead.
+    from community_trigger.services import second_reports_record
+
+    if len(incident_ids) <= PROMPT_AT_ONCE_UP_TO:
+        second_reports_record(incident_ids=incident_ids)
+    else:
+        outbox_enqueue_many(
+            task_name="community_trigger.second_reports_record",
+            kwargs_list=[
+                {"incident_ids": incident_ids[start : start + INCIDENTS_PER_TASK]}
+                for start in range(0, len(incident_ids), INCIDENTS_PER_TASK)
+            ],
+        )
     outbox_enqueue_many(
         task_name="community_trigger.incidents_recorded",
         kwargs_list=[

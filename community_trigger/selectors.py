@@ -27,6 +27,9 @@ from asb_cases.models import Incident
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationDraft,
+    CaseReviewExplanation,
+    Channel,
     Evidence,
     Recommendation,
     ResolutionMeeting,
@@ -68,7 +71,37 @@ def application_get_for_viewer(*, viewer: Viewer, application_uuid) -> Applicati
 class EvidenceLine:
     evidence: Evidence
     incident: Incident
-    described: bool  # False: the viewer sees only the date and the agency
+    described: bool  # False: the viewer sees only the date, the agency and (if judged) why
+    judged: bool = True  # False: not even whether it counted (ask the agency)
+
+    @property
+    def route_labels(self) -> list[str]:
+        labels = dict(ThresholdDecision.Route.choices)
+        return [labels.get(route, route) for route in self.evidence.routes or []]
+
+
+@dataclass(frozen=True)
+class EvidenceTotals:
+    """The totals of one decision's evidence, counted from the rows themselves, so they always
+    agree with the rows marked counted."""
+
+    counted: int
+    individual: int
+    community: int
+    hate: int
+    not_counted: int
+
+
+def evidence_totals(lines: list[EvidenceLine]) -> EvidenceTotals:
+    judged = [line for line in lines if line.judged]
+    counted = [line for line in judged if line.evidence.finding == Evidence.Finding.COUNTED]
+    return EvidenceTotals(
+        counted=len(counted),
+        individual=sum(1 for line in counted if "individual" in line.evidence.routes),
+        community=sum(1 for line in counted if "community" in line.evidence.routes),
+        hate=sum(1 for line in counted if "hate" in line.evidence.routes),
+        not_counted=len(judged) - len(counted),
+    )
 
 
 @dataclass
@@ -82,10 +115,18 @@ class ApplicationRecord:
     statements: list  # made with the application
     impact_statements: list  # the victim's impact statements on cases the viewer may see
     victim: redaction.PersonView | None = None
+    closure_notices: list = ()
 
     @property
     def latest_decision(self) -> ThresholdDecision | None:
         return self.decisions[0] if self.decisions else None
+
+    @property
+    def evidence_by_decision(self) -> list[tuple[ThresholdDecision, list, EvidenceTotals]]:
+        return [
+            (d, self.evidence.get(d.pk, []), evidence_totals(self.evidence.get(d.pk, [])))
+            for d in self.decisions
+        ]
 
 
 def application_record_for_viewer(*, viewer: Viewer, application: Application) -> ApplicationRecord:
@@ -105,7 +146,9 @@ def application_record_for_viewer(*, viewer: Viewer, application: Application) -
     evidence: dict[int, list[EvidenceLine]] = defaultdict(list)
     for row in evidence_rows:
         evidence[row.decision_id].append(
-            EvidenceLine(evidence=row, incident=row.incident, described=row.described)
+            EvidenceLine(
+                evidence=row, incident=row.incident, described=row.described, judged=row.judged
+            )
         )
     impact_statements = []
     victim = None
@@ -144,6 +187,9 @@ def application_record_for_viewer(*, viewer: Viewer, application: Application) -
         ),
         impact_statements=impact_statements,
         victim=victim,
+        closure_notices=list(
+            rules.closure_notices(viewer).filter(application=application).order_by("-sent_at")
+        ),
     )
 
 
@@ -309,58 +355,96 @@ def appeal_get(*, application: Application, appeal_uuid) -> Appeal:
 # The public ----------------------------------------------------------------------------------
 
 
+# The stages an applicant sees, in plain words, in order.
+PUBLIC_STEPS = [
+    "We received your application",
+    "We decided whether a Case Review will take place",
+    "The Case Review meeting",
+    "We sent you the outcome",
+]
+
+
 @dataclass(frozen=True)
 class PublicProgress:
     """What the applicant may read about their application: a plain-words stage, only once
-    they have been told the decision, and never the evidence behind it."""
+    they have been told the decision, and never the evidence behind it or staff wording."""
 
     heading: str
     detail: str
     told: bool
+    steps: tuple[tuple[str, str], ...] = ()  # (plain label, "done" / "current" / "to come")
+
+
+def _steps(reached: int) -> tuple[tuple[str, str], ...]:
+    """Steps before `reached` are done, `reached` is the current one."""
+    return tuple(
+        (label, "done" if i < reached else "current" if i == reached else "to come")
+        for i, label in enumerate(PUBLIC_STEPS)
+    )
 
 
 def public_progress(application: Application) -> PublicProgress:
     tell_by = f"{application.tell_applicant_due:%-d %B %Y}"
     if application.stage == Stage.WITHDRAWN:
         return PublicProgress("Your application was withdrawn", "", told=True)
+    # Nothing staff are still deciding is shown until the applicant has been told it.
     if application.applicant_told_at is None:
         return PublicProgress(
             "We have your application",
             f"We are looking at the reports made about the problem. We will tell you by "
             f"{tell_by} whether a Case Review will take place.",
             told=False,
+            steps=_steps(1),
         )
     progress = {
         Stage.RECEIVED: (
             "We are still looking at your application",
             f"We will tell you by {tell_by} whether a Case Review will take place.",
+            1,
         ),
         Stage.AWAITING_DISCRETION: (
             "We are still looking at your application",
             "We will tell you soon whether a Case Review will take place.",
+            1,
         ),
         Stage.NOT_MET: (
             "A Case Review will not take place",
             "We have written to you with the reasons, and how to ask for the decision to be "
             "looked at again.",
+            len(PUBLIC_STEPS),
         ),
         Stage.REVIEW: (
             "A Case Review will take place",
             "The agencies involved will meet to review how they responded to the problem. "
             "We will tell you when and how you can take part.",
+            2,
         ),
         Stage.MEETING_HELD: (
             "The Case Review meeting has taken place",
             "The agencies are agreeing an action plan. We will ask for your views on it before "
             "it is final.",
+            3,
         ),
         Stage.COMPLETED: (
             "The Case Review is complete",
             "We have sent you the outcome and the action plan.",
+            len(PUBLIC_STEPS),
         ),
     }
-    heading, detail = progress[application.stage]
-    return PublicProgress(heading, detail, told=True)
+    heading, detail, reached = progress[application.stage]
+    steps = _steps(reached)
+    if application.stage == Stage.NOT_MET:
+        steps = (*_steps(2)[:2], ("A Case Review will not take place", "done"))
+    return PublicProgress(heading, detail, told=True, steps=steps)
+
+
+def draft_in_progress(draft_uuid) -> ApplicationDraft | None:
+    """The applicant's own application in progress (its id is in their session), unsent."""
+    try:
+        draft_uuid = _uuid(draft_uuid)
+    except Http404:
+        return None
+    return ApplicationDraft.objects.filter(uuid=draft_uuid, submitted_as__isnull=True).first()
 
 
 def application_for_applicant(*, reference: str, postcode: str) -> Application | None:
@@ -429,4 +513,118 @@ def published_figures() -> list[Figures]:
             for (area_id, year), c in counts.items()
         ),
         key=lambda f: (-f.year_start, f.area.name),
+    )
+
+
+# The 2025 guidance: second reports, ways to apply, the single point of contact ----------------
+
+
+def prompts_for(*, viewer: Viewer, limit: int = 5) -> list[CaseReviewExplanation]:
+    """Second reports the viewer recorded whose victim has not yet had the ASB Case Review
+    explained: shown on every page until they record that they have."""
+    if not viewer.is_member or viewer.user is None:
+        return []
+    return list(
+        rules.case_review_explanations(viewer)
+        .filter(explained_at__isnull=True, incident__recorded_by=viewer.user)
+        .order_by("prompted_at")[:limit]
+    )
+
+
+def explanation_get_for_viewer(*, viewer: Viewer, explanation_uuid) -> CaseReviewExplanation:
+    explanation = (
+        rules.case_review_explanations(viewer)
+        .filter(uuid=_uuid(explanation_uuid))
+        .select_related("person", "incident__incident_type", "organisation", "earlier_incident")
+        .first()
+    )
+    if explanation is None:
+        raise Http404("No such prompt")
+    return explanation
+
+
+@dataclass(frozen=True)
+class ExplainedShare:
+    organisation: str
+    prompted: int
+    told: int
+    told_in_time: int
+    waiting: int
+
+    @property
+    def share(self) -> int | None:
+        """Per cent of second-report victims told within the contact standard."""
+        return round(100 * self.told_in_time / self.prompted) if self.prompted else None
+
+
+def explained_shares(*, viewer: Viewer, since: dt.date) -> list[ExplainedShare]:
+    """By agency (the viewer's own, or every one for the ASB Champion): victims who made a
+    second report since `since`, how many were told about the Case Review, how many within
+    the contact standard."""
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for explanation in (
+        rules.case_review_explanations(viewer)
+        .filter(prompted_at__date__gte=since)
+        .select_related("organisation")
+    ):
+        counts = rows[explanation.organisation.name]
+        counts["prompted"] += 1
+        counts["told"] += explanation.explained_at is not None
+        counts["in_time"] += explanation.told_in_time
+        counts["waiting"] += explanation.explained_at is None
+    return [
+        ExplainedShare(name, c["prompted"], c["told"], c["in_time"], c["waiting"])
+        for name, c in sorted(rows.items())
+    ]
+
+
+def applications_by_channel(*, viewer: Viewer) -> list[tuple[str, str, int]]:
+    """Applications the viewer may see, by how they were made: (channel, label, count)."""
+    counts = dict(
+        rules.applications(viewer).values_list("channel").annotate(n=Count("id")).order_by()
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in Channel.choices]
+
+
+@dataclass(frozen=True)
+class PublicContact:
+    name: str
+    organisation: str
+
+
+def public_contact(application: Application) -> PublicContact | None:
+    """The victim's single point of contact, as shown to the applicant."""
+    officer = application.contact_officer
+    if officer is None or not officer.is_active:
+        return None
+    membership = getattr(officer, "membership", None)
+    return PublicContact(
+        name=officer.display_name,
+        organisation=membership.organisation.name if membership else "",
+    )
+
+
+def public_closure(application: Application):
+    """The latest closure notice, for the applicant: once they have been told the decision."""
+    if application.applicant_told_at is None:
+        return None
+    return application.closure_notices.order_by("-sent_at").first()
+
+
+def contact_candidates(*, viewer: Viewer, application: Application):
+    """Who may be named the single point of contact: any active member of the partnership's
+    agencies who works cases (the victim may be best served by the lead agency's officer)."""
+    from partners.models import Membership, User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            membership__role__in=[
+                Membership.Role.CASE_OFFICER,
+                Membership.Role.SUPERVISOR,
+                Membership.Role.ASB_CHAMPION,
+            ],
+        )
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__name", "last_name", "first_name", "pk")
     )

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Iterable
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -15,18 +17,25 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from access.viewer import SYSTEM
 from asb_cases.models import Case, Incident, IncidentType
-from community_trigger import engine
+from community_trigger import engine, signals
 from community_trigger.models import (
     Appeal,
     Application,
+    ApplicationDraft,
     ApplicationStatement,
+    CaseReviewExplanation,
+    Channel,
+    ClosureNotice,
     Evidence,
+    HowTold,
     Recommendation,
     ResolutionMeeting,
     Stage,
     ThresholdDecision,
     ThresholdPolicy,
+    VictimMatch,
 )
 from partners.audit import SystemActor, audit_record, changes_between
 from partners.models import AuditEvent, LocalAuthority, Membership, Organisation, User
@@ -36,7 +45,6 @@ from partners.services import notify
 from partners.working_days import add_working_days
 from victims import services as victim_services
 from victims.models import Person
-from victims.selectors import people_strong_matches, strong_match_key
 
 Verb = AuditEvent.Verb
 ENGINE = SystemActor("case-review-engine")
@@ -144,6 +152,7 @@ def application_submit(
     lead_case: Case | None = None,
     impact_statement: str = "",
     reading: str = "",
+    channel: str = "",
 ) -> Application:
     """Receive an application (from the public, or recorded by staff) and start its clocks.
 
@@ -167,6 +176,9 @@ def application_submit(
         errors["victim_date_of_birth"] = "The date of birth must be in the past"
     if not description.strip():
         errors["description"] = "Describe the anti-social behaviour"
+    channel = channel or (Channel.IN_PERSON if actor else Channel.ONLINE)
+    if channel not in Channel.values or (actor is None and channel != Channel.ONLINE):
+        errors["channel"] = "Select how the application was made"
     if errors:
         raise ValidationError(errors)
     postcode = normalise_postcode(problem_postcode)
@@ -208,6 +220,10 @@ def application_submit(
         tell_applicant_due=add_working_days(today, policy.tell_applicant_working_days),
         recorded_by=actor,
         recorded_by_organisation=actor.membership.organisation if actor else None,
+        channel=channel,
+        # The officer who records it is the victim's single point of contact until the ASB
+        # Champion names another; an online application's is named when it is verified.
+        contact_officer=actor,
     )
     for _ in range(5):
         application.reference = _new_reference()
@@ -233,6 +249,7 @@ def application_submit(
         detail={
             "reference": application.reference,
             "source": application.source,
+            "channel": application.channel,
             "local_authority": local_authority.code,
             "policy_version": policy.version,
         },
@@ -272,29 +289,91 @@ def _victim_details(application: Application) -> dict:
     }
 
 
-def _verify(
-    application: Application, *, actor: User, person: Person | None, now: dt.datetime
-) -> None:
-    """Match the application to its victim — the person chosen, else the one person whose
-    records carry the same name and date of birth, else a new person — recording the
-    application's details as the verifying organisation's own record of them; then check the
-    threshold, in the background."""
+# A best match scoring this much, with no rival close to it, is the person without asking:
+# the same name and postcode (75), or the same name and date of birth (90). A slip in a name
+# with only the postcode to back it (65), or two people close together, asks the Champion.
+CERTAIN_MATCH = 75
+RIVAL_WITHIN = 10
+
+
+def _match_victim(application: Application) -> tuple[Person | None, str, list[str]]:
+    """The person the application is about, matched as the officer's form matches (name and
+    postcode or date of birth, tolerant of slips and short forms): (person, how, reasons)."""
+    from victims.matching import Query
+    from victims.selectors import person_candidates
+
     details = _victim_details(application)
-    if person is None and details["date_of_birth"] is not None:
-        key = strong_match_key(
-            details["given_name"], details["family_name"], details["date_of_birth"]
-        )
-        person = people_strong_matches(
-            people=[(details["given_name"], details["family_name"], details["date_of_birth"])]
-        ).get(key)
+    query = Query(
+        given_name=details["given_name"],
+        family_name=details["family_name"],
+        date_of_birth=details["date_of_birth"],
+        postcode=application.problem_postcode,
+    )
+    candidates = person_candidates(viewer=SYSTEM, query=query, limit=3)
+    if not candidates:
+        return None, VictimMatch.NEW, []
+    best = candidates[0]
+    rival = candidates[1] if len(candidates) > 1 else None
+    certain = best.match.score >= CERTAIN_MATCH and (
+        rival is None or best.match.score - rival.match.score >= RIVAL_WITHIN
+    )
+    how = VictimMatch.CERTAIN if certain else VictimMatch.UNCERTAIN
+    return best.person, how, list(best.match.reasons)
+
+
+def _verify(
+    application: Application,
+    *,
+    actor: User,
+    person: Person | None,
+    now: dt.datetime,
+    new_person: bool = False,
+) -> None:
+    """Match the application to its victim — the person chosen, else the best match by name
+    and postcode or date of birth, else a new person — recording the application's details as
+    the verifying organisation's own record of them; then check the threshold, in the
+    background. An uncertain match is recorded as such, and its details are not added to the
+    person's records until the ASB Champion confirms it (`application_confirm_match`)."""
+    details = _victim_details(application)
+    reasons: list[str] = []
+    if person is not None:
+        how = VictimMatch.CHOSEN
+    elif new_person:
+        how = VictimMatch.NEW
+    else:
+        person, how, reasons = _match_victim(application)
     if person is None:
         person = victim_services.person_create(actor=actor, **details)
-    else:
+    elif how != VictimMatch.UNCERTAIN:
         person = victim_services.person_link(actor=actor, person=person, **details)
+    else:
+        person = person.merged_into or person
     application.victim = person
+    application.victim_match = how
+    application.victim_match_reasons = reasons
     application.verified_at = now
     application.verified_by = actor
-    application.save(update_fields=["victim", "verified_at", "verified_by", "updated_at"])
+    application.contact_officer = application.contact_officer or actor
+    application.save(
+        update_fields=[
+            "contact_officer",
+            "victim",
+            "victim_match",
+            "victim_match_reasons",
+            "verified_at",
+            "verified_by",
+            "updated_at",
+        ]
+    )
+    if how == VictimMatch.UNCERTAIN:
+        notify(
+            users=champions(),
+            key=f"application:{application.reference}:match",
+            subject=f"{application.reference}: confirm who the application is about",
+            body="The applicant's details match someone the partnership knows, but not "
+            "certainly. The threshold decision waits for you to confirm.",
+            link=_link(application) + "confirm-match/",
+        )
     outbox_enqueue(
         task_name="community_trigger.application_evaluate",
         kwargs={"application_id": application.pk},
@@ -302,8 +381,58 @@ def _verify(
 
 
 @transaction.atomic
+def application_confirm_match(
+    *, actor: User, application: Application, person: Person | None
+) -> Application:
+    """The ASB Champion settles an uncertain match: `person` is who the application is about
+    (the proposed person or another), or None for someone the partnership does not know. The
+    threshold is then checked again and the decision stands."""
+    _require_champion(actor)
+    application = _locked(application)
+    if not application.match_awaits_confirmation:
+        raise ValidationError({"person": "This application's victim is already settled"})
+    details = _victim_details(application)
+    proposed = application.victim_id
+    if person is None:
+        person = victim_services.person_create(actor=actor, **details)
+        how = VictimMatch.NEW
+    else:
+        person = victim_services.person_link(actor=actor, person=person, **details)
+        how = VictimMatch.CONFIRMED if person.pk == proposed else VictimMatch.CHOSEN
+    application.victim = person
+    application.victim_match = how
+    application.victim_match_confirmed_at = timezone.now()
+    application.victim_match_confirmed_by = actor
+    application.save(
+        update_fields=[
+            "victim",
+            "victim_match",
+            "victim_match_confirmed_at",
+            "victim_match_confirmed_by",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="application_confirm_match",
+        target=application,
+        detail={"person": str(person.uuid), "how": how},
+    )
+    outbox_enqueue(
+        task_name="community_trigger.application_evaluate",
+        kwargs={"application_id": application.pk},
+    )
+    return application
+
+
+@transaction.atomic
 def application_verify(
-    *, actor: User, application: Application, person: Person | None = None
+    *,
+    actor: User,
+    application: Application,
+    person: Person | None = None,
+    new_person: bool = False,
 ) -> Application:
     """The ASB Champion has confirmed who made an online application (and, for someone applying
     for another, that the victim agrees): only now is it matched to a person and its threshold
@@ -315,7 +444,7 @@ def application_verify(
         raise ValidationError("This application has already been verified")
     if application.stage == Stage.WITHDRAWN:
         raise ValidationError("This application was withdrawn")
-    _verify(application, actor=actor, person=person, now=timezone.now())
+    _verify(application, actor=actor, person=person, now=timezone.now(), new_person=new_person)
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,
@@ -356,6 +485,10 @@ def application_statement_add(
         detail={"statement": str(statement.uuid), "source": statement.source},
     )
     return statement
+
+
+def area_for_postcode(postcode: str) -> LocalAuthority | None:
+    return _area_for_postcode(normalise_postcode(postcode))
 
 
 def _area_for_postcode(postcode: str) -> LocalAuthority | None:
@@ -412,6 +545,7 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
     evaluation = engine.evaluate(application, now=now)
     latest = application.decisions.filter(automatic=True).first()
     if latest is not None and latest.inputs_key == evaluation.inputs_key:
+        _act_on(application, latest, now=now)
         return latest
     decision = ThresholdDecision.objects.create(
         application=application,
@@ -432,6 +566,7 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
                 incident=item.incident,
                 finding=item.finding,
                 explanation=item.explanation[:300],
+                routes=list(item.routes),
             )
             for item in evaluation.items
         ]
@@ -448,9 +583,21 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
             "considered": len(evaluation.items),
         },
     )
+    _act_on(application, decision, now=now)
+    return decision
+
+
+def _act_on(application: Application, decision: ThresholdDecision, *, now: dt.datetime) -> None:
+    """Open the review, or pass the application to the ASB Champion for discretion — unless
+    the match to the victim is uncertain: then the decision is shown, but does not stand until
+    the Champion confirms who the application is about. Acting depends on the stage only, so
+    evaluating the same facts again does nothing twice."""
+    if application.match_awaits_confirmation:
+        return
     if decision.outcome == ThresholdDecision.Outcome.MET:
-        _open_review(application, now=now)
-        _tell_applicant(application, decision)
+        if application.stage in (Stage.RECEIVED, Stage.AWAITING_DISCRETION):
+            _open_review(application, now=now)
+            _tell_applicant(application, decision)
     elif application.stage == Stage.RECEIVED:
         application.stage = Stage.AWAITING_DISCRETION
         application.save(update_fields=["stage", "updated_at"])
@@ -461,7 +608,6 @@ def application_evaluate(*, application_id: int, now: dt.datetime | None = None)
             body="Consider persistence, harm, the adequacy of the response and risk, and decide.",
             link=_link(application),
         )
-    return decision
 
 
 def _open_review(application: Application, *, now: dt.datetime) -> None:
@@ -694,19 +840,37 @@ def meeting_schedule(
 
 
 @transaction.atomic
-def meeting_record_held(*, actor: User, meeting: ResolutionMeeting, minutes: str):
+def meeting_record_held(
+    *, actor: User, meeting: ResolutionMeeting, minutes: str, held_at: dt.datetime | None
+):
+    """Record that the meeting took place, when it actually did: never a time still to come
+    (the clocks, the published figures and the outcome letter all read it)."""
     _require_champion(actor)
-    if not minutes.strip():
-        raise ValidationError({"minutes": "Enter the minutes of the meeting"})
+    errors = {}
     now = timezone.now()
+    if held_at is None:
+        errors["held_at"] = "Enter the date and time the meeting took place"
+    elif held_at > now:
+        errors["held_at"] = (
+            "The date and time the meeting took place must be in the past: record it once it "
+            "has happened"
+        )
+    elif held_at < meeting.created_at - dt.timedelta(days=1):
+        errors["held_at"] = "The date the meeting took place must be after it was arranged"
+    if meeting.status != ResolutionMeeting.Status.SCHEDULED:
+        errors["minutes"] = "This meeting has already been recorded"
+    if not minutes.strip():
+        errors["minutes"] = "Enter the minutes of the meeting"
+    if errors:
+        raise ValidationError(errors)
     meeting.status = ResolutionMeeting.Status.HELD
     meeting.minutes = minutes.strip()
-    meeting.held_at = now
+    meeting.held_at = held_at
     meeting.save(update_fields=["status", "minutes", "held_at"])
     application = meeting.application
     application.stage = Stage.MEETING_HELD
     application.outcome_due = add_working_days(
-        timezone.localtime(now).date(), application.policy.outcome_working_days
+        timezone.localtime(held_at).date(), application.policy.outcome_working_days
     )
     application.save(update_fields=["stage", "outcome_due", "updated_at"])
     audit_record(
@@ -714,7 +878,7 @@ def meeting_record_held(*, actor: User, meeting: ResolutionMeeting, minutes: str
         verb=Verb.CHANGED,
         action="meeting_record_held",
         target=application,
-        detail={"meeting": str(meeting.uuid)},
+        detail={"meeting": str(meeting.uuid), "held_at": held_at.isoformat()},
     )
     return meeting
 
@@ -844,6 +1008,7 @@ def outcome_send(*, actor: User, application: Application) -> Application:
             kwargs={"application_id": application.pk},
         )
     audit_record(actor=actor, verb=Verb.SENT, action="outcome_send", target=application)
+    signals.review_completed.send(sender=Application, application_id=application.pk)
     return application
 
 
@@ -870,6 +1035,9 @@ def applicant_send_outcome(*, application_id: int) -> bool:
                     "recommendations": application.recommendations.select_related(
                         "lead_organisation"
                     ),
+                    "meetings": application.meetings.filter(
+                        status=ResolutionMeeting.Status.HELD, held_at__isnull=False
+                    ).order_by("held_at"),
                 },
             ),
             from_email=None,
@@ -1062,3 +1230,244 @@ def alert_acknowledge(*, actor: User, alert) -> None:
         target=alert,
         detail={"rule": alert.rule, "subject": alert.subject_key},
     )
+
+
+# Saving an online application to come back to ------------------------------------------------
+
+RESUME_LINK_DAYS = 7
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def draft_create() -> ApplicationDraft:
+    return ApplicationDraft.objects.create()
+
+
+def draft_save(*, draft: ApplicationDraft, answers: dict) -> ApplicationDraft:
+    draft.answers = answers
+    draft.save(update_fields=["answers", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_request_link(*, draft: ApplicationDraft, email: str) -> None:
+    """Ask for a link to come back to the application, e-mailed (as outbox work) to `email`."""
+    draft.email = email
+    draft.save(update_fields=["email", "updated_at"])
+    outbox_enqueue(task_name="community_trigger.draft_send_link", kwargs={"draft_id": draft.pk})
+
+
+def draft_send_link(*, draft_id: int) -> bool:
+    """Make a new link (the only one that works: earlier ones stop working) and e-mail it. The
+    token itself is never stored, only its hash."""
+    with transaction.atomic():
+        draft = ApplicationDraft.objects.select_for_update().filter(pk=draft_id).first()
+        if draft is None or not draft.email or draft.submitted_as_id:
+            return False
+        token = secrets.token_urlsafe(32)
+        draft.token_hash = _token_hash(token)
+        draft.token_expires_at = timezone.now() + dt.timedelta(days=RESUME_LINK_DAYS)
+        draft.token_used_at = None
+        draft.save(update_fields=["token_hash", "token_expires_at", "token_used_at", "updated_at"])
+        send_mail(
+            subject="Your saved application for an ASB Case Review",
+            message=render_to_string(
+                "community_trigger/email/resume.txt",
+                {
+                    "link": f"{settings.SITE_URL}/case-review/apply/resume/{token}/",
+                    "expires": timezone.localtime(draft.token_expires_at),
+                },
+            ),
+            from_email=None,
+            recipient_list=[draft.email],
+        )
+        audit_record(
+            actor=PUBLIC,
+            verb=Verb.SENT,
+            action="draft_send_link",
+            target=draft,
+            detail={"expires": draft.token_expires_at.isoformat()},
+        )
+    return True
+
+
+class ResumeRefused(Exception):
+    """Why a link to come back to an application does not work: "unknown", "expired", "used"
+    or "submitted"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@transaction.atomic
+def draft_resume(*, token: str) -> ApplicationDraft:
+    """The draft a link opens, marking the link used (it works once)."""
+    draft = (
+        ApplicationDraft.objects.select_for_update()
+        .filter(token_hash=_token_hash(token or ""))
+        .exclude(token_hash="")
+        .first()
+    )
+    if draft is None:
+        raise ResumeRefused("unknown")
+    if draft.submitted_as_id:
+        raise ResumeRefused("submitted")
+    if draft.token_used_at is not None:
+        raise ResumeRefused("used")
+    if draft.token_expires_at is None or draft.token_expires_at < timezone.now():
+        raise ResumeRefused("expired")
+    draft.token_used_at = timezone.now()
+    draft.save(update_fields=["token_used_at", "updated_at"])
+    return draft
+
+
+# The 2025 guidance: second reports, the single point of contact, closure notices ----------------
+
+
+def _explain_due(reported_at: dt.datetime) -> dt.date:
+    """The contact standard's first-contact deadline (the standard risk band's), from the
+    day of the second report."""
+    from victims.models import ContactStandard, RiskBand
+
+    standard = (
+        ContactStandard.objects.filter(risk_band=RiskBand.STANDARD).first()
+        or ContactStandard.objects.order_by("-first_contact_working_days").first()
+    )
+    days = standard.first_contact_working_days if standard else 1
+    return add_working_days(timezone.localtime(reported_at).date(), days)
+
+
+def second_reports_record(*, incident_ids: list[int], now: dt.datetime | None = None) -> int:
+    """At the moment incidents are recorded (in their transaction): each victim making a
+    second report of ASB within six months, to any agency, is to have the ASB Case Review
+    explained to them by the agency they reported to. One prompt per victim per window."""
+    from victims.status import current_definition
+
+    now = now or timezone.now()
+    months = current_definition(timezone.localtime(now).date()).second_report_window_months
+    created = 0
+    incidents = (
+        Incident.objects.filter(pk__in=incident_ids, duplicate_of__isnull=True)
+        .exclude(victim__isnull=True, reporter__isnull=True)
+        .order_by("reported_at", "pk")
+    )
+    for incident in incidents:
+        person_id = incident.victim_id or incident.reporter_id
+        group = engine.person_group(person_id)
+        since = incident.reported_at - relativedelta(months=months)
+        about = Q(victim_id__in=group) | Q(victim__isnull=True, reporter_id__in=group)
+        earlier = (
+            Incident.objects.filter(
+                about,
+                duplicate_of__isnull=True,
+                reported_at__gte=since,
+                reported_at__lte=incident.reported_at,
+            )
+            .exclude(pk=incident.pk)
+            .order_by("-reported_at")
+            .first()
+        )
+        if earlier is None:
+            continue
+        if CaseReviewExplanation.objects.filter(
+            person_id__in=group, prompted_at__gte=now - relativedelta(months=months)
+        ).exists():
+            continue
+        root = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+        CaseReviewExplanation.objects.create(
+            person_id=root or person_id,
+            incident=incident,
+            earlier_incident=earlier,
+            organisation_id=incident.reported_to_id,
+            prompted_at=now,
+            due_on=_explain_due(incident.reported_at),
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def explanation_record(
+    *, actor: User, explanation: CaseReviewExplanation, how: str, notes: str = ""
+) -> CaseReviewExplanation:
+    """The officer explained the ASB Case Review to the victim, and how."""
+    if not (
+        actor.membership.organisation_id == explanation.organisation_id
+        or actor.has_perm("community_trigger.decide_application")
+    ):
+        raise PermissionDenied("Only the agency the report was made to can record this")
+    errors = {}
+    if how not in HowTold.values:
+        errors["how"] = "Select how you explained the ASB Case Review"
+    if explanation.explained_at is not None:
+        errors["how"] = "This has already been recorded"
+    if errors:
+        raise ValidationError(errors)
+    explanation.explained_at = timezone.now()
+    explanation.explained_by = actor
+    explanation.how = how
+    explanation.notes = notes.strip()
+    explanation.save(update_fields=["explained_at", "explained_by", "how", "notes"])
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="case_review_explained",
+        target=explanation,
+        detail={"how": how, "in_time": explanation.told_in_time},
+    )
+    return explanation
+
+
+@transaction.atomic
+def application_set_contact(*, actor: User, application: Application, officer: User):
+    """Name the single point of contact the victim deals with (shown to them)."""
+    _require_champion(actor)
+    if not officer.is_active or not hasattr(officer, "membership"):
+        raise ValidationError({"officer": "Select an officer who can be contacted"})
+    before = application.contact_officer_id
+    application.contact_officer = officer
+    application.save(update_fields=["contact_officer", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.CHANGED,
+        action="application_set_contact",
+        target=application,
+        detail={"before": before, "after": officer.pk},
+    )
+    return application
+
+
+@transaction.atomic
+def closure_notice_record(
+    *, actor: User, application: Application, reasons: str, how: str
+) -> ClosureNotice:
+    """The victim was told that, and why, their Case Review closed."""
+    _require_champion(actor)
+    errors = {}
+    if application.is_open:
+        errors["reasons"] = "A closure notice can be recorded once the Case Review has closed"
+    if not reasons.strip():
+        errors["reasons"] = "Enter the reasons the victim was given for closing it"
+    if how not in HowTold.values:
+        errors["how"] = "Select how the victim was told"
+    if errors:
+        raise ValidationError(errors)
+    notice = ClosureNotice.objects.create(
+        application=application,
+        reasons=reasons.strip(),
+        how=how,
+        sent_at=timezone.now(),
+        sent_by=actor,
+        organisation=actor.membership.organisation,
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.SENT,
+        action="closure_notice_record",
+        target=application,
+        detail={"notice": str(notice.uuid), "how": how},
+    )
+    return notice

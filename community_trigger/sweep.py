@@ -22,6 +22,7 @@ from django.utils import timezone
 from asb_cases.models import CasePerson, Incident, IncidentType
 from community_trigger.engine import window_start
 from community_trigger.models import Application, SweepAlert, SweepRun, ThresholdPolicy
+from community_trigger.problem import Problem, same_problem
 from community_trigger.services import champions
 from partners.models import Membership, Notification
 from victims.status import current_definition
@@ -139,10 +140,7 @@ def sweep(*, now: dt.datetime | None = None) -> SweepRun:
             if e.reported_at >= policy_start and _in_time(e, policy.report_within_months)
         ]
         if person not in applied:
-            per_problem = defaultdict(list)
-            for event in qualifying:
-                per_problem[event.incident_type_id].append(event)
-            problem = max(per_problem.values(), key=len, default=[])
+            problem = _largest_problem(qualifying)
             if len(problem) >= policy.individual_count:
                 alerts.append(
                     _person_alert(
@@ -208,6 +206,28 @@ def sweep(*, now: dt.datetime | None = None) -> SweepRun:
     run.finished_at = timezone.now()
     run.save(update_fields=["alerts_created", "subjects_checked", "finished_at"])
     return run
+
+
+def _largest_problem(events: list[Event]) -> list[Event]:
+    """The most complaints about one problem among a person's, by the engine's definition
+    (problem.same_problem): each complaint in turn is taken as what an application would be
+    about, and the complaints about the same problem as it are counted."""
+    best: list[Event] = []
+    for anchor in {(e.incident_type_id, e.postcode) for e in events}:
+        problem = Problem(incident_type_id=anchor[0], postcode=anchor[1])
+        same = [
+            e
+            for e in events
+            if same_problem(
+                problem,
+                incident_type_id=e.incident_type_id,
+                postcode=e.postcode,
+                about_the_person=True,
+            )
+        ]
+        if len(same) > len(best):
+            best = same
+    return best
 
 
 def _person_alert(rule: str, person: int, events: list[Event], latest: Event, reason: str):

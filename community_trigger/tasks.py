@@ -50,3 +50,13 @@ def stuck_applications_evaluate() -> int:
 @shared_task(name="community_trigger.deadlines_check", acks_late=True, time_limit=300)
 def deadlines_check() -> int:
     return services.deadlines_check()
+
+
+@shared_task(name="community_trigger.draft_send_link", acks_late=True, time_limit=60)
+def draft_send_link(draft_id: int) -> bool:
+    return services.draft_send_link(draft_id=draft_id)
+
+
+@shared_task(name="community_trigger.second_reports_record", acks_late=True, time_limit=300)
+def second_reports_record(incident_ids: list[int]) -> int:
+    return services.second_reports_record(incident_ids=incident_ids)

@@ -9,6 +9,11 @@ urlpatterns = [
     path("case-review/", views.guidance, name="guidance"),
     path("case-review/apply/", views.apply, name="apply"),
     path("case-review/apply/done/", views.apply_done, name="apply_done"),
+    path("case-review/apply/check/", views.apply_check, name="apply_check"),
+    path("case-review/apply/save/", views.apply_save, name="apply_save"),
+    path("case-review/apply/saved/", views.apply_saved, name="apply_saved"),
+    path("case-review/apply/resume/<str:token>/", views.apply_resume, name="apply_resume"),
+    path("case-review/apply/<slug:step>/", views.apply_step, name="apply_step"),
     path("case-review/status/", views.status, name="status"),
     path("case-review/statement/", views.statement, name="statement"),
     path("case-review/appeal/", views.appeal, name="appeal"),
@@ -18,6 +23,8 @@ urlpatterns = [
     path("case-reviews/", views.pipeline, name="pipeline"),
     path("case-reviews/new/", views.staff_apply, name="staff_apply"),
     path("case-reviews/alerts/", views.alerts, name="alerts"),
+    path("case-reviews/dashboard/", views.dashboard, name="dashboard"),
+    path("case-reviews/explain/<uuid:explanation_uuid>/", views.explain, name="explain"),
     path(
         "case-reviews/alerts/<int:alert_id>/acknowledge/",
         views.alert_acknowledge,
@@ -36,7 +43,18 @@ urlpatterns = [
     ),
     path("case-reviews/<uuid:application_uuid>/verify/", views.verify, name="verify"),
     path("case-reviews/<uuid:application_uuid>/decide/", views.decide, name="decide"),
+    path(
+        "case-reviews/<uuid:application_uuid>/confirm-match/",
+        views.confirm_match,
+        name="confirm_match",
+    ),
     path("case-reviews/<uuid:application_uuid>/tell/", views.tell_applicant, name="tell"),
+    path("case-reviews/<uuid:application_uuid>/contact/", views.contact, name="contact"),
+    path(
+        "case-reviews/<uuid:application_uuid>/closure-notice/",
+        views.closure_notice,
+        name="closure_notice",
+    ),
     path(
         "case-reviews/<uuid:application_uuid>/meetings/new/", views.meeting_new, name="meeting_new"
     ),

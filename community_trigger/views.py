@@ -5,22 +5,28 @@ recommendations, appeals, alerts and policies)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import redaction
 from asb_cases import selectors as case_selectors
-from community_trigger import selectors, services
+from community_trigger import public_apply, selectors, services
 from community_trigger.forms import (
     AppealDecideForm,
-    ApplicationForm,
+    ClosureNoticeForm,
+    ConfirmMatchForm,
     ConsultForm,
+    ContactOfficerForm,
     DiscretionForm,
+    ExplainForm,
     LookupForm,
     MeetingForm,
     MinutesForm,
@@ -29,11 +35,13 @@ from community_trigger.forms import (
     PublicStatementForm,
     RecommendationForm,
     RecommendationUpdateForm,
+    SaveForm,
     StaffApplicationForm,
     TellApplicantForm,
     VerifyForm,
 )
 from community_trigger.models import Stage, ThresholdDecision
+from community_trigger.public_apply import SubmitForm
 from partners.audit import audit_viewed
 from partners.models import AuditEvent, LocalAuthority
 from partners.throttle import allow
@@ -79,6 +87,7 @@ def _submit(request: HttpRequest, form, actor) -> object:
         lead_case=data.get("lead_case"),
         impact_statement=data.get("impact_statement", ""),
         reading=data.get("reading", ""),
+        channel=data.get("channel", ""),
     )
 
 
@@ -94,23 +103,195 @@ def guidance(request: HttpRequest) -> HttpResponse:
     )
 
 
+DRAFT = "case_review_draft"
+
+
+def _draft(request: HttpRequest):
+    """The applicant's application in progress, from their session (or None)."""
+    draft_uuid = request.session.get(DRAFT)
+    if not draft_uuid:
+        return None
+    draft = selectors.draft_in_progress(draft_uuid)
+    if draft is None:
+        request.session.pop(DRAFT, None)
+    return draft
+
+
+def _go_on(answers: dict, after: str | None = None) -> HttpResponse:
+    following = public_apply.next_step(answers, after=after)
+    if following is None:
+        return redirect("community_trigger:apply_check")
+    return redirect("community_trigger:apply_step", step=following.slug)
+
+
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(_post(request))
+    """The start page: what applying involves; "Start now" begins a new application (or goes
+    on with the one in progress)."""
+    draft = _draft(request)
+    if request.method == "POST":
+        if draft is None:
+            draft = services.draft_create()
+            request.session[DRAFT] = str(draft.uuid)
+        return _go_on(draft.answers)
+    return render(request, "community_trigger/public/apply/start.html", {"draft": draft})
+
+
+@require_http_methods(["GET", "POST"])
+def apply_step(request: HttpRequest, step: str) -> HttpResponse:
+    """One question page. "Save and come back later" keeps what is valid on the page (nothing
+    already saved is lost) and goes to the page that e-mails a link."""
+    draft = _draft(request)
+    if draft is None:
+        return redirect("community_trigger:apply")
+    page = public_apply.BY_SLUG.get(step)
+    answers = dict(draft.answers)
+    if page is None or not page.applies_to(answers):
+        raise Http404("No such question")
+    form = public_apply.bound_form(page, answers, _post(request))
+    changing = request.GET.get("change") == "1"
+    if request.method == "POST":
+        saving = "save" in request.POST
+        if form.is_valid():
+            answers.update(form.to_answers())
+            services.draft_save(draft=draft, answers=public_apply.settle(answers))
+            if saving:
+                return redirect("community_trigger:apply_save")
+            if changing and public_apply.next_step(answers) is None:
+                return redirect("community_trigger:apply_check")
+            return _go_on(answers, after=page.slug)
+        if saving:
+            return redirect("community_trigger:apply_save")
+    previous = public_apply.previous_step(answers, page.slug)
+    return render(
+        request,
+        page.template,
+        {
+            "form": form,
+            "page": page,
+            "heading": page.heading(answers),
+            "answers": answers,
+            "back": (
+                reverse("community_trigger:apply_check")
+                if changing
+                else reverse("community_trigger:apply_step", kwargs={"step": previous.slug})
+                if previous
+                else reverse("community_trigger:apply")
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def apply_check(request: HttpRequest) -> HttpResponse:
+    """Check your answers, then send the application."""
+    draft = _draft(request)
+    if draft is None:
+        return redirect("community_trigger:apply")
+    answers = dict(draft.answers)
+    missing = public_apply.check_answers(answers)
+    form = SubmitForm(_post(request))
+    problems: list[tuple[str, str]] = []
     if request.method == "POST":
         if not allow(request, scope="case-review-apply", limit=10):
             return _too_many(request)
-        if form.is_valid():
+        if missing:
+            problems = [
+                (
+                    reverse("community_trigger:apply_step", kwargs={"step": slug}),
+                    f"Answer the question: {public_apply.BY_SLUG[slug].heading(answers)}",
+                )
+                for slug in missing
+            ]
+        elif form.is_valid():
             if form.cleaned_data.get("website"):
                 return redirect("community_trigger:apply_done")  # a robot: say nothing
             try:
-                application = _submit(request, form, actor=None)
+                application = services.application_submit(
+                    actor=None, **public_apply.submission(answers)
+                )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                problems = _problems_from(exc, answers)
             else:
+                draft.submitted_as = application
+                draft.save(update_fields=["submitted_as", "updated_at"])
+                request.session.pop(DRAFT, None)
                 request.session[LAST_REFERENCE] = application.reference
                 return redirect("community_trigger:apply_done")
-    return render(request, "community_trigger/public/apply.html", {"form": form})
+    elif missing and not any(public_apply.answered(s, answers) for s in public_apply.STEPS):
+        return _go_on(answers)
+    return render(
+        request,
+        "community_trigger/public/apply/check.html",
+        {
+            "rows": public_apply.summary(answers),
+            "form": form,
+            "problems": problems,
+            "missing": missing,
+        },
+    )
+
+
+def _problems_from(exc: ValidationError, answers: dict) -> list[tuple[str, str]]:
+    """The service's objections, each linking to the page that asks the question, in page
+    order."""
+    order = [step.slug for step in public_apply.STEPS]
+    found = []
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    for field, messages_ in errors.items():
+        slug = public_apply.STEP_OF_FIELD.get(field, "")
+        if field == "local_authority":
+            slug = "area" if public_apply.area_unknown(answers) else "where"
+        link = reverse("community_trigger:apply_step", kwargs={"step": slug}) if slug else ""
+        for message in messages_:
+            found.append((order.index(slug) if slug in order else len(order), link, message))
+    return [(link, message) for _, link, message in sorted(found, key=lambda f: f[0])]
+
+
+@require_http_methods(["GET", "POST"])
+def apply_save(request: HttpRequest) -> HttpResponse:
+    """Save the application and e-mail a link to come back to it."""
+    draft = _draft(request)
+    if draft is None:
+        return redirect("community_trigger:apply")
+    form = SaveForm(
+        _post(request), initial={"email": draft.email or draft.answers.get("applicant_email")}
+    )
+    if request.method == "POST" and form.is_valid():
+        if not allow(request, scope="case-review-save", limit=10):
+            return _too_many(request)
+        services.draft_request_link(draft=draft, email=form.cleaned_data["email"])
+        request.session.pop(DRAFT, None)
+        request.session["case_review_saved_to"] = form.cleaned_data["email"]
+        return redirect("community_trigger:apply_saved")
+    return render(request, "community_trigger/public/apply/save.html", {"form": form})
+
+
+@require_GET
+def apply_saved(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "community_trigger/public/apply/saved.html",
+        {"email": request.session.get("case_review_saved_to"), "days": services.RESUME_LINK_DAYS},
+    )
+
+
+@require_GET
+def apply_resume(request: HttpRequest, token: str) -> HttpResponse:
+    """A link e-mailed to come back: it works once, until it expires; otherwise a clear page."""
+    if not allow(request, scope="case-review-resume", limit=30):
+        return _too_many(request)
+    try:
+        draft = services.draft_resume(token=token)
+    except services.ResumeRefused as refused:
+        return render(
+            request,
+            "community_trigger/public/apply/link_refused.html",
+            {"reason": refused.reason, "days": services.RESUME_LINK_DAYS},
+            status=410 if refused.reason in ("expired", "used", "submitted") else 404,
+        )
+    request.session[DRAFT] = str(draft.uuid)
+    return _go_on(draft.answers)
 
 
 @require_GET
@@ -143,6 +324,8 @@ def status(request: HttpRequest) -> HttpResponse:
             "application": application,
             "not_found": not_found,
             "progress": selectors.public_progress(application) if application else None,
+            "contact": selectors.public_contact(application) if application else None,
+            "closure": selectors.public_closure(application) if application else None,
         },
     )
 
@@ -418,7 +601,12 @@ def verify(request: HttpRequest, application_uuid) -> HttpResponse:
         chosen = form.cleaned_data["person"]
         person = next((c.person for c in candidates if str(c.person.uuid) == chosen), None)
         try:
-            services.application_verify(actor=request.user, application=application, person=person)
+            services.application_verify(
+                actor=request.user,
+                application=application,
+                person=person,
+                new_person=chosen == "new",
+            )
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -427,6 +615,56 @@ def verify(request: HttpRequest, application_uuid) -> HttpResponse:
     return render(
         request,
         "community_trigger/verify.html",
+        {"application": application, "form": form, "candidates": candidates},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_match(request: HttpRequest, application_uuid) -> HttpResponse:
+    """The ASB Champion settles an uncertain match between the applicant's details and a
+    person the partnership knows: the threshold decision stands only once they have."""
+    application = selectors.application_get_for_viewer(
+        viewer=request.viewer, application_uuid=application_uuid
+    )
+    if not request.viewer.is_champion:
+        raise PermissionDenied("Only the ASB Champion can confirm who an application is about")
+    if not application.match_awaits_confirmation:
+        return redirect(_url(application))
+    candidates = victim_selectors.person_candidates(
+        viewer=request.viewer, query=selectors.victim_query(application)
+    )
+    proposed = [c for c in candidates if c.person.pk == application.victim_id]
+    candidates = proposed + [c for c in candidates if c.person.pk != application.victim_id]
+    form = ConfirmMatchForm(
+        _post(request),
+        candidates=candidates,
+        initial={"person": str(application.victim.uuid) if proposed else None},
+    )
+    if request.method == "GET":
+        audit_viewed(
+            actor=request.user,
+            action="application_confirm_match_view",
+            target=application,
+            detail={"candidates": [str(c.person.uuid) for c in candidates]},
+        )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["person"]
+        person = next((c.person for c in candidates if str(c.person.uuid) == chosen), None)
+        try:
+            services.application_confirm_match(
+                actor=request.user, application=application, person=person
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, "Recorded who the application is about. The threshold is checked again."
+            )
+            return redirect(_url(application))
+    return render(
+        request,
+        "community_trigger/confirm_match.html",
         {"application": application, "form": form, "candidates": candidates},
     )
 
@@ -469,7 +707,12 @@ def meeting_minutes(request: HttpRequest, application_uuid, meeting_uuid) -> Htt
         meeting = selectors.meeting_get(
             viewer=request.viewer, application=application, meeting_uuid=meeting_uuid
         )
-        services.meeting_record_held(actor=request.user, meeting=meeting, minutes=data["minutes"])
+        services.meeting_record_held(
+            actor=request.user,
+            meeting=meeting,
+            minutes=data["minutes"],
+            held_at=data["held_at"],
+        )
         return "The meeting is recorded as held. Add the recommendations."
 
     return _champion_page(
@@ -743,4 +986,101 @@ def policy_new(request: HttpRequest, area_code: str) -> HttpResponse:
             "current": current,
             "history": selectors.policy_history(local_authority=area),
         },
+    )
+
+
+# The 2025 guidance ------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("asb_cases.view_incident", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def explain(request: HttpRequest, explanation_uuid) -> HttpResponse:
+    """A victim's second report in six months: explain the ASB Case Review to them, and record
+    that you did and how."""
+    explanation = selectors.explanation_get_for_viewer(
+        viewer=request.viewer, explanation_uuid=explanation_uuid
+    )
+    form = ExplainForm(_post(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.explanation_record(
+                actor=request.user,
+                explanation=explanation,
+                how=form.cleaned_data["how"],
+                notes=form.cleaned_data.get("notes", ""),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Recorded that you explained the ASB Case Review.")
+            return redirect("community_trigger:dashboard")
+    person = redaction.person_view(request.viewer, explanation.person)
+    return render(
+        request,
+        "community_trigger/explain.html",
+        {"explanation": explanation, "form": form, "person": person},
+    )
+
+
+@login_required
+@permission_required("community_trigger.view_application", raise_exception=True)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Second-report victims told about the Case Review within the contact standard, and
+    applications by the way they were made."""
+    since = timezone.localdate() - dt.timedelta(days=365)
+    return render(
+        request,
+        "community_trigger/dashboard.html",
+        {
+            "shares": selectors.explained_shares(viewer=request.viewer, since=since),
+            "since": since,
+            "channels": selectors.applications_by_channel(viewer=request.viewer),
+            "prompts": selectors.prompts_for(viewer=request.viewer, limit=50),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.application_set_contact(
+            actor=request.user, application=application, officer=data["officer"]
+        )
+        return "The victim's single point of contact is recorded."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=ContactOfficerForm,
+        heading="Name the victim's single point of contact",
+        button="Save",
+        handle=handle,
+        form_kwargs=lambda application: {
+            "officers": selectors.contact_candidates(viewer=request.viewer, application=application)
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closure_notice(request: HttpRequest, application_uuid) -> HttpResponse:
+    def handle(application, data):
+        services.closure_notice_record(
+            actor=request.user,
+            application=application,
+            reasons=data["reasons"],
+            how=data["how"],
+        )
+        return "The closure notice is recorded."
+
+    return _champion_page(
+        request,
+        application_uuid,
+        form_class=ClosureNoticeForm,
+        heading="Record the closure notice sent to the victim",
+        button="Save",
+        handle=handle,
     )

@@ -43,6 +43,16 @@ v1 = [
         name="document-content",
     ),
     path("cases/<str:case_uuid>/actions/", cases.CaseActionAddView.as_view(), name="case-actions"),
+    path(
+        "cases/<str:case_uuid>/actions/<str:action_uuid>/breaches/",
+        cases.CaseActionBreachView.as_view(),
+        name="case-action-breaches",
+    ),
+    path(
+        "cases/<str:case_uuid>/risk-before-application/",
+        cases.CasePreApplicationRiskView.as_view(),
+        name="case-pre-application-risks",
+    ),
     path("cases/<str:case_uuid>/shares/", cases.CaseShareView.as_view(), name="case-shares"),
     path(
         "cases/<str:case_uuid>/shares/<str:share_uuid>/revoke/",

@@ -65,6 +65,12 @@ app.conf.beat_schedule = {
         "task": "community_trigger.deadlines_check",
         "schedule": crontab(minute=15),
     },
+    # Notifications: one e-mail a day to each person who chose a daily digest (07:00 UTC,
+    # before the working day), with what came since the last.
+    "send the daily notification digest at 07:00 UTC": {
+        "task": "notifications.digest_send",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Expired sessions are dead weight in the session table; clear them nightly.
     "clear expired sessions at 02:10 UTC": {
         "task": "partners.sessions_clear_expired",

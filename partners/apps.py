@@ -20,9 +20,10 @@ class PartnersConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from partners import receivers, roles
+        from partners import db_search, receivers, roles
 
         receivers.connect()
+        db_search.register_lookups()
         # Role groups and their permissions are defined in code and re-applied after every
         # migrate, once the permissions of every app exist.
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="partners.sync_roles")

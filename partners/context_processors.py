@@ -2,8 +2,11 @@ from django.conf import settings
 
 
 def service(request):
+    public = request.path.startswith(settings.PUBLIC_PATH_PREFIX)
     return {
-        "service_name": settings.SERVICE_NAME,
+        # Public pages carry the public service's name, not the staff one.
+        "service_name": settings.PUBLIC_SERVICE_NAME if public else settings.SERVICE_NAME,
+        "service_url": settings.PUBLIC_PATH_PREFIX if public else "/",
         "partnership_name": settings.PARTNERSHIP_NAME,
         "service_contact_email": settings.SERVICE_CONTACT_EMAIL,
         "current_organisation": getattr(request, "organisation", None),

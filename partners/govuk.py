@@ -96,6 +96,16 @@ class GovUKBoundField(BoundField):
             attrs["class"] = " ".join(classes)
         if self.errors and not is_fieldset(widget):
             attrs["aria-invalid"] = "true"
+        reveals = getattr(self.form, "reveals", {}).get(self.name)
+        if reveals:  # the fields each option reveals, rendered (the radio template places them)
+            attrs["reveal"] = {
+                str(value): "".join(
+                    str(self.form[name].as_field_group())
+                    for name in names
+                    if name in self.form.fields
+                )
+                for value, names in reveals.items()
+            }
         return attrs
 
 
@@ -124,7 +134,43 @@ def limit_free_text(form: forms.BaseForm) -> None:
         )
 
 
-class Form(forms.Form):
+class RevealMixin:
+    """GOV.UK conditional reveals: `reveals = {"radio field": {"value": ["field", ...]}}`
+    renders those fields inside the radio option with that value, shown only when it is
+    chosen (GOV.UK Frontend's radios module; without JavaScript they are always shown)."""
+
+    reveals: dict[str, dict[str, list[str]]] = {}
+    # Fields most people never need, kept in a GOV.UK details component: (its summary, names).
+    tucked: tuple[str, list[str]] | None = None
+
+    def tucked_fields(self) -> dict | None:
+        if not self.tucked:
+            return None
+        summary, names = self.tucked
+        fields = [self[name] for name in names if name in self.fields]
+        is_open = any(bf.errors or bf.value() not in (None, "") for bf in fields)
+        return {"summary": summary, "fields": fields, "open": is_open}
+
+    def get_context(self):
+        context = super().get_context()
+        revealed = {
+            name
+            for options in self.reveals.values()
+            for names in options.values()
+            for name in names
+            if name in self.fields
+        }
+        # Rendered inside the option that reveals them (GovUKBoundField.build_widget_attrs).
+        tucked = self.tucked_fields()
+        hidden = revealed | {bf.name for bf in (tucked["fields"] if tucked else [])}
+        context["fields"] = [
+            (bf, errors) for bf, errors in context["fields"] if bf.name not in hidden
+        ]
+        context["tucked"] = tucked
+        return context
+
+
+class Form(RevealMixin, forms.Form):
     """Base for every form in the project: GOV.UK markup through `{{ form }}`, and a length
     limit on all free text."""
 
@@ -135,7 +181,7 @@ class Form(forms.Form):
         limit_free_text(self)
 
 
-class ModelForm(forms.ModelForm):
+class ModelForm(RevealMixin, forms.ModelForm):
     bound_field_class = GovUKBoundField
 
     def __init__(self, *args, **kwargs):

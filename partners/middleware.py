@@ -120,3 +120,25 @@ class NoStoreMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class OwnNotFoundPageMiddleware:
+    """With DEBUG on (`make run`), Django answers an unknown address with its debug page,
+    which lists every URL of the service. This answers with the service's own 404 page
+    instead; set DEBUG_404_PAGE=true to see Django's. Pages only: the API's 404s are JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and settings.DEBUG
+            and not getattr(settings, "DEBUG_404_PAGE", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from django.shortcuts import render
+
+            return render(request, "404.html", status=404)
+        return response

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connections
 from django.db.models import QuerySet
 
 COUNT_CAP = 1000
@@ -81,6 +82,62 @@ def paginate(queryset: QuerySet, params, *, per_page: int = 50) -> Page:
     query = {key: params.getlist(key) for key in params if key != "page"}
     return Page(
         items=list(queryset[offset : offset + per_page]),
+        number=number,
+        per_page=per_page,
+        count=count,
+        query=query,
+    )
+
+
+def paginate_union(
+    queryset: QuerySet,
+    branches: list[QuerySet],
+    params,
+    *,
+    ordering: tuple[str, ...],
+    per_page: int = 50,
+    count_ids: list[QuerySet] | None = None,
+) -> Page:
+    """`paginate` for a list that is the union of `branches` (distinct rows of one model),
+    without an OR no index serves: the capped count is the count of the union of each branch's
+    first COUNT_CAP + 1 rows (exact below the cap, over it whenever the whole is), and a page is
+    the first rows of the union of each branch's own first `offset + per_page` in `ordering`
+    (each branch read from its own index). The page's rows are then read by primary key from
+    `queryset` (the whole rule again, so a branch can never show more than it allows), with
+    its select_related. `count_ids` (per branch, one column of distinct ids: the same rows)
+    may count a branch through a cheaper plan than its rows. Databases that cannot order and
+    limit inside a UNION (SQLite, for `make run`) get `paginate(queryset)`."""
+    ordered = queryset.order_by(*ordering)
+    if (
+        len(branches) < 2
+        or not connections[queryset.db].features.supports_slicing_ordering_in_compound
+    ):
+        return paginate(ordered, params, per_page=per_page)
+    try:
+        number = max(1, int(params.get("page", 1)))
+    except (TypeError, ValueError):
+        number = 1
+    capped = [
+        ids.order_by()[: COUNT_CAP + 1]
+        for ids in count_ids or [branch.values("pk") for branch in branches]
+    ]
+    count = min(capped[0].union(*capped[1:]).count(), COUNT_CAP + 1)
+    last = max(1, -(-min(count, COUNT_CAP) // per_page))
+    number = min(number, last)
+    offset = (number - 1) * per_page
+    columns = [field.lstrip("-") for field in ordering]
+    heads = [
+        branch.order_by(*ordering).values_list(*columns)[: offset + per_page] for branch in branches
+    ]
+    keys = heads[0].union(*heads[1:]).order_by(*ordering)[offset : offset + per_page]
+    pk_column = columns.index("id") if "id" in columns else None
+    if pk_column is None:
+        raise ValueError("paginate_union needs the primary key (id) as its last ordering")
+    ids = [row[pk_column] for row in keys]
+    rows = {row.pk: row for row in ordered.filter(pk__in=ids)}
+    query = {key: params.getlist(key) for key in params if key != "page"}
+    return Page(
+        items=[rows[pk] for pk in ids if pk in rows],
         number=number,
         per_page=per_page,
         count=count,

@@ -31,6 +31,9 @@ REFERENCE_LOADERS = [
     ("asb_cases.migrations.0002_reference_data", "add_geography"),
     ("victims.migrations.0003_reference_data", "add_reference_data"),
     ("community_trigger.migrations.0002_policies", "add_policies"),
+    ("asb_cases.migrations.0006_act_2026_tool_rules", "add_act_2026_tools"),
+    ("oversight.migrations.0001_initial", "add_pcc_review_policy"),
+    ("feedback.migrations.0001_initial", "add_survey_policy"),
     ("documents.migrations.0002_default_letter_templates", "load"),
     ("governance.migrations.0002_default_policies", "add_defaults"),
 ]
@@ -166,12 +169,95 @@ def as_user():
 # A real Celery worker ---------------------------------------------------------------------
 
 
+# Set once this process has started its Celery worker: from then on, anything a test publishes
+# reaches that worker, which may still be writing when the test's flush empties the tables.
+_worker_started = False
+
+
+def _worker_quiet(timeout: float = 30.0) -> bool:
+    """The worker has nothing queued and no other connection to the test database is inside a
+    transaction: a flush now takes its table locks without deadlocking with the worker."""
+    import time
+
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_LONG_QUEUE]
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                    "AND xact_start IS NOT NULL"
+                )
+                busy = cursor.fetchone()[0]
+            if not busy and not any(broker.llen(queue) for queue in queues):
+                return True
+            time.sleep(0.1)
+        return False
+    finally:
+        broker.close()
+
+
+@pytest.fixture(autouse=True)
+def _worker_done_before_flush(request):
+    """Teardown before the flush of a transactional test (pytest-django's database fixture is
+    set up first, so torn down last): wait until the session's worker has finished with the
+    test's data."""
+    yield
+    if not _worker_started:
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        _worker_quiet()
+
+
+def worker_mail_dir():
+    """Where the test session's Celery worker writes the e-mails it sends."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.VAR_DIR) / f"celery-test-mail-{os.getpid()}"
+
+
+@pytest.fixture
+def worker_mail(celery_worker_process):
+    """The e-mails the worker sends from now on: call it for those sent so far (as
+    email.message.Message objects, oldest first)."""
+    import email
+
+    folder = worker_mail_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    before = set(folder.iterdir())
+
+    def sent():
+        messages = []
+        for path in sorted(set(folder.iterdir()) - before, key=lambda p: p.stat().st_mtime):
+            # The file backend writes each message followed by a line of dashes.
+            for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+                if chunk.strip():
+                    messages.append(email.message_from_string(chunk.lstrip("\n")))
+        return messages
+
+    return sent
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """A real `celery worker` process on real Redis, using this session's test database.
 
     Tests that use it must commit their data (`transactional_db`) for the worker to see it.
     """
+    global _worker_started
     import subprocess
     import sys
     import time
@@ -193,6 +279,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
         "ASB_TEST_CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        # What the worker e-mails is written to files a test can read (`worker_mail`).
+        "ASB_TEST_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "ASB_TEST_EMAIL_FILE_PATH": str(worker_mail_dir()),
     }
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     with app.connection_for_write() as conn:  # start from an empty queue
@@ -224,6 +313,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         while True:
             try:
                 if app.send_task("partners.ping", args=["ready"]).get(timeout=5) == "ready":
+                    _worker_started = True
                     break
             except Exception:
                 if process.poll() is not None or time.monotonic() > deadline:

@@ -18,12 +18,22 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["partners", "victims", "asb_cases", "community_trigger", "documents", "reporting"]
+APPS = [
+    "partners",
+    "victims",
+    "asb_cases",
+    "community_trigger",
+    "feedback",
+    "oversight",
+    "documents",
+    "reporting",
+]
 
 # Reference lists anyone may read (they hold no record of anyone).
 REFERENCE = {
     "asb_cases.IncidentType",
     "asb_cases.ActionType",
+    "asb_cases.ActionRule",
     "asb_cases.Ward",
     "asb_cases.Lsoa",
     "asb_cases.CaseReferenceCounter",
@@ -34,6 +44,8 @@ REFERENCE = {
     "victims.StatusDefinition",
     "community_trigger.ThresholdPolicy",
     "community_trigger.SweepRun",
+    "oversight.PccReviewPolicy",
+    "feedback.SurveyPolicy",
 }
 # Reporting's person- and case-level summaries are protected too; its counts are read through
 # reporting.selectors like everything else.

@@ -30,6 +30,19 @@ PUBLIC = {
     "community_trigger:appeal",
     "community_trigger:figures",
     "community_trigger:figures_csv",
+    # Issue 14: the public application's question pages and save and return.
+    "community_trigger:apply_step",
+    "community_trigger:apply_check",
+    "community_trigger:apply_save",
+    "community_trigger:apply_saved",
+    "community_trigger:apply_resume",
+    # Issue 14 part B: the PCC review request and the published figures as open data.
+    "oversight:pcc_review_public",
+    "oversight:figures",
+    "oversight:figures_csv",
+    "oversight:figures_json",
+    "feedback:survey",
+    "feedback:thanks",
 }
 
 SAMPLE = {

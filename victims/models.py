@@ -17,6 +17,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from partners.db_search import PostgresGinIndex
 from partners.models import Organisation, User
 
 
@@ -162,6 +163,19 @@ class PersonDetails(models.Model):
             models.Index(fields=["uprn"], name="victims_details_uprn", condition=~Q(uprn="")),
             # An organisation's own records of people (the person list, subject access).
             models.Index(fields=["organisation", "person"], name="victims_details_org"),
+            # Matching: surnames similar to the one typed (pg_trgm's % operator, which ignores
+            # case), and the case search: names containing what was typed (ILIKE); on
+            # PostgreSQL only (victims.selectors._blocks, asb_cases.selectors).
+            PostgresGinIndex(
+                fields=["family_name"],
+                opclasses=["gin_trgm_ops"],
+                name="victims_details_family_trgm",
+            ),
+            PostgresGinIndex(
+                fields=["given_name"],
+                opclasses=["gin_trgm_ops"],
+                name="victims_details_given_trgm",
+            ),
         ]
 
     def __str__(self) -> str:

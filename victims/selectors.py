@@ -9,16 +9,21 @@ import asb_cases.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Max, Q, QuerySet
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connections
+from django.db.models import Max, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
 from access import redaction, rules
 from access.viewer import Viewer
+from partners.postcodes import normalise_postcode
 from partners.working_days import add_working_days
 from victims import matching
 from victims.models import (
@@ -106,8 +111,36 @@ class Candidate:
         return self.view.signpost
 
 
+def _could_match(query: matching.Query) -> Q:
+    """What `matching.score` requires of a record whatever its names, as a condition the
+    database checks: no date of birth other than the one typed (or it with day and month
+    swapped), and something that corroborates a name — that date of birth, the same postcode
+    district, or the same UPRN. Records failing it would be scored only to be dropped."""
+    corroborating = Q(pk__in=[])
+    compatible_birth = Q()
+    if query.date_of_birth:
+        born = query.date_of_birth
+        dates = {born}
+        with contextlib.suppress(ValueError):  # no such date with day and month swapped
+            dates.add(born.replace(month=born.day, day=born.month))
+        compatible_birth = Q(date_of_birth__isnull=True) | Q(date_of_birth__in=dates)
+        corroborating |= Q(date_of_birth__in=dates)
+    compact = re.sub(r"\s", "", query.postcode or "").upper()
+    if compact:
+        corroborating |= Q(postcode=normalise_postcode(compact))
+        if len(compact) > 3:
+            corroborating |= Q(postcode__startswith=f"{compact[:-3]} ")
+    if query.uprn:
+        corroborating |= Q(uprn=query.uprn)
+    return compatible_birth & corroborating
+
+
 def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]:
-    """Every organisation's records that could be the person (cheap indexed blocks)."""
+    """Every organisation's records that could be the person: cheap indexed blocks (the same
+    date of birth, postcode or UPRN, the phonetic surname code with a compatible first name,
+    and on PostgreSQL a surname similar by trigrams, from its GIN index), narrowed in the
+    database to those `matching.score` could propose. On PostgreSQL the closest surnames come
+    first, so the cap keeps the likeliest; elsewhere (SQLite) the order is arbitrary."""
     family_key = matching.soundex(query.family_name)
     given = matching.normalise_name(query.given_name)
     block = Q(pk__in=[])
@@ -122,7 +155,15 @@ def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]
             Q(given_name_key__in=matching.name_variants(given))
             | Q(given_name_key__startswith=given[0])
         )
-    return PersonDetails.objects.filter(block).select_related("person")[:limit]
+    records = PersonDetails.objects.all()
+    family = query.family_name.strip()
+    if connections[records.db].vendor == "postgresql" and family:
+        # pg_trgm ignores case and punctuation.
+        block |= Q(family_name__trigram_similar=family)
+        records = records.annotate(
+            closeness=TrigramSimilarity("family_name", Value(family))
+        ).order_by("-closeness", "pk")
+    return records.filter(block).filter(_could_match(query)).select_related("person")[:limit]
 
 
 def person_candidates(

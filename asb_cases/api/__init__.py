@@ -58,6 +58,7 @@ from asb_cases.api.incidents import (
     nest,
     to_import,
 )
+from asb_cases.api.powers import CaseActionBreachView, CasePreApplicationRiskView
 from asb_cases.api.sharing import (
     SHARE_EXAMPLE,
     TRANSFER_EXAMPLE,
@@ -93,6 +94,7 @@ __all__ = [
     "BulkRequestSerializer",
     "BulkResultSerializer",
     "CaseActionAddView",
+    "CaseActionBreachView",
     "CaseActionView",
     "CaseCreateSerializer",
     "CaseDetailSerializer",
@@ -101,6 +103,7 @@ __all__ = [
     "CaseListView",
     "CaseNoteView",
     "CasePersonSerializer",
+    "CasePreApplicationRiskView",
     "CaseSerializer",
     "CaseShareRevokeView",
     "CaseShareView",

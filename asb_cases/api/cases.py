@@ -177,6 +177,41 @@ class NoteSerializer(serializers.Serializer):
         }
 
 
+class RequirementSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=500, allow_blank=True)
+    supervisor_name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    supervisor_organisation = serializers.CharField(max_length=200, allow_blank=True, default="")
+
+
+def action_gate_representation(action: CaseAction) -> dict:
+    gate = getattr(action, "gate", None)
+    return {
+        "requirements": [
+            {
+                "text": r.text,
+                "supervisor_name": r.supervisor_name,
+                "supervisor_organisation": r.supervisor_organisation,
+            }
+            for r in action.requirements.all()
+        ],
+        "rule_version": gate.rule.version if gate else None,
+        "notice_hours": gate.notice_hours if gate else None,
+        "authorised_by": (
+            f"{gate.authorised_by_name}, {gate.authorised_by_role}"
+            if gate and gate.authorised_by_name
+            else None
+        ),
+        "breaches": [
+            {
+                "occurred_at": iso(b.occurred_at),
+                "offence_referral": b.offence_referral,
+                "referred_to": b.referred_to,
+            }
+            for b in action.breaches.all()
+        ],
+    }
+
+
 class ActionSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     action_type = serializers.CharField()
@@ -190,6 +225,11 @@ class ActionSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CaseAction.Outcome.choices)
     cost_pounds = serializers.DecimalField(max_digits=10, decimal_places=2)
     notes = serializers.CharField()
+    requirements = RequirementSerializer(many=True)
+    rule_version = serializers.IntegerField(allow_null=True)
+    notice_hours = serializers.IntegerField(allow_null=True)
+    authorised_by = serializers.CharField(allow_null=True)
+    breaches = serializers.ListField(child=serializers.DictField())
 
     def to_representation(self, action: CaseAction) -> dict:
         return {
@@ -205,6 +245,7 @@ class ActionSerializer(serializers.Serializer):
             "outcome": action.outcome,
             "cost_pounds": str(action.cost_pounds),
             "notes": action.notes,
+            **action_gate_representation(action),
         }
 
 
@@ -573,6 +614,21 @@ class ActionInputSerializer(StrictSerializer):
     subject = serializers.UUIDField(
         required=False, allow_null=True, help_text="The person on the case it is against"
     )
+    # What the Crime and Policing Act 2026 tools need; each tool's rule says which.
+    risk_assessment = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The pre-application risk assessment"
+    )
+    requirements = RequirementSerializer(many=True, required=False, default=list)
+    notice_hours = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=24 * 365
+    )
+    authorised_by_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    authorised_by_role = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
+    prior_warning_given = serializers.BooleanField(required=False, allow_null=True, default=None)
 
     def validate_started_at(self, value):
         if value < EARLIEST:
@@ -631,6 +687,15 @@ class CaseActionAddView(CaseActionView):
                 )
             except Http404:
                 errors["subject"] = ["No such person on this case"]
+        risk_assessment = None
+        if data.get("risk_assessment"):
+            risk_assessment = (
+                selectors.case_pre_application_risks(viewer=self.viewer, case=case)
+                .filter(uuid=data["risk_assessment"])
+                .first()
+            )
+            if risk_assessment is None:
+                errors["risk_assessment"] = ["No such risk assessment on this case"]
         if errors:
             raise exceptions.ValidationError(errors)
         action = services.case_add_action(
@@ -642,5 +707,13 @@ class CaseActionAddView(CaseActionView):
             outcome=data["outcome"],
             cost_pounds=data["cost_pounds"],
             notes=data["notes"],
+            gates=services.GateInput(
+                risk_assessment=risk_assessment,
+                requirements=[services.Requirement(**row) for row in data["requirements"]],
+                notice_hours=data.get("notice_hours"),
+                authorised_by_name=data["authorised_by_name"],
+                authorised_by_role=data["authorised_by_role"],
+                prior_warning_given=data.get("prior_warning_given"),
+            ),
         )
         return Response(ActionSerializer(action).data, status=201)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from access.rules import CaseAccess
@@ -80,6 +81,53 @@ class LocationInput:
         return not (self.address or self.postcode or self.uprn or self.latitude is not None)
 
 
+POSTCODE_AREA_FIELDS = ("lsoa_code", "lsoa_vintage", "ward_code", "ward_year", "local_authority")
+
+
+def postcode_areas(postcode: str) -> dict[str, Any] | None:
+    """The areas of the latest incident at the postcode whose areas are known: read from the
+    index (postcode, -occurred_at), so it touches a few blocks however many incidents share the
+    postcode (`.first()` would order by id and read them all)."""
+    return (
+        Incident.objects.filter(postcode=postcode)
+        .exclude(lsoa_code="")
+        .order_by("-occurred_at")
+        .values(*POSTCODE_AREA_FIELDS)
+        .first()
+    )
+
+
+# One statement for a batch of postcodes: for each, the same index read `postcode_areas` makes.
+_POSTCODE_AREAS_SQL = """
+    SELECT wanted.postcode, known.lsoa_code, known.lsoa_vintage, known.ward_code,
+           known.ward_year, known.local_authority_id
+    FROM unnest(%s::text[]) AS wanted(postcode)
+    CROSS JOIN LATERAL (
+        SELECT lsoa_code, lsoa_vintage, ward_code, ward_year, local_authority_id
+        FROM asb_cases_incident
+        WHERE postcode = wanted.postcode AND lsoa_code <> ''
+        ORDER BY occurred_at DESC
+        LIMIT 1
+    ) AS known
+"""
+
+
+def postcode_areas_many(postcodes: set[str]) -> dict[str, dict[str, Any] | None]:
+    """`postcode_areas` for many postcodes: on PostgreSQL in one statement (a lateral join,
+    each postcode read from the index as `postcode_areas` reads it), elsewhere one by one."""
+    wanted = sorted(postcodes - {""})
+    if not wanted:
+        return {}
+    if connection.vendor != "postgresql":
+        return {postcode: postcode_areas(postcode) for postcode in wanted}
+    found: dict[str, dict[str, Any] | None] = dict.fromkeys(wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(_POSTCODE_AREAS_SQL, [wanted])
+        for postcode, *values in cursor.fetchall():
+            found[postcode] = dict(zip(POSTCODE_AREA_FIELDS, values, strict=True))
+    return found
+
+
 def resolve_location(location: LocationInput) -> dict[str, Any]:
     """The location's fields with its areas derived from coordinates, or from the areas of an
     earlier address with the same postcode; the officer's choice of local authority stands
@@ -110,12 +158,7 @@ def resolve_location(location: LocationInput) -> dict[str, Any]:
             or location.local_authority,
         )
     elif postcode:
-        known = (
-            Incident.objects.filter(postcode=postcode)
-            .exclude(lsoa_code="")
-            .values("lsoa_code", "lsoa_vintage", "ward_code", "ward_year", "local_authority")
-            .first()
-        )
+        known = postcode_areas(postcode)
         if known:
             fields.update(known)
             fields["local_authority"] = (

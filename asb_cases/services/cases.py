@@ -16,6 +16,7 @@ from django.utils import timezone
 from access import grants, redaction, rules
 from access.rules import CaseAccess
 from access.viewer import viewer_for
+from asb_cases import signals
 from asb_cases.models import (
     ActionType,
     Case,
@@ -44,7 +45,8 @@ from asb_cases.services._common import (
     _touch,
     resolve_location,
 )
-from asb_cases.signals import case_incidents_linked
+from asb_cases.services.powers import GateInput, action_gate_errors, action_gate_record
+from asb_cases.signals import case_assigned, case_incidents_linked, note_added, task_assigned
 from partners.audit import audit_record, changes_between
 from partners.models import Organisation, User
 from partners.postcodes import is_valid_postcode
@@ -153,6 +155,8 @@ def case_open(
             "permissions": granted,
         },
     )
+    if lead_officer is not None and lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=lead_officer, actor=actor)
     return case
 
 
@@ -182,6 +186,8 @@ def case_update_details(*, actor: User, case: Case, expected_version: int, **cha
     )
     if "risk_band" in diff:
         _refresh_victims(case)
+    if "lead_officer" in diff and case.lead_officer is not None and case.lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=case.lead_officer, actor=actor)
     return case
 
 
@@ -252,6 +258,8 @@ def case_change_status(
         ),
     )
     _refresh_victims(case)
+    if status == CaseStatus.CLOSED:
+        signals.case_closed.send(sender=Case, case_id=case.pk)
     return case
 
 
@@ -393,6 +401,7 @@ def case_add_note(*, actor: User, case: Case, body: str, visibility: str) -> Cas
         target=case,
         detail={"note": note.pk, "visibility": visibility},
     )
+    note_added.send(sender=CaseNote, note=note)
     return note
 
 
@@ -411,7 +420,10 @@ def _date_of_birth(actor: User, person: Person | None) -> dt.date | None:
 
 
 def action_clocks(
-    action_type: ActionType, started_at: dt.datetime, date_of_birth: dt.date | None = None
+    action_type: ActionType,
+    started_at: dt.datetime,
+    date_of_birth: dt.date | None = None,
+    notice_hours: int | None = None,
 ) -> dict[str, Any]:
     """The statutory clocks of an action, from the limits its type keeps as data (a shorter
     limit where the person it is against was under 18)."""
@@ -421,8 +433,9 @@ def action_clocks(
     days = action_type.duration_days
     if age is not None and age < 18 and action_type.duration_days_under_18:
         days = action_type.duration_days_under_18
-    if action_type.duration_hours:
-        clocks["expires_at"] = started_at + dt.timedelta(hours=action_type.duration_hours)
+    hours = notice_hours or action_type.duration_hours
+    if hours:
+        clocks["expires_at"] = started_at + dt.timedelta(hours=hours)
     elif days:
         clocks["expires_at"] = started_at + dt.timedelta(days=days)
     if action_type.review_after_days:
@@ -444,8 +457,10 @@ def case_add_action(
     outcome: str = CaseAction.Outcome.PENDING,
     cost_pounds: Decimal = Decimal("0"),
     notes: str = "",
+    gates: GateInput | None = None,
 ) -> CaseAction:
-    """Record a tool or power used by the actor's organisation, with its clocks."""
+    """Record a tool or power used by the actor's organisation, with its clocks, once it passes
+    the gates of its rule in force (asb_cases.services.powers)."""
     _require_case(actor, case, rules.CONTRIBUTE)
     organisation = _organisation(actor)
     officer = officer or actor
@@ -467,12 +482,25 @@ def case_add_action(
             f"A {action_type.name.lower()} can only be used against someone aged "
             f"{action_type.minimum_age} or over; they were {age}"
         )
-    if subject is not None and not case.person_links.filter(person=subject).exists():
-        errors["subject"] = "The person must be on the case"
+    if (
+        subject is not None
+        and not case.person_links.filter(person=subject, role=PersonRole.PERPETRATOR).exists()
+    ):
+        errors["subject"] = "The person must be an alleged perpetrator on the case"
     if cost_pounds < 0:
         errors["cost_pounds"] = "The cost cannot be negative"
     if officer.membership.organisation_id != organisation.pk:
         errors["officer"] = f"The officer must work for {organisation}"
+    gates = gates or GateInput()
+    rule, gate_errors = action_gate_errors(
+        action_type=action_type,
+        case=case,
+        started_at=started_at,
+        subject=subject,
+        age=age,
+        gates=gates,
+    )
+    errors = {**gate_errors, **errors}
     if errors:
         raise ValidationError(errors)
     action = CaseAction.objects.create(
@@ -486,8 +514,10 @@ def case_add_action(
         cost_pounds=cost_pounds,
         notes=notes.strip(),
         created_by=actor,
-        **action_clocks(action_type, started_at, born),
+        **action_clocks(action_type, started_at, born, gates.notice_hours),
     )
+    if rule is not None:
+        action_gate_record(action=action, rule=rule, gates=gates)
     _touch(case)
     audit_record(
         actor=actor,
@@ -538,6 +568,8 @@ def case_add_task(
         target=case,
         detail={"task": str(task.uuid), "assignee": assignee.get_username(), "due_on": str(due_on)},
     )
+    if assignee != actor:
+        task_assigned.send(sender=CaseTask, task=task, actor=actor)
     return task
 
 

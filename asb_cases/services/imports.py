@@ -23,7 +23,8 @@ from asb_cases.services._common import (
     Verb,
     _organisation,
     _require_perm,
-    resolve_location,
+    postcode_areas,
+    postcode_areas_many,
 )
 from asb_cases.services.incidents import (
     IncidentInput,
@@ -35,6 +36,7 @@ from asb_cases.services.incidents import (
 from asb_cases.signals import incidents_recorded
 from partners.audit import audit_event, audit_record_many
 from partners.models import LocalAuthority, Organisation, User
+from partners.outbox import outbox_enqueue
 from partners.postcodes import normalise_postcode
 from victims import selectors as victim_selectors
 from victims import services as victim_services
@@ -167,27 +169,75 @@ def _import_person(
     return built.person
 
 
-def _import_location(
-    location: LocationInput, authorities: dict[str, LocalAuthority]
-) -> dict[str, Any]:
-    """`resolve_location` for a batch: the local authorities are looked up in memory."""
+@dataclass
+class _Places:
+    """What an import looks up about places once: the local authorities (by code and by id),
+    and the areas known for each postcode it meets (`postcode_areas`, once per postcode)."""
+
+    by_code: dict[str, LocalAuthority]
+    by_pk: dict[int, LocalAuthority]
+    postcodes: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> _Places:
+        authorities = list(LocalAuthority.objects.all())
+        return cls(
+            by_code={authority.code: authority for authority in authorities},
+            by_pk={authority.pk: authority for authority in authorities},
+        )
+
+    def read_postcodes(self, items: list[IncidentImport]) -> None:
+        """The known areas of every postcode of the items that come without coordinates,
+        read together before the items are checked."""
+        wanted = {
+            normalise_postcode(item.data.location.postcode)
+            for item in items
+            if item.data.location is not None
+            and item.data.location.postcode
+            and (item.data.location.latitude is None or item.data.location.longitude is None)
+        }
+        self.postcodes.update(postcode_areas_many(wanted - set(self.postcodes)))
+
+    def areas_of(self, postcode: str) -> dict[str, Any] | None:
+        if postcode not in self.postcodes:
+            self.postcodes[postcode] = postcode_areas(postcode)
+        return self.postcodes[postcode]
+
+
+def _import_location(location: LocationInput, places: _Places) -> dict[str, Any]:
+    """`resolve_location` for a batch: the local authorities are looked up in memory, and each
+    postcode's known areas once per import."""
     area = None
     if location.latitude is not None and location.longitude is not None:
         area = geography.area_for_point(location.latitude, location.longitude)
-    if area is None:
-        return resolve_location(location)
-    return {
+    postcode = normalise_postcode(location.postcode) if location.postcode else ""
+    fields: dict[str, Any] = {
         "address": location.address.strip(),
-        "postcode": normalise_postcode(location.postcode) if location.postcode else "",
+        "postcode": postcode,
         "uprn": location.uprn.strip(),
         "latitude": location.latitude,
         "longitude": location.longitude,
-        "lsoa_code": area.lsoa_code,
-        "lsoa_vintage": area.lsoa_vintage,
-        "ward_code": area.ward_code,
-        "ward_year": area.ward_year,
-        "local_authority": authorities.get(area.local_authority_code) or location.local_authority,
+        "lsoa_code": "",
+        "lsoa_vintage": None,
+        "ward_code": "",
+        "ward_year": None,
+        "local_authority": location.local_authority,
     }
+    if area is not None:
+        fields.update(
+            lsoa_code=area.lsoa_code,
+            lsoa_vintage=area.lsoa_vintage,
+            ward_code=area.ward_code,
+            ward_year=area.ward_year,
+            local_authority=places.by_code.get(area.local_authority_code)
+            or location.local_authority,
+        )
+    elif postcode and (known := places.areas_of(postcode)):
+        fields.update(known)
+        fields["local_authority"] = (
+            places.by_pk.get(known["local_authority"]) or location.local_authority
+        )
+    return fields
 
 
 # incident_validate's names for location errors, as the import reports them.
@@ -202,7 +252,7 @@ def _import_values(
     people: _People,
     created: dict,
     new_details: list[PersonDetails],
-    authorities: dict[str, LocalAuthority],
+    places: _Places,
 ) -> dict[str, Any]:
     """The incident's fields from a partner system's item, checked, with its people found or
     built (ValidationError, naming the item's own fields, if it is wrong)."""
@@ -240,7 +290,7 @@ def _import_values(
             role="victim",
             **found,
         )
-    return _incident_values(data, _import_location(data.location, authorities))
+    return _incident_values(data, _import_location(data.location, places))
 
 
 @dataclass
@@ -308,7 +358,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
     `external_ref`), reporting each one's outcome. An item with errors is reported and loses
     nothing of the others: new incidents are checked first and written together; an update is
     written in its own savepoint. The people's repeat and vulnerable statuses are refreshed
-    once for the whole batch."""
+    once for the whole batch, by a worker through the outbox."""
     _require_perm(actor, "asb_cases.add_incident")
     organisation = _organisation(actor)
     refs = {item.data.external_ref.strip() for item in items} - {""}
@@ -344,7 +394,8 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
             )
         }
         people = _People(known=known, own=own, held=set(own))
-        authorities = {authority.code: authority for authority in LocalAuthority.objects.all()}
+        places = _Places.load()
+        places.read_postcodes(items)
         batch = _ImportBatch(actor=actor, organisation=organisation)
         victims: set[int] = set()
 
@@ -382,7 +433,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
                         people=people,
                         created=created,
                         new_details=new_details,
-                        authorities=authorities,
+                        places=places,
                     )
                     batch.people += new_details
                     batch.add(index, values, ref)
@@ -396,7 +447,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
                         people=people,
                         created=created,
                         new_details=new_details,
-                        authorities=authorities,
+                        places=places,
                     )
                     victim_services.people_create(actor=actor, details=new_details)
                     victims_before = {previous.victim_id}
@@ -421,7 +472,12 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
             )
         write_batch()
         if victims:
-            victim_services.person_statuses_refresh(person_ids=sorted(victims))
+            # Repeat and vulnerable statuses may lag the import by a moment: recomputed by a
+            # worker, once for the batch, after the commit (the nightly run catches up too).
+            outbox_enqueue(
+                task_name="victims.person_statuses_refresh",
+                kwargs={"person_ids": sorted(victims)},
+            )
     return [results[index] for index in range(len(items))]
 
 

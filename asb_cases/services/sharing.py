@@ -13,6 +13,7 @@ from access import grants, rules
 from asb_cases.models import Case, CaseShare, OwnershipTransfer, PersonRole
 from asb_cases.services._common import Verb, _require_case, _touch
 from asb_cases.services.cases import _validate_lead_officer
+from asb_cases.signals import case_assigned, case_shared, transfer_proposed
 from partners.audit import SystemActor, audit_record
 from partners.models import Organisation, User
 from victims.models import PersonDetails
@@ -147,6 +148,7 @@ def _share(
             "permissions": granted,
         },
     )
+    case_shared.send(sender=CaseShare, share=share)
     return share
 
 
@@ -211,6 +213,7 @@ def case_transfer_propose(
         target=case,
         detail={"to": to_organisation.slug, "reason": transfer.reason, "permissions": granted},
     )
+    transfer_proposed.send(sender=OwnershipTransfer, transfer=transfer)
     return transfer
 
 
@@ -277,6 +280,8 @@ def case_transfer_accept(
             "permissions": granted,
         },
     )
+    if lead_officer is not None and lead_officer != actor:
+        case_assigned.send(sender=Case, case=case, officer=lead_officer, actor=actor)
     return transfer
 
 

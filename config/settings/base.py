@@ -27,6 +27,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address people reach the service at, for links in e-mails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SERVICE_NAME = "Manage anti-social behaviour cases"
+# What the public see on the pages made for them (applying for and following a Case Review).
+PUBLIC_SERVICE_NAME = "Apply for an anti-social behaviour case review"
+PUBLIC_PATH_PREFIX = "/case-review/"
 PARTNERSHIP_NAME = env_str("PARTNERSHIP_NAME", "County Durham and Darlington ASB partnership")
 # Where people can write to about the service (shown in the footer and the phase banner).
 SERVICE_CONTACT_EMAIL = env_str("SERVICE_CONTACT_EMAIL", "asb-partnership@example.org")
@@ -64,9 +67,14 @@ LOCAL_APPS = [
     "victims",
     "asb_cases",
     "community_trigger",
+    "feedback",
+    "oversight",
     "documents",
     "reporting",
     "governance",
+    # Last: the role groups are synchronised after the last app with models migrates.
+    "my_work",
+    "notifications",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -110,6 +118,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "partners.context_processors.service",
                 "access.context_processors.viewer",
+                "community_trigger.context_processors.prompts",
             ],
             # GOV.UK page helpers (error summary, pagination) in every template.
             "builtins": ["partners.templatetags.govuk"],
@@ -128,6 +137,12 @@ if _database_url:
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: the access rules' correlated subqueries give the planner cost
+        # estimates in the millions, which start JIT (seconds of compiling for a query that
+        # runs in milliseconds: a name search measured 3.3 s of JIT for 10 ms of work).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -311,6 +326,11 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ASB partnership <no-reply@example.org>")
+# GOV.UK Notify (production): EMAIL_BACKEND=notifications.backends.GovUKNotifyEmailBackend,
+# with an API key and the id of one template whose subject is ((subject)) and body ((body)).
+GOVUK_NOTIFY_API_KEY = env_str("GOVUK_NOTIFY_API_KEY", "")
+GOVUK_NOTIFY_TEMPLATE_ID = env_str("GOVUK_NOTIFY_TEMPLATE_ID", "")
+GOVUK_NOTIFY_BASE_URL = env_str("GOVUK_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
 # REDIS, CACHE AND CELERY --------------------------------------------------------------------
 # docs/adr/0005-background-work.md explains these choices.
@@ -516,6 +536,9 @@ SPECTACULAR_SETTINGS = {
         "ActionOutcomeEnum": "asb_cases.models.CaseAction.Outcome",
         "WriteOutcomeEnum": ["created", "updated"],
         "ImportOutcomeEnum": ["created", "updated", "error"],
+        "IncidentChannelEnum": "asb_cases.models.Channel",
+        "ApplicationChannelEnum": "community_trigger.models.Channel",
+        "AssistedChannelEnum": ["phone", "letter", "in_person", "email"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -72,3 +72,15 @@ if DOCUMENTS_BUCKET:
             },
         },
     }
+
+# E-mail: GOV.UK Notify when its API key is given (EMAIL_BACKEND may still name SMTP).
+from .base import EMAIL_BACKEND, GOVUK_NOTIFY_API_KEY, GOVUK_NOTIFY_TEMPLATE_ID  # noqa: E402
+
+if GOVUK_NOTIFY_API_KEY and EMAIL_BACKEND.endswith("console.EmailBackend"):
+    EMAIL_BACKEND = "notifications.backends.GovUKNotifyEmailBackend"
+if EMAIL_BACKEND == "notifications.backends.GovUKNotifyEmailBackend" and not (
+    GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_TEMPLATE_ID
+):
+    raise ImproperlyConfigured(
+        "GOV.UK Notify needs GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_TEMPLATE_ID."
+    )

@@ -16,7 +16,12 @@ from .base import *  # noqa: F403
 DEBUG = False
 # Hashing is not what the tests are about; a fast hasher keeps fixtures cheap.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In this process, mail is kept in memory; a Celery worker a test starts writes it to files
+# the test reads (tests/conftest.py: celery_worker_process, worker_mail).
+EMAIL_BACKEND = os.environ.get(
+    "ASB_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("ASB_TEST_EMAIL_FILE_PATH", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -77,7 +77,26 @@ class OrganisationDetailView(PartnerAPIView):
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI 3 schema, for a signed-in person or an API client."""
+    """The OpenAPI 3 schema, for a signed-in person or an API client. Generating it takes
+    seconds and its answer changes only with the code, so each process builds it once (the
+    docs page showed only its spinner while it was built on every visit)."""
+
+    _built: dict = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        key = (version, request.get_host(), self.serve_public)
+        if key not in SchemaView._built:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            SchemaView._built[key] = generator.get_schema(request=request, public=self.serve_public)
+        return Response(
+            data=SchemaView._built[key],
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'
+            },
+        )
 
 
 class DocsView(SpectacularSwaggerSplitView):

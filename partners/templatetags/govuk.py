@@ -14,8 +14,9 @@ def error_summary(*forms):
             continue
         for message in form.non_field_errors():
             errors.append(("", message))
-        for name in form.errors:
-            if name == "__all__" or name not in form.fields:
+        # In page order (the order of the fields), whatever order the errors were found in.
+        for name in form.fields:
+            if name not in form.errors:
                 continue
             field = form[name]
             for message in field.errors:
@@ -32,3 +33,11 @@ def has_errors(*forms) -> bool:
 def url_for_page(page, number: int) -> str:
     """The link to another page of a paginated list, keeping its filters."""
     return page.url_for(number)
+
+
+@register.filter
+def revealed_by(reveal, value) -> str:
+    """The fields a radio option reveals (partners.govuk.RevealMixin), or ''."""
+    if not reveal:
+        return ""
+    return reveal.get(str(value), "")

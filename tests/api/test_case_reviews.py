@@ -244,3 +244,28 @@ def test_the_list_takes_the_same_number_of_queries_however_many_applications(cas
         owner_api.post(CASE_REVIEWS, body())
     assert len(owner_api.get(CASE_REVIEWS).json()["results"]) == 11
     assert count() == few
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_gives_the_champion_the_same_rows_and_routes(cast, victim, api_for):
+    for agency, month in ((cast.owner, 8), (cast.partner, 9), (cast.unrelated, 10)):
+        report(agency.officer, victim, occurred=at(2026, month, 1, 21))
+    neighbour = make_person(cast.partner.officer, given_name="Ned", family_name="Other")
+    report(
+        cast.partner.officer,
+        neighbour,
+        occurred=at(2026, 10, 5, 21),
+        type_code="drugs",
+        description="Neighbour's private account",
+    )
+    application = apply_for(victim)
+    services.application_evaluate(application_id=application.pk)
+    champion = api_for(cast.champion.membership.organisation, role="asb_champion")
+    response = champion.get(f"/api/v1/case-reviews/{application.uuid}/")
+    decision = response.json()["decisions"][0]
+    counted = [line for line in decision["evidence"] if line["counted"]]
+    assert len(counted) == decision["counted"] == 3
+    assert all("individual" in line["routes"] for line in counted)
+    other = [line for line in decision["evidence"] if line["finding"] == "someone_else"]
+    assert len(other) == 1 and other[0]["routes"] == [] and other[0]["incident"] is None
+    assert "private account" not in response.text

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from community_trigger.models import Application, Stage
 from tests.browser.test_case_journey import fill_datetime
+from tests.browser.test_case_review_apply_journey import apply_online
 from tests.community_trigger.conftest import report
 from tests.factories import make_person
 
@@ -44,27 +45,8 @@ def test_a_public_application_becomes_a_review_with_an_action_plan(
     public.visit("/case-review/figures/")
     assert "No applications yet" in public.text()
     public.visit("/case-review/")
-    public.submit("Apply now")
-    public.submit("Send application")  # empty: every problem is listed
-    assert public.page.title().startswith("Error:")
-    assert "Enter your full name" in public.page.locator(".govuk-error-summary").inner_text()
-    public.choose("I am the victim")
-    public.fill("Your full name", "Mabel Thornbury")
-    public.fill("Your e-mail address (optional)", "mabel@example.org")
-    public.fill("The victim's first name", "Mabel")
-    public.fill("The victim's last name", "Thornbury")
-    for part, value in (("day", "2"), ("month", "6"), ("year", "1948")):
-        public.page.locator(f"#id_victim_date_of_birth-{part}").fill(value)
-    public.page.get_by_label("What kind of anti-social behaviour is it?").select_option(
-        label="Noise"
-    )
-    public.fill("Postcode of where it is happening", "DL1 4QT")
-    public.page.get_by_label("Which council area is it in?").select_option(label="Darlington")
-    public.fill("Tell us about the anti-social behaviour", "Loud music every night since August")
-    public.page.locator("#id_hate_motivated_1").check()
-    public.fill("How is it affecting you? (optional)", "I cannot sleep and I am frightened.")
-    public.choose("I would like someone to read it for me")
-    public.submit("Send application")
+    apply_online(public)
+    public.submit("Accept and send")
     assert "Application received" in public.text()
     reference = Application.objects.get().reference
     assert reference in public.text()
@@ -105,6 +87,7 @@ def test_a_public_application_becomes_a_review_with_an_action_plan(
     champion.check_accessibility()
 
     champion.follow("Record the meeting as held")
+    fill_datetime(champion, "held_at", timezone.now() - dt.timedelta(hours=1))
     champion.fill("Minutes", "The agencies reviewed the response and agreed a plan.")
     champion.submit("Save minutes")
     champion.submit("Add a recommendation")

@@ -50,8 +50,10 @@ def test_a_known_victim_is_recognised_across_agencies_and_assessed(journey, cast
     assert "Test Housing" in panel.inner_text()
     assert "similar surname" in panel.inner_text()
     assert "Lonsdale" not in council.page.content()
+    # The question comes first, on a page of its own, before anything is recorded.
+    assert council.page.locator("h1").inner_text() == "Check for existing records"
     council.page.get_by_label("A person known to 2 agencies").check()
-    council.submit("Record incident")
+    council.submit("Continue")
     assert "The incident has been recorded" in council.text()
     assert Person.objects.count() == 1  # not keyed again
     # The council keeps what it typed as its own record of her.

@@ -8,10 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from asb_cases.models import IncidentType
 from community_trigger import services
 from community_trigger.models import Application, Stage, ThresholdDecision
-from partners.models import AuditEvent, LocalAuthority, OutboxTask
+from partners.models import AuditEvent, OutboxTask
 from partners.outbox import outbox_relay, publishing_resume
 from partners.working_days import add_working_days
 from tests.community_trigger.conftest import report
@@ -42,25 +41,13 @@ def wait_for(predicate, timeout=40.0):
 
 
 def apply_online(client=None):
+    """Answer the public question pages as Mabel Thornbury, then send the application: the
+    answer to the last request (the one that records it)."""
+    from tests.community_trigger.test_apply_pages import pages, walk
+
     client = client or Client()
-    return client.post(
-        "/case-review/apply/",
-        {
-            "relationship": "self",
-            "applicant_name": "Mabel Thornbury",
-            "applicant_email": "mabel@example.org",
-            "victim_given_name": "Mabel",
-            "victim_family_name": "Thornbury",
-            "victim_date_of_birth-day": "2",
-            "victim_date_of_birth-month": "6",
-            "victim_date_of_birth-year": "1948",
-            "problem_type": IncidentType.objects.get(code="noise").pk,
-            "problem_postcode": "DL1 4QT",
-            "local_authority": LocalAuthority.objects.get(code="E06000005").pk,
-            "description": "Every night",
-            "hate_motivated": "no",
-        },
-    )
+    walk(client, pages(details={"description": "Every night"}))
+    return client.post("/case-review/apply/check/", {})
 
 
 def verify(cast, person) -> None:

@@ -74,7 +74,9 @@ def test_the_review_runs_to_an_outcome_agreed_with_the_victim(cast, met_applicat
         client_for(cast.partner.officer).get(f"/case-reviews/{application.uuid}/").status_code
         == 200
     )
-    services.meeting_record_held(actor=cast.champion, meeting=meeting, minutes="Reviewed")
+    services.meeting_record_held(
+        actor=cast.champion, meeting=meeting, minutes="Reviewed", held_at=timezone.now()
+    )
     recommendation = services.recommendation_add(
         actor=cast.champion,
         application=application,
@@ -187,6 +189,7 @@ def test_staff_record_an_application_for_a_caller(cast, victim):
     response = client_for(cast.owner.officer).post(
         "/case-reviews/new/",
         {
+            "channel": "phone",
             "relationship": "self",
             "applicant_name": "Mabel Thornbury",
             "applicant_phone": "01632 960 118",

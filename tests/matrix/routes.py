@@ -38,6 +38,7 @@ from tests.matrix.world import (
     CHAMPION,
     CONTRIBUTE_OFFICER,
     OWNER_ADMIN,
+    OWNER_ANALYST,
     OWNER_API,
     OWNER_CASEWORK,
     OWNER_OFFICER,
@@ -207,6 +208,7 @@ def application_form(w: World) -> dict:
         "description": "It goes on every night",
         "hate_motivated": "no",
         "lead_case": w.case.pk,
+        "channel": "phone",
     }
 
 
@@ -925,7 +927,7 @@ ROUTES: dict[str, Route] = {
     "community_trigger:apply": Route(
         reads=(Read(),),
         public=True,
-        note="POST makes the applicant's own application: tests/community_trigger/test_public",
+        note="POST starts the applicant's own draft: tests/community_trigger/test_apply_pages",
     ),
     "community_trigger:apply_done": Route(reads=(Read(),), public=True),
     "community_trigger:status": Route(
@@ -1320,7 +1322,195 @@ ROUTES: dict[str, Route] = {
     "api:schema": Route(reads=(Read(opens=BOTH_APIS | SIGNED_IN),)),
     "api:docs": Route(reads=(Read(opens=BOTH_APIS | SIGNED_IN),)),
     "api:not-found": Route(reads=(Read(kwargs=lambda w: {"rest": "v1/nothing-here/"}),)),
+    # Issue 13: notifications (each person's own) ---------------------------------------
+    "notifications:list": Route(
+        reads=(Read(opens=SIGNED_IN),),
+        writes=(Write(data={"notification": ["1"]}, entitled=SIGNED_IN, label="mark read"),),
+    ),
+    "notifications:settings": Route(
+        reads=(Read(opens=SIGNED_IN),),
+        writes=(Write(data={"email": "daily"}, entitled=SIGNED_IN, label="own preference"),),
+    ),
 }
+
+# Issue 14 (ASB Case Review, part A): the public question pages, and the Champion's and
+# officers' pages for matching, the single point of contact, closure notices, second reports.
+ROUTES.update(
+    {
+        "community_trigger:apply_step": Route(
+            reads=(Read(kwargs=lambda w: {"step": "victim"}),),
+            public=True,
+            note="POST saves the applicant's own draft: tests/community_trigger/test_apply_pages",
+        ),
+        "community_trigger:apply_check": Route(
+            reads=(Read(),),
+            public=True,
+            note="POST sends the applicant's own draft: tests/community_trigger/test_apply_pages",
+        ),
+        "community_trigger:apply_save": Route(
+            reads=(Read(),),
+            public=True,
+            note="POST e-mails a link to the applicant's own draft: test_apply_pages",
+        ),
+        "community_trigger:apply_saved": Route(reads=(Read(),), public=True),
+        "community_trigger:apply_resume": Route(
+            reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
+            public=True,
+        ),
+        "community_trigger:confirm_match": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(Write(kwargs=application, data={"person": "new"}, entitled={CHAMPION}),),
+        ),
+        "community_trigger:contact": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(
+                Write(
+                    kwargs=application,
+                    data=lambda w: {"officer": w.cast.owner.officer.pk},
+                    entitled={CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:closure_notice": Route(
+            reads=(Read(kwargs=application, opens={CHAMPION}),),
+            writes=(
+                Write(
+                    kwargs=application,
+                    data={"reasons": "Closed", "how": "letter"},
+                    entitled={CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:explain": Route(
+            reads=(
+                Read(
+                    kwargs=lambda w: {"explanation_uuid": w.explanation.uuid},
+                    opens=OWNER_CASEWORK | {CHAMPION},
+                ),
+            ),
+            writes=(
+                Write(
+                    kwargs=lambda w: {"explanation_uuid": w.explanation.uuid},
+                    data={"how": "phone"},
+                    entitled=OWNER_CASEWORK | {CHAMPION},
+                ),
+            ),
+        ),
+        "community_trigger:dashboard": Route(reads=(Read(opens=CASE_READERS),)),
+    }
+)
+
+
+# Issue 14 part B (items 10-14): the 2026 Act's tools, the PCC's review of "threshold not met",
+# published figures, the Tenant Satisfaction Measures and the victim's feedback.
+def _action_on_case(w: World) -> dict:
+    return {"case_uuid": w.case.uuid, "action_uuid": w.action.uuid}
+
+
+ISSUE_14B_ROUTES: dict[str, Route] = {
+    "asb_cases:case_pre_application_risk_add": Route(
+        reads=(Read(kwargs=case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "subject": w.perpetrator.pk,
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "asb_cases:case_action_breach_add": Route(
+        reads=(Read(kwargs=_action_on_case, opens=CASE_CONTRIBUTE),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    **moment_parts("occurred_at", _earlier(minutes=10)),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled=CASE_CONTRIBUTE,
+            ),
+        ),
+    ),
+    "api:case-pre-application-risks": Route(
+        reads=(Read(kwargs=case),),
+        writes=(
+            Write(
+                kwargs=case,
+                data=lambda w: {
+                    "action_type": "respect-order",
+                    "subject": str(w.perpetrator.uuid),
+                    "harm_risk": "Threats",
+                    "respondent_vulnerabilities": "None known",
+                    "alternatives_tried": "Mediation",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "api:case-action-breaches": Route(
+        reads=(Read(kwargs=_action_on_case),),
+        writes=(
+            Write(
+                kwargs=_action_on_case,
+                data=lambda w: {
+                    "occurred_at": _earlier(minutes=10).isoformat(),
+                    "details": "Breached",
+                    "referred_to": "Police",
+                },
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "oversight:pcc_review_public": Route(
+        reads=(Read(),),
+        public=True,
+        note="POST asks for the applicant's review: tests/oversight/",
+    ),
+    "oversight:figures": Route(reads=(Read(),), public=True),
+    "oversight:figures_csv": Route(reads=(Read(),), public=True),
+    "oversight:figures_json": Route(reads=(Read(),), public=True),
+    "oversight:pcc_review_request": Route(
+        reads=(
+            Read(kwargs=application, opens=APPLICATION_VIEW),
+            Read(kwargs=public_application, opens={CHAMPION}, label="made online"),
+        ),
+        writes=(
+            Write(
+                kwargs=application,
+                data={"grounds": "The victim asked"},
+                entitled=APPLICATION_VIEW,
+            ),
+        ),
+    ),
+    # Only the PCC's office (its staff, not its analysts) sees the queue and decides.
+    "oversight:pcc_review_queue": Route(reads=(Read(opens={CHAMPION}),)),
+    "oversight:pcc_review_decide": Route(
+        reads=(Read(kwargs=lambda w: {"review_uuid": "6f1c1d3e-0000-4000-8000-000000000014"}),),
+        note="The world has no PCC review yet; who decides one: tests/oversight/",
+    ),
+    "feedback:survey": Route(
+        reads=(Read(kwargs=lambda w: {"token": "not-a-real-token"}),),
+        public=True,
+        note="POST answers a survey by its link: tests/feedback/",
+    ),
+    "feedback:thanks": Route(reads=(Read(),), public=True),
+    # Counts by organisation to every member; free text only to the lead: tests/feedback/.
+    "feedback:dashboard": Route(reads=(Read(opens=SIGNED_IN),)),
+    # A housing provider's own Tenant Satisfaction Measures (the owner is the housing provider).
+    "oversight:tsm": Route(
+        reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),),
+        writes=(Write(data={"homes": "1200"}, entitled={OWNER_ADMIN, OWNER_SUPERVISOR}),),
+    ),
+    "oversight:tsm_csv": Route(reads=(Read(opens=OWNER_CASEWORK | {OWNER_ADMIN, OWNER_ANALYST}),)),
+}
+ROUTES.update(ISSUE_14B_ROUTES)
+
 
 # Information governance (issue 12): the organisation's data protection lead (its partner
 # admin) --------------------------------------------------------------------------------------

@@ -192,6 +192,7 @@ class World:
     recommendation: object = None
     appeal: object = None
     alert: object = None
+    explanation: object = None
     open_data_import: object = None
     owner_membership: object = None
     owner_api_client: object = None
@@ -560,6 +561,11 @@ def build_world() -> World:
             victim=world.victim,
         ),
     )
+    # The victim's second report in six months: the owner's officer is prompted, at once, to
+    # explain the ASB Case Review (issue 14).
+    from community_trigger.models import CaseReviewExplanation
+
+    world.explanation = CaseReviewExplanation.objects.get(person=world.victim)
 
     # The Case Review: recorded by the owner's officer for the victim (named in the
     # application's own fields: the same name as far as matching goes, so it is matched to the
@@ -614,6 +620,7 @@ def build_world() -> World:
         actor=champion,
         meeting=world.meeting,
         minutes=f"Agreed a joint plan. {m('minutes', SEES_APPLICATION)}",
+        held_at=timezone.now(),
     )
     # A follow-up meeting, still to come: the meetings coming up, and the agenda.
     world.next_meeting = reviews.meeting_schedule(

@@ -80,14 +80,20 @@ def test_signed_in_pages_and_api_answers_are_not_stored(cast):
 
 
 def test_public_forms_refuse_very_long_text_with_a_clear_message(client):
-    response = client.post(
-        "/case-review/apply/",
-        {"description": "x" * 2_000_000, "impact_statement": "y" * 20_000},
-    )
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "There is a problem" in content
-    assert "must be 10,000 characters or fewer" in content
+    client.post("/case-review/apply/")  # the question pages: one at a time
+    client.post("/case-review/apply/victim/", {"relationship": "self"})
+    for path, data in (
+        ("/case-review/apply/details/", {"description": "x" * 2_000_000}),
+        (
+            "/case-review/apply/impact/",
+            {"tell_impact": ["yes"], "impact_statement": "y" * 20_000, "reading": "by_victim"},
+        ),
+    ):
+        response = client.post(path, data)
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "There is a problem" in content
+        assert "must be 10,000 characters or fewer" in content
 
 
 def test_only_the_partnership_admin_changes_the_victim_status_definitions(cast):

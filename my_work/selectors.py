@@ -1,0 +1,347 @@
+"""My work: what an officer (or, for a supervisor, their team) should act on, read entirely
+through the access layer (docs/adr/0018-notifications-and-my-work.md).
+
+Every section is one bounded query (a few for the victims' contact standards), so the page
+costs the same number of queries however much an organisation holds: the query-count test in
+tests/my_work pins it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from access import redaction, rules
+from access.viewer import Viewer
+from asb_cases.models import CaseAction, CaseShare, CaseStatus, CaseTask
+from asb_cases.selectors import transfers_awaiting_viewer
+from community_trigger.selectors import alerts_open
+from notifications.selectors import notifications_for
+from partners.models import Notification, User
+from victims.selectors import VictimRow, contact_due, contact_standards
+
+# How far ahead "due soon" looks, and how many rows each section lists before "and N more".
+TASKS_AHEAD = dt.timedelta(days=7)
+CLOCKS_AHEAD = dt.timedelta(days=14)
+CLOCKS_BEHIND = dt.timedelta(days=30)
+SHARES_NEW = dt.timedelta(days=14)
+LIMIT = 10
+
+# A tool or power whose clocks still matter.
+LIVE_OUTCOMES = (
+    CaseAction.Outcome.PENDING,
+    CaseAction.Outcome.GRANTED,
+    CaseAction.Outcome.BREACHED,
+)
+
+
+@dataclass
+class Clock:
+    """A date on a tool or power that is near (or recently passed)."""
+
+    action: CaseAction
+    what: str  # "Review", "Expires", "Appeal period ends"
+    on: dt.date
+    overdue: bool
+
+
+@dataclass
+class OfficerLine:
+    """One officer of a supervisor's team, with what is waiting for them."""
+
+    officer: User
+    open_cases: int = 0
+    tasks_overdue: int = 0
+    tasks_due: int = 0
+    contact_overdue: int = 0
+
+
+@dataclass
+class MyWork:
+    team: bool
+    today: dt.date
+    tasks: list[CaseTask]
+    tasks_more: int
+    victims: list  # victims.selectors.VictimRow, due within TASKS_AHEAD or overdue
+    victims_more: int
+    clocks: list[Clock]
+    transfers: list
+    may_decide_transfers: bool
+    shares_new: list[CaseShare]
+    shares_to_review: list[CaseShare]
+    alerts_count: int | None  # None: the viewer does not run Case Reviews
+    notices: list[Notification]
+    recent_cases: list
+    updates: list = field(default_factory=list)
+    officers: list[OfficerLine] = field(default_factory=list)
+
+    @property
+    def tasks_overdue(self) -> int:
+        return sum(1 for task in self.tasks if task.due_on < self.today)
+
+    @property
+    def victims_overdue(self) -> int:
+        return sum(1 for row in self.victims if row.contact.overdue)
+
+    @property
+    def nothing_waiting(self) -> bool:
+        return not (
+            self.tasks
+            or self.victims
+            or self.clocks
+            or self.transfers
+            or self.shares_new
+            or self.shares_to_review
+            or self.alerts_count
+            or self.notices
+            or self.updates
+        )
+
+
+def shows_my_work(viewer: Viewer) -> bool:
+    """Case workers (officers and supervisors) and the ASB Champion, who all work on cases."""
+    return viewer.is_member and viewer.may("asb_cases.view_case")
+
+
+def _mine(viewer: Viewer, team: bool, officer_field: str, organisation_field: str) -> Q:
+    if team:
+        return Q(**{organisation_field: viewer.organisation_id})
+    return Q(**{officer_field: viewer.user.pk})
+
+
+def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], int]:
+    tasks = (
+        rules.case_tasks(viewer)
+        .filter(
+            _mine(viewer, team, "assignee_id", "assignee__membership__organisation_id"),
+            status=CaseTask.Status.OPEN,
+            due_on__lte=today + TASKS_AHEAD,
+        )
+        .select_related("case", "assignee")
+        .order_by("due_on", "id")
+    )
+    rows = list(tasks[: LIMIT + 1])
+    more = tasks.count() - LIMIT if len(rows) > LIMIT else 0
+    return rows[:LIMIT], more
+
+
+def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
+    start, end = today - CLOCKS_BEHIND, today + CLOCKS_AHEAD
+    actions = (
+        rules.case_actions(viewer)
+        .filter(
+            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+            Q(review_on__range=(start, end))
+            | Q(appeal_by__range=(start, end))
+            | Q(expires_at__date__range=(start, end)),
+            outcome__in=LIVE_OUTCOMES,
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .select_related("case", "action_type")
+        .order_by("review_on", "id")[: LIMIT * 3]
+    )
+    clocks = []
+    for action in actions:
+        for what, on in (
+            ("Review due", action.review_on),
+            ("Appeal period ends", action.appeal_by),
+            (
+                "Expires",
+                timezone.localtime(action.expires_at).date() if action.expires_at else None,
+            ),
+        ):
+            if on is not None and start <= on <= end:
+                clocks.append(Clock(action=action, what=what, on=on, overdue=on < today))
+    clocks.sort(key=lambda clock: clock.on)
+    return clocks[:LIMIT]
+
+
+def _recent_cases(viewer: Viewer, team: bool) -> list:
+    return list(
+        rules.cases(viewer)
+        .filter(_mine(viewer, team, "lead_officer_id", "lead_organisation_id"))
+        .exclude(status=CaseStatus.CLOSED)
+        .select_related("lead_officer")
+        .order_by(*rules.CASES_BY_LAST_CHANGE)[:LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class _VictimDue:
+    case_id: int
+    person_id: int
+    lead_officer_id: int | None
+    contact: object  # victims.selectors.ContactDue
+
+
+def _victims_due(viewer: Viewer, team: bool, today: dt.date) -> list[_VictimDue]:
+    """Every victim on an open case the viewer (or their organisation) leads whose contact is
+    due within TASKS_AHEAD or overdue, most urgent first: two queries of plain values, so a
+    large organisation's thousands of victims cost no person records."""
+    if not viewer.sees_people:
+        return []
+    links = list(
+        rules.case_people(viewer)
+        .filter(
+            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+            role="victim",
+            case__lead_organisation_id=viewer.organisation_id,
+        )
+        .exclude(case__status=CaseStatus.CLOSED)
+        .values_list(
+            "case_id", "person_id", "case__opened_at", "case__risk_band", "case__lead_officer_id"
+        )
+    )
+    if not links:
+        return []
+    last = {
+        (row["case_id"], row["person_id"]): row["last"]
+        for row in rules.contacts(viewer)
+        .filter(
+            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+            case__lead_organisation_id=viewer.organisation_id,
+            made_contact=True,
+        )
+        .values("case_id", "person_id")
+        .annotate(last=Max("contacted_at"))
+        .order_by()
+    }
+    standards = contact_standards()
+    due = []
+    for case_id, person_id, opened_at, risk_band, officer_id in links:
+        contact = contact_due(
+            opened_at=opened_at,
+            risk_band=risk_band,
+            last_contact=last.get((case_id, person_id)),
+            standards=standards,
+            today=today,
+        )
+        if contact.due_on is not None and contact.due_on <= today + TASKS_AHEAD:
+            due.append(_VictimDue(case_id, person_id, officer_id, contact))
+    due.sort(key=lambda row: (not row.contact.overdue, row.contact.due_on, row.case_id))
+    return due
+
+
+def _victim_rows(viewer: Viewer, due: list[_VictimDue]) -> list[VictimRow]:
+    """The first LIMIT of them as rows to show: the case, and the person as the viewer may
+    see them (access.redaction)."""
+    shown = due[:LIMIT]
+    if not shown:
+        return []
+    links = {
+        (link.case_id, link.person_id): link
+        for link in rules.case_people(viewer)
+        .filter(role="victim", case_id__in={row.case_id for row in shown})
+        .select_related("person__status", "case__lead_officer")
+    }
+    views = redaction.person_views(
+        viewer, [links[(row.case_id, row.person_id)].person for row in shown]
+    )
+    return [
+        VictimRow(
+            view=views[row.person_id],
+            case=links[(row.case_id, row.person_id)].case,
+            status=getattr(links[(row.case_id, row.person_id)].person, "status", None),
+            contact=row.contact,
+        )
+        for row in shown
+    ]
+
+
+def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list[OfficerLine]:
+    """The supervisor's team, by officer: open cases led, tasks overdue and due this week,
+    victims whose contact is overdue. Three grouped queries."""
+    lines: dict[int, OfficerLine] = {}
+    members = User.objects.filter(
+        membership__organisation_id=viewer.organisation_id,
+        membership__role__in=("case_officer", "supervisor"),
+        is_active=True,
+    ).order_by("first_name", "last_name", "username")
+    for user in members:
+        lines[user.pk] = OfficerLine(officer=user)
+    for row in (
+        rules.cases(viewer)
+        .filter(lead_organisation_id=viewer.organisation_id, lead_officer__isnull=False)
+        .exclude(status=CaseStatus.CLOSED)
+        .values("lead_officer_id")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    ):
+        if row["lead_officer_id"] in lines:
+            lines[row["lead_officer_id"]].open_cases = row["n"]
+    for row in (
+        rules.case_tasks(viewer)
+        .filter(
+            assignee__membership__organisation_id=viewer.organisation_id,
+            status=CaseTask.Status.OPEN,
+            due_on__lte=today + TASKS_AHEAD,
+        )
+        .values("assignee_id")
+        .annotate(
+            overdue=Count("pk", filter=Q(due_on__lt=today)),
+            due=Count("pk", filter=Q(due_on__gte=today)),
+        )
+        .order_by()
+    ):
+        if row["assignee_id"] in lines:
+            lines[row["assignee_id"]].tasks_overdue = row["overdue"]
+            lines[row["assignee_id"]].tasks_due = row["due"]
+    overdue_contact: dict[int, int] = defaultdict(int)
+    for row in victims:
+        if row.contact.overdue and row.lead_officer_id:
+            overdue_contact[row.lead_officer_id] += 1
+    for officer_id, count in overdue_contact.items():
+        if officer_id in lines:
+            lines[officer_id].contact_overdue = count
+    return list(lines.values())
+
+
+def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
+    """What is waiting for the viewer (or, with `team`, for their organisation's officers: a
+    supervisor's view)."""
+    team = team and viewer.is_supervisor
+    today = timezone.localdate()
+    tasks, tasks_more = _tasks(viewer, team, today)
+    victims_all = _victims_due(viewer, team, today)
+    shares = rules.case_shares(viewer).select_related("case", "case__lead_organisation")
+    alerts_count = None
+    if viewer.may("community_trigger.view_sweepalert"):
+        alerts_count = alerts_open(viewer=viewer).count()
+    return MyWork(
+        team=team,
+        today=today,
+        tasks=tasks,
+        tasks_more=tasks_more,
+        victims=_victim_rows(viewer, victims_all),
+        victims_more=max(0, len(victims_all) - LIMIT),
+        clocks=_clocks(viewer, team, today),
+        transfers=list(transfers_awaiting_viewer(viewer=viewer)[:LIMIT]),
+        may_decide_transfers=viewer.is_supervisor,
+        shares_new=list(
+            shares.filter(
+                organisation_id=viewer.organisation_id,
+                revoked_at__isnull=True,
+                shared_at__gte=timezone.now() - SHARES_NEW,
+            ).order_by("-shared_at")[:LIMIT]
+        ),
+        shares_to_review=list(
+            shares.filter(
+                _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+                needs_review=True,
+                revoked_at__isnull=True,
+            ).order_by("shared_at")[:LIMIT]
+        ),
+        alerts_count=alerts_count,
+        notices=list(
+            Notification.objects.filter(user=viewer.user, read_at__isnull=True).order_by(
+                "-created_at", "-id"
+            )[:LIMIT]
+        ),
+        recent_cases=_recent_cases(viewer, team),
+        updates=list(notifications_for(user=viewer.user, unread_only=True)[:LIMIT]),
+        officers=_officers(viewer, today, victims_all) if team else [],
+    )

@@ -1,0 +1,89 @@
+"""Rendering long lists cheaply without changing what they show: status and risk tags as
+filters (not two included templates a row), row links without reversing a URL a row, the
+unfilled search form rendered once per process (the same for every organisation: its choices
+are the partnership's), and templates read through the cached loader."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template, engines
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from asb_cases import views
+from asb_cases.forms import CaseSearchForm
+from asb_cases.models import IncidentType
+from tests.conftest import client_for
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db
+
+# What the included templates these filters replace rendered, value by value.
+STATUS_TAGS = {
+    "closed": '<strong class="govuk-tag govuk-tag--grey">Closed</strong>',
+    "open": '<strong class="govuk-tag govuk-tag--blue">Open</strong>',
+    "investigating": '<strong class="govuk-tag govuk-tag--light-blue">Investigating</strong>',
+    "action": '<strong class="govuk-tag govuk-tag--purple">Action</strong>',
+    "monitoring": '<strong class="govuk-tag govuk-tag--turquoise">Monitoring</strong>',
+}
+RISK_TAGS = {
+    "high": '<strong class="govuk-tag govuk-tag--red">High risk</strong>',
+    "medium": '<strong class="govuk-tag govuk-tag--orange">Medium risk</strong>',
+    "standard": '<strong class="govuk-tag govuk-tag--grey">Standard risk</strong>',
+    "": '<strong class="govuk-tag govuk-tag--grey">Standard risk</strong>',
+}
+
+
+def _render(source: str, **context) -> str:
+    return Template("{% load case_tags %}" + source).render(Context(context))
+
+
+@pytest.mark.parametrize(("status", "html"), STATUS_TAGS.items())
+def test_status_tags_are_what_the_include_rendered(status, html):
+    assert _render("{{ status|status_tag }}", status=status) == html
+
+
+@pytest.mark.parametrize(("risk", "html"), RISK_TAGS.items())
+def test_risk_tags_are_what_the_include_rendered(risk, html):
+    assert _render("{{ risk|risk_tag }}", risk=risk) == html
+
+
+def test_row_links_are_the_reversed_urls(cast):
+    cases = [make_case(cast.owner.officer) for _ in range(2)]
+    rendered = _render(
+        "{% for case in cases %}{% row_url 'asb_cases:case_detail' case.uuid %};{% endfor %}",
+        cases=cases,
+    )
+    assert rendered == "".join(
+        reverse("asb_cases:case_detail", args=[case.uuid]) + ";" for case in cases
+    )
+
+
+def test_the_unfilled_search_form_is_rendered_once_and_is_the_same_for_everyone(cast):
+    views._SEARCH_FIELDS_HTML.clear()
+    make_case(cast.owner.officer)
+    fresh = render_to_string("asb_cases/_case_search_fields.html", {"form": CaseSearchForm()})
+    for officer in (cast.owner.officer, cast.partner.officer):
+        page = client_for(officer).get("/cases/").content.decode()
+        assert fresh in page
+    assert list(views._SEARCH_FIELDS_HTML.values()) == [fresh]
+
+
+def test_a_new_choice_shows_at_once(cast):
+    views._SEARCH_FIELDS_HTML.clear()
+    client = client_for(cast.owner.officer)
+    client.get("/cases/")
+    IncidentType.objects.create(code="bench-new", name="Newly added problem", sort_order=999)
+    assert "Newly added problem" in client.get("/cases/").content.decode()
+
+
+def test_a_filled_in_form_is_rendered_each_time_with_its_values(cast):
+    views._SEARCH_FIELDS_HTML.clear()
+    page = client_for(cast.owner.officer).get("/cases/?q=elm+court").content.decode()
+    assert 'value="elm court"' in page
+    assert views._SEARCH_FIELDS_HTML == {}
+
+
+def test_templates_are_read_through_the_cached_loader():
+    loaders = engines["django"].engine.template_loaders
+    assert [type(loader).__module__ for loader in loaders] == ["django.template.loaders.cached"]

@@ -1,0 +1,101 @@
+"""Search: a term that cannot be a postcode adds no postcode LIKE to the plan (the document
+holds each postcode with and without its space, so only a postcode written some other way
+needs its normal form too), what was found before is still found, and the case and incident
+lists run a fixed number of queries whatever a search finds."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from access.viewer import viewer_for
+from asb_cases.selectors import CaseFilters, case_list_for_viewer
+from tests.conftest import client_for
+from tests.factories import make_case, make_incident, make_person, share_case
+
+pytestmark = pytest.mark.django_db
+
+
+def _likes(sql: str) -> int:
+    return sql.count('"search_document"::text LIKE')
+
+
+def _search(officer, term: str) -> tuple[list, str]:
+    cases = case_list_for_viewer(viewer=viewer_for(officer), filters=CaseFilters(q=term))
+    with CaptureQueriesContext(connection) as captured:
+        found = list(cases)
+    return found, captured.captured_queries[-1]["sql"]
+
+
+@pytest.fixture
+def case(cast):
+    """A case at DL1 4QT (its incident's postcode), with a person named Smithers on it."""
+    case = make_case(cast.owner.officer)
+    from asb_cases import services
+
+    services.case_add_person(
+        actor=cast.owner.officer,
+        case=case,
+        person=make_person(cast.owner.officer, given_name="Alex", family_name="Smithers"),
+        role="witness",
+    )
+    return case
+
+
+@pytest.mark.parametrize(
+    ("term", "likes"),
+    [
+        ("Smithers", 1),  # a name: never a postcode
+        ("elm court", 1),
+        ("DL1 4QT", 1),  # as the document holds it
+        ("dl14qt", 1),  # likewise, without the space
+        ("dl1  4qt", 2),  # a postcode written some other way: its normal form too
+        ("D L 1 4 Q T", 2),
+    ],
+)
+def test_only_a_postcode_written_otherwise_adds_a_second_like(cast, case, term, likes):
+    found, sql = _search(cast.owner.officer, term)
+    assert [c.pk for c in found] == [case.pk]
+    assert _likes(sql) == likes
+
+
+def test_a_term_found_nowhere_finds_nothing(cast, case):
+    found, sql = _search(cast.owner.officer, "Zzyzx")
+    assert found == []
+    assert _likes(sql) == 1
+
+
+def _queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_searching_the_case_list_takes_a_fixed_number_of_queries(cast, case):
+    client = client_for(cast.partner.officer)
+    share_case(case, by=cast.owner.officer, with_organisation=cast.partner.organisation)
+    client.get("/cases/")  # the per-session caches
+    few = _queries(client, "/cases/?q=elm")
+    for _ in range(6):
+        share_case(
+            make_case(cast.owner.officer),
+            by=cast.owner.officer,
+            with_organisation=cast.partner.organisation,
+        )
+    assert _queries(client, "/cases/?q=elm") == few
+    assert _queries(client, "/cases/?q=Smithers") == few
+
+
+def test_the_incident_list_takes_a_fixed_number_of_queries(cast):
+    client = client_for(cast.owner.officer)
+    make_incident(cast.owner.officer)
+    client.get("/incidents/")
+    few = _queries(client, "/incidents/")
+    few_search = _queries(client, "/incidents/?q=DL1+4QT")
+    for _ in range(5):
+        make_incident(cast.owner.officer)
+    shared = make_case(cast.partner.officer, incidents=[make_incident(cast.partner.officer)])
+    share_case(shared, by=cast.partner.officer, with_organisation=cast.owner.organisation)
+    assert _queries(client, "/incidents/") == few
+    assert _queries(client, "/incidents/?q=DL1+4QT") == few_search
