@@ -23,6 +23,7 @@ from asb_cases.models import (
     ImpactStatement,
     IncidentType,
     PersonRole,
+    PreApplicationRiskAssessment,
     ProtectedCharacteristic,
     RiskBand,
     SupportReferral,
@@ -454,7 +455,7 @@ class CaseActionForm(govuk.Form):
     # What the Crime and Policing Act 2026 tools need (their rules say which; see the table).
     risk_assessment = forms.ModelChoiceField(
         label="Pre-application risk assessment (Respect Orders and injunctions)",
-        queryset=None,
+        queryset=PreApplicationRiskAssessment.objects.none(),
         required=False,
         empty_label="None",
     )
@@ -488,7 +489,8 @@ class CaseActionForm(govuk.Form):
         subject.queryset = queryset
         subject.choices = [*labels.items(), ("", subject.empty_label)]
         assessments = self.fields["risk_assessment"]
-        assessments.queryset = risk_assessments
+        if risk_assessments is not None:
+            assessments.queryset = risk_assessments
         assessments.label_from_instance = lambda a: (
             f"{a.action_type.name}, {labels.get(a.subject_id, 'a person on the case')}, "
             f"{timezone.localtime(a.assessed_at):%-d %b %Y}"

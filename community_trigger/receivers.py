@@ -6,9 +6,11 @@ from partners.outbox import outbox_enqueue_many
 
 # Incidents per task: a partner system's bulk import is one or two tasks, not hundreds.
 INCIDENTS_PER_TASK = 500
-# Incidents recorded together up to this many (an officer's report) are checked for second
-# reports in their own transaction, so the officer is prompted on the next page.
-PROMPT_AT_ONCE_UP_TO = 20
+# One report recorded (an officer's form, a partner system's single POST) is checked for a
+# second report in its own transaction, so the officer is prompted on the next page; a batch
+# (a partner system's bulk import) is checked in the background, so the import's cost does not
+# grow with its size.
+PROMPT_AT_ONCE_UP_TO = 1
 
 
 def _on_incidents_recorded(sender, incident_ids: list[int], **kwargs) -> None:
