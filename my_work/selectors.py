@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Window
 from django.utils import timezone
 
 from access import redaction, rules
@@ -134,11 +134,12 @@ def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], 
             due_on__lte=today + TASKS_AHEAD,
         )
         .select_related("case", "assignee")
+        # How many in all, counted in the same statement as the first rows.
+        .annotate(total=Window(Count("pk")))
         .order_by("due_on", "id")
     )
-    rows = list(tasks[: LIMIT + 1])
-    more = tasks.count() - LIMIT if len(rows) > LIMIT else 0
-    return rows[:LIMIT], more
+    rows = list(tasks[:LIMIT])
+    return rows, (rows[0].total - LIMIT if rows else 0)
 
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
