@@ -685,6 +685,12 @@ def held_by_staff(viewer: Viewer, model):
     return _held(viewer, model, owner="organisation_id")
 
 
+def held_documents(viewer: Viewer) -> QuerySet[Document]:
+    """Evidence and letters its staff put on any record (never another organisation's file
+    on the same record: that is theirs to disclose)."""
+    return _held(viewer, Document, owner="organisation_id")
+
+
 def held_applications(viewer: Viewer) -> QuerySet[Application]:
     """Case Review applications it recorded; for the office running Case Reviews, also those
     the public made online."""

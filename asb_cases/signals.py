@@ -7,6 +7,9 @@ from django.dispatch import Signal
 # or a partner system's whole batch.
 incidents_recorded = Signal()
 
+# Sent with `case` and `incident_ids` when incidents are put on a case (when it is opened or
+# later): the partnership's default sharing rules act on it (governance.sharing).
+case_incidents_linked = Signal()
 # Sent with `case_id` when a case is closed (the victim's feedback survey is sent after it).
 case_closed = Signal()
 # What people should be told about (the notifications app listens). Each is sent inside the

@@ -92,14 +92,28 @@ class RenderedLetter:
     pdf: bytes
 
 
-def _no_fetching(url: str, *args, **kwargs):
-    """WeasyPrint may fetch nothing: a letter is made only from what it is given."""
-    raise ValueError(f"Letters load no external resources ({url})")
+def _no_fetching():
+    """A WeasyPrint URL fetcher that fetches nothing: a PDF is made only from what it is
+    given. (WeasyPrint 70 wants a `URLFetcher`; a plain function breaks on the first URL.)
+    Each refusal is a warning in WeasyPrint's log, and the page is made without it."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise ValueError(f"PDFs made here load no external resources ({url})")
+
+    return NoFetching(allowed_protocols=(), fail_on_errors=False)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """A PDF of a page made here (a letter, a subject access bundle) with WeasyPrint, which
+    fetches nothing: no image, style sheet or font from any address, local or not."""
+    from weasyprint import HTML
+
+    return HTML(string=html, url_fetcher=_no_fetching(), base_url="about:blank").write_pdf()
 
 
 def render(*, subject: str, body: str, values: dict[str, str], sender: str) -> RenderedLetter:
-    from weasyprint import HTML
-
     html = render_to_string(
         "documents/letter_pdf.html",
         {
@@ -112,5 +126,4 @@ def render(*, subject: str, body: str, values: dict[str, str], sender: str) -> R
             "reference": values.get("case_reference", ""),
         },
     )
-    pdf = HTML(string=html, url_fetcher=_no_fetching, base_url="about:blank").write_pdf()
-    return RenderedLetter(html=html, pdf=pdf)
+    return RenderedLetter(html=html, pdf=pdf_from_html(html))

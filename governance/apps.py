@@ -16,3 +16,8 @@ class GovernanceConfig(AppConfig):
     role_permissions = {
         "partner_admin": ["governance.manage_information"],
     }
+
+    def ready(self) -> None:
+        from governance import sharing
+
+        sharing.connect()

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
+from asb_cases.models import CaseShare, Category, IncidentType
 from governance.models import LegalHold
 from partners import govuk
-from partners.models import AuditEvent
+from partners.models import AuditEvent, Organisation
 
 
 class SubjectAccessSearchForm(govuk.Form):
@@ -71,4 +72,49 @@ class CaseFindForm(govuk.Form):
         max_length=20,
         help_text="For example, ASB-2026-000123",
         error_messages={"required": "Enter a case reference"},
+    )
+
+
+class SharingRuleForm(govuk.Form):
+    """The partnership's admin adds a default sharing rule (governance.sharing)."""
+
+    to_organisation = forms.ModelChoiceField(
+        label="Which organisation sees the cases",
+        queryset=Organisation.objects.filter(active=True).order_by("name"),
+        empty_label="Select an organisation",
+        error_messages={"required": "Select the organisation that sees the cases"},
+    )
+    from_kind = forms.ChoiceField(
+        label="Cases led by any organisation of this kind",
+        choices=[("", "Select a kind of organisation"), *Organisation.Kind.choices],
+        required=False,
+        help_text="Or choose one organisation below",
+    )
+    from_organisation = forms.ModelChoiceField(
+        label="Or cases led by this organisation",
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+        empty_label="Select an organisation",
+    )
+    hate_only = forms.BooleanField(label="Only cases with a hate incident", required=False)
+    category = forms.ChoiceField(
+        label="Incident category (optional)",
+        choices=[("", "Any category"), *Category.choices],
+        required=False,
+    )
+    incident_type = forms.ModelChoiceField(
+        label="Type of incident (optional)",
+        queryset=IncidentType.objects.order_by("name"),
+        required=False,
+        empty_label="Any type",
+    )
+    access_level = forms.ChoiceField(
+        label="What the organisation can do",
+        choices=CaseShare.AccessLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the organisation can do"},
+    )
+    include_people = forms.BooleanField(
+        label="Include the records of the people on the case (as each of them agreed)",
+        required=False,
     )

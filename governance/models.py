@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from asb_cases.models import CaseShare, Category, IncidentType
 from partners.models import Organisation, User
 
 
@@ -211,3 +212,77 @@ class DisposalItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_id} ({self.status})"
+
+
+class SharingRule(models.Model):
+    """A partnership default: cases led by an organisation (or by any organisation of a kind)
+    are shared with another organisation when they get an incident of the rule's kind, e.g.
+    "the police see housing providers' cases with hate incidents, at view level".
+
+    Set by the partnership's admin (when onboarding an organisation or later); applied by
+    `governance.sharing.rules_apply` through the case sharing service, audited as the
+    partnership's rule. A retired rule shares nothing more; shares it made stay until the
+    lead revokes them."""
+
+    from_kind = models.CharField(max_length=30, choices=Organisation.Kind.choices, blank=True)
+    from_organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    to_organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sharing_rules_to"
+    )
+    # The incident's conditions, all of which must hold (blank: any).
+    hate_only = models.BooleanField(default=False)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    incident_type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Levels and "include people" mean what they mean on a case share.
+    access_level = models.CharField(max_length=20, choices=CaseShare.AccessLevel.choices)
+    include_people = models.BooleanField(default=False)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    retired_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="governance_rule_from_kind_or_organisation",
+                condition=(
+                    Q(from_organisation__isnull=False, from_kind="")
+                    | Q(from_organisation__isnull=True) & ~Q(from_kind="")
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_at is None
+
+    def describe(self) -> str:
+        """'Test Police see cases led by housing providers with hate incidents, at view level'."""
+        source = (
+            f"{self.from_organisation}"
+            if self.from_organisation_id
+            else self.get_from_kind_display()
+        )
+        conditions = []
+        if self.hate_only:
+            conditions.append("hate")
+        if self.category:
+            conditions.append(self.get_category_display().lower())
+        if self.incident_type_id:
+            conditions.append(f"“{self.incident_type.name}”")
+        incidents = f"{' '.join(conditions)} incidents" if conditions else "any incident"
+        people = ", with the people on them" if self.include_people else ""
+        return (
+            f"{self.to_organisation} see cases led by {source} with {incidents}, at "
+            f"{self.get_access_level_display().split(' (')[0].lower()} level{people}"
+        )

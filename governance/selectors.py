@@ -153,6 +153,7 @@ class Bundle:
     referrals: list[dict] = field(default_factory=list)
     statements: list[dict] = field(default_factory=list)
     applications: list[dict] = field(default_factory=list)
+    documents: list[dict] = field(default_factory=list)
     views: list[dict] = field(default_factory=list)
     also_held_by: list[str] = field(default_factory=list)
     third_parties: int = 0
@@ -170,6 +171,7 @@ class Bundle:
             "support_referrals": self.referrals,
             "impact_statements": self.statements,
             "case_review_applications": self.applications,
+            "documents": self.documents,
             "viewed_by_our_staff": self.views,
             "also_held_by": [
                 f"Also held by {name}: ask them for what they hold" for name in self.also_held_by
@@ -421,6 +423,18 @@ def subject_access_bundle(*, viewer: Viewer, person: Person, redact: bool) -> Bu
             }
         )
 
+    application_ids = list(
+        rules.held_applications(viewer).filter(victim_id__in=group).values_list("pk", flat=True)
+    )
+    bundle.documents = _documents(
+        viewer,
+        group=group,
+        case_ids=sorted(seen_cases),
+        incident_ids=[incident.pk for incident in incidents],
+        application_ids=application_ids,
+        clean=clean,
+    )
+
     case_pks = [str(pk) for pk in seen_cases]
     trail = AuditEvent.objects.filter(organisation_id=organisation.pk).filter(
         Q(target_type="victims.person", target_id__in=[str(pk) for pk in group])
@@ -438,6 +452,41 @@ def subject_access_bundle(*, viewer: Viewer, person: Person, redact: bool) -> Bu
 
     bundle.also_held_by = other_holders(organisation=organisation, group=group)
     return bundle
+
+
+def _documents(viewer, *, group, case_ids, incident_ids, application_ids, clean) -> list[dict]:
+    """The organisation's own evidence and letters on the person's records (cases, incidents,
+    applications in this bundle) and its letters to them: what each is, never the file."""
+    documents = (
+        rules.held_documents(viewer)
+        .filter(
+            Q(case_id__in=case_ids)
+            | Q(incident_id__in=incident_ids)
+            | Q(application_id__in=application_ids)
+            | Q(letter__recipient_id__in=group)
+        )
+        .select_related("case", "application")
+        .order_by("created_at", "pk")
+    )
+    rows = []
+    for document in documents:
+        if document.case_id:
+            record = f"Case {document.case.reference}"
+        elif document.incident_id:
+            record = f"Incident {document.incident_id}"
+        else:
+            record = f"Case Review application {document.application.reference}"
+        rows.append(
+            {
+                "title": clean(document.title),
+                "kind": document.get_kind_display(),
+                "added_on": _date(document.created_at),
+                "record": record,
+                "file_name": clean(document.file_name),
+                "description": clean(document.description),
+            }
+        )
+    return rows
 
 
 def other_holders(*, organisation: Organisation, group: list[int]) -> list[str]:

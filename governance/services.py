@@ -22,6 +22,7 @@ themselves goes only when no agency holds anything about them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from community_trigger.models import (
     ResolutionMeeting,
     Stage,
 )
+from documents.models import Document
 from governance.models import (
     OPERATIONAL,
     DisposalItem,
@@ -74,6 +76,7 @@ from partners.models import (
 )
 from victims.models import Person, PersonDetails
 
+logger = logging.getLogger(__name__)
 RETENTION = SystemActor("retention")
 Verb = AuditEvent.Verb
 Status = DisposalItem.Status
@@ -581,6 +584,21 @@ def _dispose_case(case_id: int) -> dict:
         )
         .values_list("pk", flat=True)
     )
+    # An incident the lead holds on its own (or a held person's) waits for its own turn.
+    own_incidents = [
+        pk
+        for pk in own_incidents
+        if not is_held(
+            DisposalItem(
+                organisation_id=case.lead_organisation_id,
+                record_type=RecordType.INCIDENT,
+                record_id=pk,
+            )
+        )
+    ]
+    removed["documents"] = _documents_remove(
+        Document.objects.filter(Q(case=case) | Q(incident_id__in=own_incidents))
+    )
     removed["incidents_anonymised"] = _anonymise_incidents(own_incidents)
     # Disposed with the case: never found due again on their own.
     DisposalItem.objects.bulk_create(
@@ -611,6 +629,27 @@ def _dispose_case(case_id: int) -> dict:
     return removed
 
 
+def _documents_remove(documents: models.QuerySet[Document]) -> int:
+    """Delete the documents' rows (letters go with theirs) now, and their files from storage
+    once the disposal's transaction commits: a rollback keeps both."""
+    storage = Document._meta.get_field("file").storage
+    names = [name for name in documents.values_list("file", flat=True) if name]
+    count = documents.delete()[1].get(Document._meta.label, 0)
+    if names:
+        transaction.on_commit(lambda: _files_delete(storage, names))
+    return count
+
+
+def _files_delete(storage, names: list[str]) -> None:
+    """After commit: the rows are gone, so a file left behind (storage unreachable) is an
+    orphan no page can reach; it is logged for the operator rather than retried."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("Disposal could not delete a stored file: %s", name)
+
+
 def _delete_assessments(case: Case) -> int:
     # Reassessments point at the one they supersede: newest first.
     count = 0
@@ -637,11 +676,12 @@ def _dispose_application(application_id: int) -> dict:
         victim_plan_comments="",
     )
     statements = ApplicationStatement.objects.filter(application=application).delete()[0]
+    documents = _documents_remove(Document.objects.filter(application=application))
     ResolutionMeeting.objects.filter(application=application).update(
         minutes="", independent_chair_name=""
     )
     Appeal.objects.filter(application=application).update(details=DISPOSED_TEXT)
-    return {"statements": statements}
+    return {"statements": statements, "documents": documents}
 
 
 def _dispose_person_details(details_id: int) -> dict:
@@ -709,6 +749,7 @@ def _dispose(item: DisposalItem) -> dict:
             if p
         }
         return {
+            "documents": _documents_remove(Document.objects.filter(incident_id=item.record_id)),
             "incidents_anonymised": _anonymise_incidents([item.record_id]),
             "people": len(people),
         }

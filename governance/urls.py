@@ -24,6 +24,11 @@ urlpatterns = [
         views.subject_access_json,
         name="subject_access_json",
     ),
+    path(
+        "organisation/subject-access/<uuid:person_uuid>/bundle.pdf",
+        views.subject_access_pdf,
+        name="subject_access_pdf",
+    ),
     path("organisation/who-viewed/", views.who_viewed, name="who_viewed"),
     path(
         "organisation/who-viewed/people/<uuid:person_uuid>/",
@@ -34,5 +39,11 @@ urlpatterns = [
         "organisation/who-viewed/cases/<uuid:case_uuid>/",
         views.who_viewed_case,
         name="who_viewed_case",
+    ),
+    path("partnership/sharing-rules/", views.sharing_rules, name="sharing_rules"),
+    path(
+        "partnership/sharing-rules/<int:rule_id>/retire/",
+        views.sharing_rule_retire,
+        name="sharing_rule_retire",
     ),
 ]

@@ -11,16 +11,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from governance import selectors, services
-from governance.forms import CaseFindForm, LegalHoldForm, SubjectAccessSearchForm, TrailFilterForm
-from governance.models import DisposalItem
+from documents.letters import pdf_from_html
+from governance import selectors, services, sharing
+from governance.forms import (
+    CaseFindForm,
+    LegalHoldForm,
+    SharingRuleForm,
+    SubjectAccessSearchForm,
+    TrailFilterForm,
+)
+from governance.models import DisposalItem, SharingRule
 from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.paging import paginate
+from partners.roles import is_partnership_admin
 from partners.views import _add_errors
 
 Verb = AuditEvent.Verb
@@ -197,6 +207,30 @@ def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
     return response
 
 
+@login_required
+@require_GET
+def subject_access_pdf(request: HttpRequest, person_uuid) -> HttpResponse:
+    """The bundle as a PDF to release (WeasyPrint, fetching nothing: documents.letters)."""
+    viewer = request.viewer
+    person = selectors.held_person_get(viewer=viewer, person_uuid=person_uuid)
+    redact = _redact(request)
+    bundle = selectors.subject_access_bundle(viewer=viewer, person=person, redact=redact)
+    audit_viewed(
+        actor=request.user,
+        verb=Verb.EXPORTED,
+        action="subject_access_export",
+        target=person,
+        detail={"redacted": redact, "format": "pdf"},
+    )
+    html = render_to_string(
+        "governance/subject_access_pdf.html",
+        {"bundle": bundle, "redact": redact, "produced_on": timezone.localdate()},
+    )
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{person.uuid}.pdf"'
+    return response
+
+
 # Who viewed what -------------------------------------------------------------------------------
 
 
@@ -301,3 +335,39 @@ def _filters(request: HttpRequest) -> selectors.TrailFilters:
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
     )
+
+
+# The partnership's default sharing rules -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing_rules(request: HttpRequest) -> HttpResponse:
+    """The partnership's admin lists, adds and retires the default sharing rules (404 for
+    everyone else)."""
+    if not is_partnership_admin(request.user):
+        raise Http404
+    form = SharingRuleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = sharing.sharing_rule_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Rule added: {rule.describe()}")
+            return redirect("governance:sharing_rules")
+    rules = SharingRule.objects.filter(retired_at__isnull=True).select_related(
+        "from_organisation", "to_organisation", "incident_type"
+    )
+    return render(request, "governance/sharing_rules.html", {"form": form, "rules": rules})
+
+
+@login_required
+@require_POST
+def sharing_rule_retire(request: HttpRequest, rule_id: int) -> HttpResponse:
+    if not is_partnership_admin(request.user):
+        raise Http404
+    rule = get_object_or_404(SharingRule, pk=rule_id, retired_at__isnull=True)
+    sharing.sharing_rule_retire(actor=request.user, rule=rule)
+    messages.success(request, "Rule retired: it shares no more cases")
+    return redirect("governance:sharing_rules")

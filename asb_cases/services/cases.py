@@ -46,7 +46,7 @@ from asb_cases.services._common import (
     resolve_location,
 )
 from asb_cases.services.powers import GateInput, action_gate_errors, action_gate_record
-from asb_cases.signals import case_assigned, note_added, task_assigned
+from asb_cases.signals import case_assigned, case_incidents_linked, note_added, task_assigned
 from partners.audit import audit_record, changes_between
 from partners.models import Organisation, User
 from partners.postcodes import is_valid_postcode
@@ -299,6 +299,7 @@ def _link_incident(*, actor: User, case: Case, incident: Incident, now: dt.datet
                 "added_at": now,
             },
         )
+    case_incidents_linked.send(sender=Case, case=case, incident_ids=[incident.pk])
     return True
 
 

@@ -14,7 +14,7 @@ from asb_cases.models import Case, CaseShare, OwnershipTransfer, PersonRole
 from asb_cases.services._common import Verb, _require_case, _touch
 from asb_cases.services.cases import _validate_lead_officer
 from asb_cases.signals import case_assigned, case_shared, transfer_proposed
-from partners.audit import audit_record
+from partners.audit import SystemActor, audit_record
 from partners.models import Organisation, User
 from victims.models import PersonDetails
 
@@ -34,6 +34,65 @@ def case_share_with_partner(
     `include_people`, the partner also sees the records of the people on the case, as each of
     them agreed (access.rules.person_details)."""
     _require_case(actor, case, rules.SHARE)
+    return _share(
+        case=case,
+        organisation=organisation,
+        access_level=access_level,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        include_people=include_people,
+        shared_by=actor,
+        audit_actor=actor,
+        detail={},
+    )
+
+
+# The purpose recorded on a share made by a partnership default rule.
+PARTNERSHIP_RULE = "Partnership default rule"
+RULE_ACTOR = SystemActor("sharing-rule")
+
+
+@transaction.atomic
+def case_share_by_partnership_rule(
+    *,
+    case: Case,
+    organisation: Organisation,
+    access_level: str,
+    include_people: bool,
+    rule_id: int,
+    rule: str,
+    set_by: User,
+) -> CaseShare:
+    """Share a case as one of the partnership's default sharing rules says (set by the
+    partnership's admin under the information sharing agreement; governance.sharing finds
+    the rules that apply). No person shares it: the audit names the rule and who set it, and
+    every check of a share made by hand (consent withdrawn, an inactive partner, a share
+    already there) still applies."""
+    return _share(
+        case=case,
+        organisation=organisation,
+        access_level=access_level,
+        purpose=f"{PARTNERSHIP_RULE}: {rule}",
+        legal_basis=CaseShare.LegalBasis.ISA,
+        include_people=include_people,
+        shared_by=set_by,
+        audit_actor=RULE_ACTOR,
+        detail={"rule": rule_id, "rule_set_by": set_by.get_username()},
+    )
+
+
+def _share(
+    *,
+    case: Case,
+    organisation: Organisation,
+    access_level: str,
+    purpose: str,
+    legal_basis: str,
+    include_people: bool,
+    shared_by: User,
+    audit_actor,
+    detail: dict,
+) -> CaseShare:
     errors = {}
     if organisation.pk == case.lead_organisation_id:
         errors["organisation"] = "You cannot share a case with your own organisation"
@@ -68,17 +127,19 @@ def case_share_with_partner(
         purpose=purpose.strip(),
         legal_basis=legal_basis,
         include_people=include_people,
-        shared_by=actor,
+        shared_by=shared_by,
         shared_at=timezone.now(),
     )
     granted = grants.case_permissions_sync(case)
     _touch(case)
     audit_record(
-        actor=actor,
+        actor=audit_actor,
         verb=Verb.SHARED,
         action="case_share_with_partner",
         target=case,
+        organisation=case.lead_organisation,
         detail={
+            **detail,
             "with": organisation.slug,
             "access_level": access_level,
             "legal_basis": legal_basis,

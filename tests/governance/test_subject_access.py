@@ -221,3 +221,131 @@ def test_who_viewed_a_case_shows_partners_to_the_lead_agency_only(cast, held):
         "/organisation/who-viewed/", {"reference": case.reference}
     )
     assert found.status_code == 302 and found.url.endswith(f"/cases/{case.uuid}/")
+
+
+def test_the_bundle_lists_the_organisations_own_documents_only(cast, held, settings, tmp_path):
+    from tests.governance.test_retention_documents import make_document
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner, police = cast.owner, cast.partner
+    own = make_document(owner.officer, title="Photo Casey took of the fence", case=held["case"])
+    on_incident = make_document(owner.officer, title="Noise diary", incident=held["incident"])
+    # The police's file on the shared case and on their own incident are theirs to disclose.
+    make_document(police.officer, title="Police photo", case=held["case"])
+    make_document(police.officer, title="Police statement", incident=held["police_incident"])
+    # The owner's file on a case the person is not on is not about them.
+    make_document(owner.officer, title="Unrelated file", case=make_case(owner.officer))
+
+    data = bundle_json(client_for(cast.owner.admin), held["subject"])
+
+    assert data["documents"] == [
+        {
+            "title": "Photo [third party] took of the fence",
+            "kind": "Evidence",
+            "added_on": own.created_at.isoformat(),
+            "record": f"Case {held['case'].reference}",
+            "file_name": "evidence.txt",
+            "description": "",
+        },
+        {
+            "title": "Noise diary",
+            "kind": "Evidence",
+            "added_on": on_incident.created_at.isoformat(),
+            "record": f"Incident {held['incident'].pk}",
+            "file_name": "evidence.txt",
+            "description": "",
+        },
+    ]
+    assert "Police" not in json.dumps(data["documents"])
+    page = client_for(cast.owner.admin).get(f"/organisation/subject-access/{held['subject'].uuid}/")
+    html = page.content.decode()
+    assert "Evidence and letters" in html and "Noise diary" in html
+    assert "Police photo" not in html and "Unrelated file" not in html
+    # The police's admin sees their own files, never the owner's.
+    police_data = bundle_json(client_for(police.admin), held["subject"])
+    titles = [row["title"] for row in police_data["documents"]]
+    assert "Police statement" in titles and "Noise diary" not in titles
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "bundle.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_bundle_as_a_pdf_carries_the_records_redacted_and_is_audited(cast, held, tmp_path):
+    admin = client_for(cast.owner.admin)
+    subject = held["subject"]
+
+    response = admin.get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="subject-access-{subject.uuid}.pdf"'
+    )
+    assert response.content.startswith(b"%PDF-")
+    text = " ".join(pdf_text(response.content, tmp_path).split())
+    assert "Subject access bundle" in text and "Test Housing" in text
+    assert "Morgan" in text and "Fieldcheck" in text and "07700 900123" in text
+    assert held["case"].reference in text and "Fence dispute" in text
+    assert "[third party] shouted at Morgan over the fence" in text
+    assert "Casey" not in text and "Neighbourly" not in text
+    assert "Also held by Test Police: ask them for what they hold" in text
+    assert "Police-only" not in text
+    export = AuditEvent.objects.get(action="subject_access_export")
+    assert export.detail == {"redacted": True, "format": "pdf"}
+
+    unredacted = admin.get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf?redact=0")
+    assert "Casey Neighbourly shouted" in " ".join(pdf_text(unredacted.content, tmp_path).split())
+
+
+@pytest.mark.parametrize("who", ["unrelated_admin", "owner_officer", "partner_admin"])
+def test_the_pdf_is_refused_to_anyone_but_the_organisations_admin(cast, held, who):
+    agency, role = who.split("_")
+    user = getattr(getattr(cast, agency), role)
+    subject = held["subject"] if who != "partner_admin" else make_person(cast.owner.officer)
+
+    response = client_for(user).get(f"/organisation/subject-access/{subject.uuid}/bundle.pdf")
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="subject_access_export").exists()
+
+
+def test_pdfs_made_here_fetch_nothing():
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from documents.letters import pdf_from_html
+
+    asked = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        pdf = pdf_from_html(
+            f'<link rel="stylesheet" href="{url}/style.css"><img src="{url}/pixel.png">'
+            f'<p style="background: url({url}/bg.png)">Hello</p>'
+        )
+    finally:
+        server.shutdown()
+    assert pdf.startswith(b"%PDF-")
+    assert asked == []

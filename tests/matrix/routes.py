@@ -1635,6 +1635,55 @@ ROUTES.update(
     }
 )
 
+# Issue 12b: the partnership's default sharing rules, and the subject access PDF ---------------
+# The partnership's admin's alone, and nobody of the matrix's cast is that
+# (tests/governance/test_sharing_rules.py signs one in): refused to everyone.
+
+
+def partnership_rule(w: World) -> dict:
+    from django.utils import timezone
+
+    from governance.models import SharingRule
+
+    rule, _ = SharingRule.objects.get_or_create(
+        from_kind="housing_provider",
+        to_organisation=w.cast.partner.organisation,
+        hate_only=True,
+        defaults={
+            "access_level": "view",
+            "created_by": w.cast.pcc.admin,
+            "created_at": timezone.now(),
+        },
+    )
+    return {"rule_id": rule.pk}
+
+
+ROUTES.update(
+    {
+        "governance:sharing_rules": Route(
+            reads=(Read(),),
+            writes=(
+                Write(
+                    data=lambda w: {
+                        "to_organisation": w.cast.partner.organisation.pk,
+                        "from_kind": "housing_provider",
+                        "hate_only": "on",
+                        "access_level": "view",
+                    }
+                ),
+            ),
+        ),
+        # The subject access bundle as a PDF: the organisation's data protection lead's.
+        "governance:subject_access_pdf": Route(
+            reads=(Read(kwargs=sar_person, opens={OWNER_ADMIN}),)
+        ),
+        "governance:sharing_rule_retire": Route(
+            reads=(Read(kwargs=partnership_rule),),
+            writes=(Write(kwargs=partnership_rule),),
+        ),
+    }
+)
+
 # The API answers only the methods its views name; every other one is refused, to everyone.
 OTHER_API_METHODS = ("put", "patch", "delete")
 # Who sends them (each of them, to every API route): the two clients (the API answers anyone
