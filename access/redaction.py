@@ -230,8 +230,7 @@ def person_views(
     all_ids = [member for members in groups.values() for member in members]
     member_of = {member: pk for pk, members in groups.items() for member in members}
     visible = (
-        rules.person_details(viewer)
-        .filter(person_id__in=all_ids)
+        rules.person_details(viewer, person_ids=all_ids)
         .select_related("organisation")
         .order_by("-updated_at", "pk")
     )

@@ -353,6 +353,13 @@ class Case(models.Model):
             # Ownership dashboards: an organisation's cases by status.
             models.Index(fields=["lead_organisation", "status"], name="asb_case_org_status"),
             models.Index(fields=["-opened_at", "-id"], name="asb_case_opened"),
+            # My work: an organisation's (or an officer's) open cases, read from the index
+            # alone for the victims due contact and the team's open cases by officer.
+            models.Index(
+                fields=["lead_organisation", "lead_officer", "id", "opened_at", "risk_band"],
+                condition=~Q(status=CaseStatus.CLOSED),
+                name="asb_case_org_officer_open",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -649,6 +656,14 @@ class CaseShare(models.Model):
                 fields=["case", "organisation"],
                 condition=Q(revoked_at__isnull=True),
                 name="asb_cases_one_active_share_per_org",
+            ),
+        ]
+        indexes = [
+            # My work: the shares an organisation received lately, newest first.
+            models.Index(
+                fields=["organisation", "-shared_at"],
+                condition=Q(revoked_at__isnull=True),
+                name="asb_share_org_active_shared",
             ),
         ]
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Window
 from django.utils import timezone
 
 from access import redaction, rules
@@ -21,7 +21,7 @@ from asb_cases.models import CaseAction, CaseShare, CaseStatus, CaseTask
 from asb_cases.selectors import transfers_awaiting_viewer
 from community_trigger.selectors import alerts_open
 from notifications.selectors import notifications_for
-from partners.models import Notification, User
+from partners.models import Membership, Notification, User
 from victims.selectors import VictimRow, contact_due, contact_standards
 
 # How far ahead "due soon" looks, and how many rows each section lists before "and N more".
@@ -113,20 +113,33 @@ def _mine(viewer: Viewer, team: bool, officer_field: str, organisation_field: st
     return Q(**{officer_field: viewer.user.pk})
 
 
+def _assigned(viewer: Viewer, team: bool) -> Q:
+    """Tasks assigned to the viewer, or (team) to anyone of their organisation: a membership
+    is one per user, so the ids of its members, with no join through the users."""
+    if team:
+        return Q(
+            assignee_id__in=Membership.objects.filter(
+                organisation_id=viewer.organisation_id
+            ).values("user_id")
+        )
+    return Q(assignee_id=viewer.user.pk)
+
+
 def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], int]:
     tasks = (
         rules.case_tasks(viewer)
         .filter(
-            _mine(viewer, team, "assignee_id", "assignee__membership__organisation_id"),
+            _assigned(viewer, team),
             status=CaseTask.Status.OPEN,
             due_on__lte=today + TASKS_AHEAD,
         )
         .select_related("case", "assignee")
+        # How many in all, counted in the same statement as the first rows.
+        .annotate(total=Window(Count("pk")))
         .order_by("due_on", "id")
     )
-    rows = list(tasks[: LIMIT + 1])
-    more = tasks.count() - LIMIT if len(rows) > LIMIT else 0
-    return rows[:LIMIT], more
+    rows = list(tasks[:LIMIT])
+    return rows, (rows[0].total - LIMIT if rows else 0)
 
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
@@ -276,7 +289,7 @@ def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list
     for row in (
         rules.case_tasks(viewer)
         .filter(
-            assignee__membership__organisation_id=viewer.organisation_id,
+            _assigned(viewer, team=True),
             status=CaseTask.Status.OPEN,
             due_on__lte=today + TASKS_AHEAD,
         )

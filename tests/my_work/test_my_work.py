@@ -123,3 +123,20 @@ def test_my_work_runs_a_fixed_number_of_queries(cast, who, path):
     many = queries(client, path)
     assert few == many
     assert many <= 30
+
+
+def test_the_tasks_list_shows_ten_and_counts_the_rest(cast):
+    from access.viewer import viewer_for
+    from my_work.selectors import LIMIT, my_work_for
+
+    fill(cast, LIMIT + 2)
+    officer = my_work_for(viewer=viewer_for(cast.owner.officer))
+    assert len(officer.tasks) == LIMIT and officer.tasks_more == 2
+    assert [t.due_on for t in officer.tasks] == sorted(t.due_on for t in officer.tasks)
+    team = my_work_for(viewer=viewer_for(cast.owner.supervisor), team=True)
+    assert len(team.tasks) == LIMIT and team.tasks_more == 2
+    page = client_for(cast.owner.officer).get("/").content.decode()
+    assert "And 2 more." in page
+    # A partner that sees the shared cases sees none of the owner's tasks, so nothing more.
+    partner = my_work_for(viewer=viewer_for(cast.partner.officer))
+    assert partner.tasks == [] and partner.tasks_more == 0
