@@ -204,6 +204,19 @@ def _worker_quiet(timeout: float = 30.0) -> bool:
         broker.close()
 
 
+# Fixtures through which a test works with a Celery worker or broker of its own choosing.
+_WORKER_FIXTURES = ("celery_worker_process", "worker_mail", "celery_broker", "private_redis")
+
+
+@pytest.fixture(autouse=True)
+def _session_worker_kept_out(request, monkeypatch):
+    """Once this process has started its Celery worker, a test that does not ask for it must
+    not feed it: work its transactions record stays in the outbox (as with a broker away),
+    where the test runs it itself, rather than racing the worker for it."""
+    if _worker_started and not any(name in request.fixturenames for name in _WORKER_FIXTURES):
+        monkeypatch.setattr("partners.outbox.outbox_publish", lambda *, task_ids: 0)
+
+
 @pytest.fixture(autouse=True)
 def _worker_done_before_flush(request):
     """Teardown before the flush of a transactional test (pytest-django's database fixture is
