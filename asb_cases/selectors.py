@@ -440,6 +440,12 @@ def incident_list_for_viewer(
     )
 
 
+def incident_branches_for_viewer(*, viewer: Viewer) -> list[QuerySet[Incident]]:
+    """`incident_list_for_viewer`'s visibility as its two parts (access.rules
+    .incident_branches), for a list that reads them separately."""
+    return rules.incident_branches(viewer)
+
+
 def incident_page_for_viewer(
     *, viewer: Viewer, params, q: str = "", own_only: bool = False
 ) -> Page:

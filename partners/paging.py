@@ -143,3 +143,53 @@ def paginate_union(
         count=count,
         query=query,
     )
+
+
+class UnionQuery:
+    """A queryset read through the union of `branches` (distinct rows of one model, each a
+    subset of `queryset`), for a paginator that orders, filters and slices it, as DRF's
+    CursorPagination does: `order_by` and `filter` apply to the whole and to every branch, and
+    a slice `[start:stop]` is the union of each branch's own first `stop` keys in that order
+    (each branch read from its own index), whose rows are then read by primary key through
+    `queryset` (the whole rule again, so a branch can never show more than it allows). Only
+    for databases that order and limit inside a UNION (`supports_union`); the ordering must
+    end with the primary key (id)."""
+
+    def __init__(self, queryset: QuerySet, branches: list[QuerySet], ordering=()):
+        self.queryset = queryset
+        self.branches = branches
+        self.ordering = tuple(ordering)
+
+    @staticmethod
+    def supports_union(queryset: QuerySet, branches: list[QuerySet]) -> bool:
+        return (
+            len(branches) >= 2
+            and connections[queryset.db].features.supports_slicing_ordering_in_compound
+        )
+
+    def order_by(self, *ordering: str) -> UnionQuery:
+        if not ordering or ordering[-1].lstrip("-") != "id":
+            raise ValueError("UnionQuery needs the primary key (id) as its last ordering")
+        return UnionQuery(
+            self.queryset.order_by(*ordering),
+            [branch.order_by(*ordering) for branch in self.branches],
+            ordering,
+        )
+
+    def filter(self, *args, **kwargs) -> UnionQuery:
+        return UnionQuery(
+            self.queryset.filter(*args, **kwargs),
+            [branch.filter(*args, **kwargs) for branch in self.branches],
+            self.ordering,
+        )
+
+    def __getitem__(self, bounds: slice) -> list:
+        if not isinstance(bounds, slice) or bounds.step is not None or not self.ordering:
+            raise TypeError("UnionQuery is read by an ordered slice")
+        start, stop = bounds.start or 0, bounds.stop
+        columns = [field.lstrip("-") for field in self.ordering]
+        heads = [branch.values_list(*columns)[:stop] for branch in self.branches]
+        keys = heads[0].union(*heads[1:]).order_by(*self.ordering)[start:stop]
+        ids = [row[-1] for row in keys]
+        rows = {row.pk: row for row in self.queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]

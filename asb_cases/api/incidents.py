@@ -27,6 +27,7 @@ from partners.api.base import (
     iso,
     validated,
 )
+from partners.paging import UnionQuery
 from partners.postcodes import is_valid_postcode, normalise_postcode
 
 BULK_LIMIT = 500
@@ -467,6 +468,21 @@ class IncidentListView(PartnerAPIView, ListModelMixin, GenericAPIView):
             .select_related("reporter", "victim", "local_authority")
             .order_by("-updated_at", "-id")
         )
+
+    def list(self, request, *args, **kwargs):
+        """On PostgreSQL a page is read from the two parts of the visibility rule
+        (reported to us, on a case we can see), each filtered, ordered by the cursor's order and
+        limited on its own, then joined (partners.paging.UnionQuery): no index serves the
+        rule's OR (docs/adr/0023-incident-visibility-and-matching-in-the-database.md)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        branches = [
+            self.filter_queryset(branch)
+            for branch in selectors.incident_branches_for_viewer(viewer=self.viewer)
+        ]
+        if UnionQuery.supports_union(queryset, branches):
+            queryset = UnionQuery(queryset, branches)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         operation_id="incidents_list",
