@@ -23,7 +23,6 @@ from asb_cases.models import (
     ImpactStatement,
     IncidentType,
     PersonRole,
-    PreApplicationRiskAssessment,
     ProtectedCharacteristic,
     RiskBand,
     SupportReferral,
@@ -455,7 +454,7 @@ class CaseActionForm(govuk.Form):
     # What the Crime and Policing Act 2026 tools need (their rules say which; see the table).
     risk_assessment = forms.ModelChoiceField(
         label="Pre-application risk assessment (Respect Orders and injunctions)",
-        queryset=PreApplicationRiskAssessment.objects.none(),
+        queryset=None,  # the viewer's organisation's, given to the form
         required=False,
         empty_label="None",
     )
@@ -488,13 +487,15 @@ class CaseActionForm(govuk.Form):
         subject = self.fields["subject"]
         subject.queryset = queryset
         subject.choices = [*labels.items(), ("", subject.empty_label)]
-        assessments = self.fields["risk_assessment"]
-        if risk_assessments is not None:
+        if risk_assessments is None:  # a form that offers none (the 2026 tools need one)
+            del self.fields["risk_assessment"]
+        else:
+            assessments = self.fields["risk_assessment"]
             assessments.queryset = risk_assessments
-        assessments.label_from_instance = lambda a: (
-            f"{a.action_type.name}, {labels.get(a.subject_id, 'a person on the case')}, "
-            f"{timezone.localtime(a.assessed_at):%-d %b %Y}"
-        )
+            assessments.label_from_instance = lambda a: (
+                f"{a.action_type.name}, {labels.get(a.subject_id, 'a person on the case')}, "
+                f"{timezone.localtime(a.assessed_at):%-d %b %Y}"
+            )
         for number in range(1, self.REQUIREMENT_ROWS + 1):
             self.fields[f"requirement_{number}"] = forms.CharField(
                 label=f"Positive requirement {number} (Respect Orders, optional)",

@@ -204,16 +204,23 @@ def _worker_quiet(timeout: float = 30.0) -> bool:
         broker.close()
 
 
-# Fixtures through which a test works with a Celery worker or broker of its own choosing.
-_WORKER_FIXTURES = ("celery_worker_process", "worker_mail", "celery_broker", "private_redis")
+def _works_with_a_worker(request) -> bool:
+    """The test runs a Celery worker or a broker of its own choosing (marked `celery`, or a
+    fixture that gives it one)."""
+    if request.node.get_closest_marker("celery") is not None:
+        return True
+    return any(
+        "celery" in name or "redis" in name or name == "worker_mail"
+        for name in request.fixturenames
+    )
 
 
 @pytest.fixture(autouse=True)
 def _session_worker_kept_out(request, monkeypatch):
-    """Once this process has started its Celery worker, a test that does not ask for it must
+    """Once this process has started its Celery worker, a test that does not ask for one must
     not feed it: work its transactions record stays in the outbox (as with a broker away),
     where the test runs it itself, rather than racing the worker for it."""
-    if _worker_started and not any(name in request.fixturenames for name in _WORKER_FIXTURES):
+    if _worker_started and not _works_with_a_worker(request):
         monkeypatch.setattr("partners.outbox.outbox_publish", lambda *, task_ids: 0)
 
 
