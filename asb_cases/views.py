@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from access import redaction, rules
 from asb_cases import selectors, services
-from asb_cases.services import closure as closure_notices
 from asb_cases.forms import (
     ActionBreachForm,
     CaseActionForm,
@@ -49,6 +48,7 @@ from asb_cases.forms import (
     action_requirements,
 )
 from asb_cases.models import Case
+from asb_cases.services import closure as closure_notices
 from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.paging import paginate

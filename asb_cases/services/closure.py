@@ -67,9 +67,7 @@ def case_closure_notice_record(
     case = (
         Case.objects.select_for_update(of=("self",)).select_related("lead_officer").get(pk=case.pk)
     )
-    recipients = dict(
-        (p.pk, details) for p, details in closure_notice_recipients(actor=actor, case=case)
-    )
+    recipients = {p.pk: details for p, details in closure_notice_recipients(actor=actor, case=case)}
     errors = {}
     if case.status != CaseStatus.CLOSED:
         errors["reasons"] = "A closure notice can be recorded once the case is closed"
@@ -83,12 +81,15 @@ def case_closure_notice_record(
         errors["reasons"] = "Enter the reasons the victim was given for closing the case"
     if how not in ClosureNoticeHow.values:
         errors["how"] = "Select how the victim was told"
-    elif how == ClosureNoticeHow.EMAIL and person.pk in recipients:
-        if not recipients[person.pk].email:
-            errors["how"] = (
-                "Your organisation holds no e-mail address for this victim: "
-                "select another way they were told"
-            )
+    elif (
+        how == ClosureNoticeHow.EMAIL
+        and person.pk in recipients
+        and not recipients[person.pk].email
+    ):
+        errors["how"] = (
+            "Your organisation holds no e-mail address for this victim: "
+            "select another way they were told"
+        )
     if errors:
         raise ValidationError(errors)
     officer = case.lead_officer

@@ -20,7 +20,11 @@ VICTIM_EMAIL = "marigold@example.org"
 
 def close(case, actor, reason="resolved"):
     services.case_change_status(
-        actor=actor, case=case, status="closed", closure_reason=reason, expected_version=case.version
+        actor=actor,
+        case=case,
+        status="closed",
+        closure_reason=reason,
+        expected_version=case.version,
     )
     case.refresh_from_db()
     return case
@@ -96,7 +100,9 @@ def test_only_once_closed_and_only_with_a_lead_officer(cast):
     from tests.factories import make_case
 
     victim = make_person(cast.owner.officer, given_name="Ada", family_name="Quill")
-    case = make_case(cast.owner.officer, incidents=[make_incident(cast.owner.officer, victim=victim)])
+    case = make_case(
+        cast.owner.officer, incidents=[make_incident(cast.owner.officer, victim=victim)]
+    )
     with pytest.raises(ValidationError, match="once the case is closed"):
         record(case, cast.owner.officer, person=victim)
     close(case, cast.owner.officer)
