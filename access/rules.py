@@ -33,6 +33,7 @@ from access.viewer import Viewer
 from asb_cases.models import (
     Case,
     CaseAction,
+    CaseClosureNotice,
     CaseGroupObjectPermission,
     CaseIncident,
     CaseNote,
@@ -182,6 +183,21 @@ def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAss
     return PreApplicationRiskAssessment.objects.filter(
         case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
     )
+
+
+def case_closure_notices(viewer: Viewer) -> QuerySet[CaseClosureNotice]:
+    """A closure notice is about a victim: the organisation that recorded it (the case's lead
+    when it did) sees it, on a case it still sees."""
+    return CaseClosureNotice.objects.filter(
+        case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
+    )
+
+
+def case_closure_notice_allowed(viewer: Viewer, case: Case, access: CaseAccess) -> bool:
+    """Who may record a closure notice to a case's victims: the lead organisation's officers
+    who may change the case (its case officers and supervisors), not a partner it is shared
+    with."""
+    return access.can_change and viewer.organisation_id == case.lead_organisation_id
 
 
 def case_people(viewer: Viewer) -> QuerySet[CasePerson]:

@@ -18,6 +18,7 @@ from asb_cases.models import (
     CaseStatus,
     Category,
     Channel,
+    ClosureNoticeHow,
     ClosureReason,
     ContactLog,
     ImpactStatement,
@@ -934,3 +935,30 @@ class StatementCorrectForm(StatementForm):
         max_length=300,
         error_messages=_required("Say what was corrected and at whose request"),
     )
+
+
+class ClosureNoticeForm(govuk.Form):
+    person = forms.ChoiceField(
+        label="Which victim was told?",
+        widget=forms.RadioSelect,
+        error_messages=_required("Select the victim who was told"),
+    )
+    reasons = forms.CharField(
+        label="Why has the case closed?",
+        help_text="What the victim was told, in plain words",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages=_required("Enter the reasons the victim was given for closing the case"),
+    )
+    how = forms.ChoiceField(
+        label="How was the victim told?",
+        help_text="By e-mail: the notice is sent to the address your organisation holds",
+        choices=ClosureNoticeHow.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Select how the victim was told"),
+    )
+
+    def __init__(self, *args, recipients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [
+            (str(person.uuid), details.full_name) for person, details in recipients
+        ]

@@ -1038,3 +1038,41 @@ class ActionBreach(models.Model):
 
     def __str__(self) -> str:
         return f"Breach of action {self.action_id} on {self.occurred_at:%Y-%m-%d}"
+
+
+class ClosureNoticeHow(models.TextChoices):
+    LETTER = "letter", "By letter"
+    EMAIL = "email", "By e-mail"
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person"
+
+
+class CaseClosureNotice(models.Model):
+    """What a victim was told, and why, when their case closed, and who their single point of
+    contact is (the case's lead officer and organisation, as named at the time). Recorded by
+    the lead organisation; an e-mail notice is sent through the outbox (`email_sent_at`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="closure_notices")
+    person = models.ForeignKey("victims.Person", on_delete=models.PROTECT, related_name="+")
+    reasons = models.TextField()
+    how = models.CharField(max_length=12, choices=ClosureNoticeHow.choices)
+    contact_officer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    contact_name = models.CharField(max_length=200)
+    contact_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["case", "recorded_at"], name="asb_closurenotice_case")]
+
+    def __str__(self) -> str:
+        return f"Closure notice {self.uuid} on case {self.case_id}"

@@ -216,6 +216,8 @@ class CaseRecord:
     transfers: list[OwnershipTransfer]
     actions: list[CaseAction]
     timeline: list[dict]
+    closure_notices: list = field(default_factory=list)
+    may_record_closure_notice: bool = False
 
     @property
     def pending_transfer(self) -> OwnershipTransfer | None:
@@ -281,10 +283,21 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
     status_changes = list(
         CaseStatusChange.objects.filter(case=case).select_related("changed_by", "organisation")
     )
-    timeline = _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks)
+    # Closure notices are about a victim: only the organisation that recorded them reads them.
+    closure_notices = list(
+        rules.case_closure_notices(viewer)
+        .filter(case=case)
+        .select_related("person", "contact_organisation", "recorded_by")
+    )
+    for notice in closure_notices:
+        notice.person_view = views.get(notice.person_id)
+    timeline = _timeline(
+        incidents, status_changes, actions, notes, shares, transfers, tasks, closure_notices
+    )
+    access = CaseAccess.of(viewer, case)
     return CaseRecord(
         case=case,
-        access=CaseAccess.of(viewer, case),
+        access=access,
         people=people,
         locations=locations,
         incidents=incidents,
@@ -293,10 +306,14 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
         transfers=transfers,
         actions=actions,
         timeline=timeline,
+        closure_notices=closure_notices,
+        may_record_closure_notice=rules.case_closure_notice_allowed(viewer, case, access),
     )
 
 
-def _timeline(incidents, status_changes, actions, notes, shares, transfers, tasks) -> list[dict]:
+def _timeline(
+    incidents, status_changes, actions, notes, shares, transfers, tasks, closure_notices=()
+) -> list[dict]:
     """One list, newest first, of everything recorded on the case. Entries are placed by when
     they were recorded (`at`): a tool or power recorded now is at the top even when it was
     used earlier (its entry says when: `happened`), and a task is shown when it is set and
@@ -357,6 +374,15 @@ def _timeline(incidents, status_changes, actions, notes, shares, transfers, task
             {"kind": "task_done", "at": t.completed_at, "item": t, "organisation": t.organisation}
             for t in tasks
             if t.completed_at
+        ),
+        (
+            {
+                "kind": "closure_notice",
+                "at": n.recorded_at,
+                "item": n,
+                "organisation": n.organisation,
+            }
+            for n in closure_notices
         ),
     )
     numbered = [(entry["at"], order, entry) for order, entry in enumerate(entries)]

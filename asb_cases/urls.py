@@ -19,6 +19,11 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_uuid>/edit/", views.case_edit, name="case_edit"),
     path("cases/<uuid:case_uuid>/status/", views.case_status_change, name="case_status"),
+    path(
+        "cases/<uuid:case_uuid>/closure-notice/",
+        views.case_closure_notice,
+        name="case_closure_notice",
+    ),
     path("cases/<uuid:case_uuid>/notes/add/", views.case_note_add, name="case_note_add"),
     path("cases/<uuid:case_uuid>/actions/add/", views.case_action_add, name="case_action_add"),
     path(

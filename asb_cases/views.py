@@ -33,6 +33,7 @@ from asb_cases.forms import (
     CaseShareForm,
     CaseStatusForm,
     CaseTaskForm,
+    ClosureNoticeForm,
     ContactForm,
     IncidentForm,
     LinkIncidentForm,
@@ -47,6 +48,7 @@ from asb_cases.forms import (
     action_requirements,
 )
 from asb_cases.models import Case
+from asb_cases.services import closure as closure_notices
 from partners.audit import audit_viewed
 from partners.models import AuditEvent
 from partners.paging import paginate
@@ -382,6 +384,11 @@ def case_status_change(request: HttpRequest, case_uuid) -> HttpResponse:
             note=data.get("note", ""),
             expected_version=data["version"],
         )
+        if case.is_closed:
+            return (
+                "The case is now closed. Record the closure notice to the victim: why it "
+                "closed, and who their single point of contact is."
+            )
         return f"The case is now {case.get_status_display().lower()}."
 
     return _case_form_page(
@@ -393,6 +400,47 @@ def case_status_change(request: HttpRequest, case_uuid) -> HttpResponse:
         button="Change status",
         handle=handle,
         form_kwargs=lambda case: {"initial": {"version": case.version}},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_closure_notice(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Record the closure notice a victim was given: why the case closed, how they were told,
+    and their single point of contact (the lead officer). The lead organisation only."""
+    case = selectors.case_get_for_viewer(viewer=request.viewer, case_uuid=case_uuid)
+    if not closure_notices.closure_notice_allowed(actor=request.user, case=case):
+        raise PermissionDenied("Only the lead organisation tells the victim the case closed")
+    recipients = closure_notices.closure_notice_recipients(actor=request.user, case=case)
+    initial = {"reasons": f"{case.get_closure_reason_display()}." if case.closure_reason else ""}
+    form = ClosureNoticeForm(_post(request), recipients=recipients, initial=initial)
+    if request.method == "GET":
+        _audit_view(request, case, "case_closure_notice_form_view")
+    if request.method == "POST" and form.is_valid():
+        person = next(p for p, _ in recipients if str(p.uuid) == form.cleaned_data["person"])
+        try:
+            closure_notices.case_closure_notice_record(
+                actor=request.user,
+                case=case,
+                person=person,
+                reasons=form.cleaned_data["reasons"],
+                how=form.cleaned_data["how"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "The closure notice is recorded.")
+            return redirect(_case_url(case))
+    return render(
+        request,
+        "asb_cases/closure_notice_form.html",
+        {
+            "case": case,
+            "form": form,
+            "recipients": recipients,
+            "heading": "Record the closure notice to the victim",
+            "button": "Save closure notice",
+        },
     )
 
 

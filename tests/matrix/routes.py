@@ -1821,3 +1821,24 @@ DOCUMENT_ROUTES = {
     ),
 }
 ROUTES.update(DOCUMENT_ROUTES)
+
+# Issue 14 (item 8, cases): the closure notice to a case's victims, recorded by the lead
+# organisation's case officers and supervisors only (a partner that sees the case: 403).
+ROUTES.update(
+    {
+        "asb_cases:case_closure_notice": Route(
+            reads=(Read(kwargs=case, opens=CASE_CHANGE),),
+            writes=(
+                Write(
+                    kwargs=case,
+                    data=lambda w: {
+                        "person": str(w.victim.uuid),
+                        "reasons": "The problem has been resolved.",
+                        "how": "letter",
+                    },
+                    entitled=CASE_CHANGE,
+                ),
+            ),
+        ),
+    }
+)
