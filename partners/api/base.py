@@ -275,7 +275,7 @@ class PartnerAPIView(APIView):
         if record is not None:
             if status.is_success(response.status_code):
                 record.status_code = response.status_code
-                record.response_body = json.loads(JSONRenderer().render(response.data) or "null")
+                record.response_body = _replayable(response.data)
                 record.save(update_fields=["status_code", "response_body"])
             else:
                 record.delete()
@@ -452,3 +452,10 @@ class NotFoundView(PartnerAPIView):
         raise exceptions.NotFound("There is nothing at this address.")
 
     post = put = patch = delete = get
+
+
+def _replayable(data) -> Any:
+    """A response as PostgreSQL's JSON can keep it whole: a NUL character (which a partner's bad
+    input may carry into a per-item error) cannot be stored there, so it is kept as U+FFFD."""
+    rendered = (JSONRenderer().render(data) or b"null").decode()
+    return json.loads(rendered.replace("\\u0000", "\\ufffd"))

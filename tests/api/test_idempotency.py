@@ -119,3 +119,17 @@ def test_two_requests_racing_with_one_key_record_one_application(cast):
     assert sorted(answer.status_code for answer in answers) == [201, 201]
     assert answers[0].json() == answers[1].json()
     assert Application.objects.count() == 1
+
+
+def test_an_answer_echoing_a_nul_character_is_kept_and_replayed(cast, owner_api):
+    """A bulk item whose reference carries a NUL character is refused in the answer; the
+    answer is still kept for the key (PostgreSQL's JSON cannot hold NUL: kept as U+FFFD)."""
+    from tests.api.test_incidents import BULK
+
+    items = {"incidents": [incident_body("FINE-1"), incident_body("BAD\u0000REF")]}
+    first = owner_api.post(BULK, items, HTTP_IDEMPOTENCY_KEY=KEY)
+    assert first.status_code < 500
+    again = owner_api.post(BULK, items, HTTP_IDEMPOTENCY_KEY=KEY)
+    assert again.status_code == first.status_code
+    assert again["Idempotent-Replayed"] == "true"
+    assert IdempotencyKey.objects.count() == 1
