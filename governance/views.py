@@ -185,9 +185,8 @@ def subject_access_bundle(request: HttpRequest, person_uuid) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
+def _bundle_exported(request: HttpRequest, person_uuid, file_format: str):
+    """The bundle of a person the organisation holds, read for export and the export audited."""
     viewer = request.viewer
     person = selectors.held_person_get(viewer=viewer, person_uuid=person_uuid)
     redact = _redact(request)
@@ -197,8 +196,15 @@ def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
         verb=Verb.EXPORTED,
         action="subject_access_export",
         target=person,
-        detail={"redacted": redact, "format": "json"},
+        detail={"redacted": redact, "format": file_format},
     )
+    return person, bundle, redact
+
+
+@login_required
+@require_GET
+def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
+    person, bundle, _redacted = _bundle_exported(request, person_uuid, "json")
     response = HttpResponse(
         json.dumps(bundle.as_dict(), cls=DjangoJSONEncoder, indent=2),
         content_type="application/json",
@@ -211,17 +217,7 @@ def subject_access_json(request: HttpRequest, person_uuid) -> HttpResponse:
 @require_GET
 def subject_access_pdf(request: HttpRequest, person_uuid) -> HttpResponse:
     """The bundle as a PDF to release (WeasyPrint, fetching nothing: documents.letters)."""
-    viewer = request.viewer
-    person = selectors.held_person_get(viewer=viewer, person_uuid=person_uuid)
-    redact = _redact(request)
-    bundle = selectors.subject_access_bundle(viewer=viewer, person=person, redact=redact)
-    audit_viewed(
-        actor=request.user,
-        verb=Verb.EXPORTED,
-        action="subject_access_export",
-        target=person,
-        detail={"redacted": redact, "format": "pdf"},
-    )
+    person, bundle, redact = _bundle_exported(request, person_uuid, "pdf")
     html = render_to_string(
         "governance/subject_access_pdf.html",
         {"bundle": bundle, "redact": redact, "produced_on": timezone.localdate()},
