@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from community_trigger import views
 
@@ -17,8 +18,18 @@ urlpatterns = [
     path("case-review/status/", views.status, name="status"),
     path("case-review/statement/", views.statement, name="statement"),
     path("case-review/appeal/", views.appeal, name="appeal"),
-    path("case-review/figures/", views.figures, name="figures"),
-    path("case-review/figures.csv", views.figures_csv, name="figures_csv"),
+    # The first published-figures page and its CSV, kept as addresses: the figures now live
+    # with the PCC reviews and the open data (oversight), counted once.
+    path(
+        "case-review/figures/",
+        RedirectView.as_view(pattern_name="oversight:figures", permanent=True),
+        name="figures",
+    ),
+    path(
+        "case-review/figures.csv",
+        RedirectView.as_view(pattern_name="oversight:figures_csv", permanent=True),
+        name="figures_csv",
+    ),
     # The partnership.
     path("case-reviews/", views.pipeline, name="pipeline"),
     path("case-reviews/new/", views.staff_apply, name="staff_apply"),

@@ -4,7 +4,6 @@ recommendations, appeals, alerts and policies)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -383,44 +382,6 @@ def appeal(request: HttpRequest) -> HttpResponse:
                 else:
                     return render(request, "community_trigger/public/appeal_done.html")
     return render(request, "community_trigger/public/appeal.html", {"form": form})
-
-
-@require_GET
-def figures(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "community_trigger/public/figures.html", {"figures": selectors.published_figures()}
-    )
-
-
-@require_GET
-def figures_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="asb-case-review-figures.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "area",
-            "area_code",
-            "year",
-            "applications",
-            "threshold_not_met",
-            "reviews_carried_out",
-            "reviews_with_recommendations",
-        ]
-    )
-    for row in selectors.published_figures():
-        writer.writerow(
-            [
-                row.area.name,
-                row.area.code,
-                row.year_label,
-                row.applications,
-                row.not_met,
-                row.reviews,
-                row.with_recommendations,
-            ]
-        )
-    return response
 
 
 # The ASB Champion and partners ---------------------------------------------------------------
