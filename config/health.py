@@ -1,5 +1,11 @@
 """GET /healthz: whether the database and the broker answer, and whether background work is
-alive (beat ticking, workers completing tasks), quickly. 503 when any of them is not."""
+alive (beat ticking, workers completing tasks), quickly. 503 when any of them is not: the
+whole service's health, for monitoring.
+
+GET /livez: whether this web process can serve pages (it answers, and its database does).
+The web container's health check asks this one: pages and the API keep working while Redis
+or the workers are down (their work waits in the outbox), so a stopped worker must not get
+the web processes restarted."""
 
 from __future__ import annotations
 
@@ -113,4 +119,14 @@ def healthz(request):
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_GET
+def livez(request):
+    database = _timed(_database)
+    return JsonResponse(
+        {"status": "ok" if database["ok"] else "unavailable", "database": database},
+        status=200 if database["ok"] else 503,
     )

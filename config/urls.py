@@ -1,12 +1,13 @@
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from config.health import healthz
+from config.health import healthz, livez
 from my_work import views as my_work_views
 
 urlpatterns = [
     path("", my_work_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("api/", include("config.api_urls")),
     path("", include("partners.urls")),
     path("", include("asb_cases.urls")),

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 # Public on purpose. Anything else that answers an anonymous visitor is a leak.
 PUBLIC = {
     "healthz",
+    "livez",
     "partners:login",
     "partners:sso_start",
     "partners:sso_callback",

@@ -113,3 +113,32 @@ def test_healthz_is_200_with_a_live_worker_and_503_once_it_is_gone(
         assert wait_for(lambda: client.get("/healthz").status_code == 503, timeout=30)
         error = client.get("/healthz").json()["background"]["error"]
     assert "the last task completed" in error
+
+
+def test_livez_is_200_while_the_broker_is_down_and_no_worker_has_reported(client, unused_tcp_port):
+    """The web container's health check: pages keep working without Redis or workers (their
+    work waits in the outbox), so /livez asks only whether this process and its database
+    answer, while /healthz reports the whole service unavailable."""
+    with override_settings(REDIS_URL=f"redis://127.0.0.1:{unused_tcp_port}/0"):
+        assert client.get("/healthz").status_code == 503
+        response = client.get("/livez")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert "broker" not in body and "background" not in body
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_livez_is_503_when_its_database_does_not_answer(client, monkeypatch):
+    from django.db import OperationalError
+
+    from config import health
+
+    def refused():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "_database", refused)
+    response = client.get("/livez")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False

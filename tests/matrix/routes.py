@@ -312,6 +312,7 @@ ROUTES: dict[str, Route] = {
         writes=(Write(data={"notification": ["1"]}, entitled=SIGNED_IN, label="mark read"),),
     ),
     "healthz": Route(reads=(Read(),), public=True),
+    "livez": Route(reads=(Read(),), public=True),
     "accessibility": Route(reads=(Read(),), public=True),
     "privacy": Route(reads=(Read(),), public=True),
     "cookies": Route(reads=(Read(),), public=True),
