@@ -506,6 +506,13 @@ class OrganisationOIDCBackend(OIDCAuthenticationBackend):
         return member_for_claims(self.provider, claims)
 
 
+def not_a_password_attempt(request, credentials: dict | None) -> bool:
+    """django-axes: the single sign-on callback's `authenticate()` (an authorisation code and
+    its nonce, no username or password) is not a password guess to count or lock out."""
+    credentials = credentials or {}
+    return "nonce" in credentials and "password" not in credentials
+
+
 def describe_provider_failure(exc: Exception) -> str:
     if isinstance(exc, requests.Timeout):
         return "The organisation's sign-in service did not answer in time."

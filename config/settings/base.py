@@ -207,6 +207,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "partners.views.lockout"
+# Only password sign-ins count: a single sign-on the provider or the organisation refused is
+# audited, not a guess, and counted under no username it would lock out everyone signing in
+# through the same network address.
+AXES_WHITELIST_CALLABLE = "partners.sso.not_a_password_attempt"
 AXES_USERNAME_FORM_FIELD = "username"
 # The lock-out, the public forms' throttles and the audit log all take the client's address
 # from one place, which honours the trusted proxies below.

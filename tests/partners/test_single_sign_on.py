@@ -315,3 +315,25 @@ def test_only_the_organisations_admin_or_the_partnership_admin_configure_it(cast
 def test_the_start_page_of_an_organisation_without_sso_is_not_found(client, cast):
     assert client.get("/sign-in/sso/test-housing/").status_code == 404
     assert urlparse("/sign-in/sso/test-housing/").path  # the route exists for others
+
+
+def test_refused_sso_sign_ins_never_lock_out_the_next_person_on_the_same_network(
+    cast, oidc_provider, housing_sso, settings
+):
+    """A police or council network reaches the service from one address. Sign-ins the
+    provider or the organisation refused are audited, but they are not password guesses:
+    they must not count towards the password lock-out, which would otherwise shut everyone
+    on that network out of single sign-on."""
+    from axes.models import AccessAttempt
+
+    for number in range(settings.AXES_FAILURE_LIMIT + 2):
+        oidc_provider.add(f"outsider{number}", email=f"outsider{number}@elsewhere.example.com")
+        assert Browser().sign_in("test-housing", f"outsider{number}").status_code == 403
+    assert AuditEvent.objects.filter(verb=Verb.LOGIN_FAILED, action="sso_login").count() == (
+        settings.AXES_FAILURE_LIMIT + 2
+    )
+    assert not AccessAttempt.objects.exists()
+    oidc_provider.add("morgan", email=cast.owner.officer.email)
+    browser = Browser()
+    assert browser.sign_in("test-housing", "morgan").status_code == 302
+    assert browser.client.get("/").wsgi_request.user == cast.owner.officer
