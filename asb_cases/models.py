@@ -182,8 +182,10 @@ class Incident(LocationFields):
 
     id = models.BigAutoField(primary_key=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No index of its own on reported_to, reporter or victim: the composite indexes below
+    # lead with each (ADR 0023).
     reported_to = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="incidents"
+        Organisation, on_delete=models.PROTECT, related_name="incidents", db_index=False
     )
     recorded_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -205,6 +207,7 @@ class Incident(LocationFields):
         null=True,
         blank=True,
         related_name="incidents_reported",
+        db_index=False,
     )
     victim = models.ForeignKey(
         "victims.Person",
@@ -212,6 +215,7 @@ class Incident(LocationFields):
         null=True,
         blank=True,
         related_name="incidents_as_victim",
+        db_index=False,
     )
     # The same event recorded by another agency: counted once wherever incidents are counted.
     duplicate_of = models.ForeignKey(

@@ -73,6 +73,7 @@ class Options:
     label: str
     note: str
     seed: int
+    only: str = ""
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
@@ -113,7 +114,17 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--label", default="", help="suffix for the results file")
     parser.add_argument("--note", default="", help="free text for the results header")
     parser.add_argument("--seed", type=int, default=1, help="which cases the case page shows")
+    parser.add_argument(
+        "--only",
+        choices=["lookup"],
+        default="",
+        help="lookup: only the person lookup (in-process, with its SQL time), nothing else",
+    )
+    parser.add_argument(
+        "--redis-url", default="", help=f"the application's Redis (default {REDIS_URL})"
+    )
     args = parser.parse_args(argv)
+    use_redis(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,
@@ -131,7 +142,15 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         label=args.label,
         note=args.note,
         seed=args.seed,
+        only=args.only,
     )
+
+
+def use_redis(url: str) -> None:
+    """The Redis the application under test uses (else BENCH_REDIS_URL, else database 3)."""
+    global REDIS_URL
+    if url:
+        REDIS_URL = url
 
 
 def app_environment(database_url: str) -> dict[str, str]:
@@ -1217,9 +1236,29 @@ def render(
     return "\n".join(lines) + "\n" + (f"\n{extra}" if extra else "")
 
 
+def lookup_only(options: Options, load_before: tuple[float, ...]) -> None:
+    """`--only lookup`: the person lookup of the two largest shapes, in-process."""
+    setup_django(options.database_url)
+    shapes = choose_shapes()
+    for shape in shapes:
+        describe_data(shape, options.seed)
+    print("Person lookup, in-process...", flush=True)
+    rows = measure_person_lookup(shapes, options.runs, options.seed)
+    report = render(shapes, rows, options, "", (load_before, os.getloadavg()))
+    RESULTS.mkdir(exist_ok=True)
+    suffix = f"-{options.label}" if options.label else ""
+    path = RESULTS / f"person_lookup-{dt.datetime.now(dt.UTC).date()}{suffix}.md"
+    path.write_text(report)
+    print("\n" + report)
+    print(f"Written to {path}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_options(argv)
     load_before = os.getloadavg()
+    if options.only == "lookup":
+        lookup_only(options, load_before)
+        return
     if options.collectstatic and options.http:
         collectstatic(options.database_url)
     setup_django(options.database_url)

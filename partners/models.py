@@ -186,14 +186,21 @@ class AuditEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
+    # actor and organisation: indexed by partners_audit_actor and partners_audit_org, which
+    # lead with them.
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # Who acted, as text: a username, "system:<name>" or "api-client:<id>", kept even if the
     # actor row changes later.
     actor_label = models.CharField(max_length=200)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     verb = models.CharField(max_length=30, choices=Verb.choices)
     # The service (or event) that wrote this, e.g. "membership_change_role".

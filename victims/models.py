@@ -106,8 +106,13 @@ class PersonDetails(models.Model):
         LEAD_ONLY = "lead_only", "Only the agency leading their case"
 
     id = models.BigAutoField(primary_key=True)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="details")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (person, organisation) and by (organisation, person) below.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="details", db_index=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)

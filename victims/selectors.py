@@ -135,6 +135,10 @@ def _could_match(query: matching.Query) -> Q:
     return compatible_birth & corroborating
 
 
+# The fields of a record `matching.score` reads.
+_SCORED_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "uprn")
+
+
 def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]:
     """Every organisation's records that could be the person: cheap indexed blocks (the same
     date of birth, postcode or UPRN, the phonetic surname code with a compatible first name,
@@ -163,7 +167,12 @@ def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]
         records = records.annotate(
             closeness=TrigramSimilarity("family_name", Value(family))
         ).order_by("-closeness", "pk")
-    return records.filter(block).filter(_could_match(query)).select_related("person")[:limit]
+    return (
+        records.filter(block)
+        .filter(_could_match(query))
+        # What scoring reads: a common surname can bring a thousand records back.
+        .only(*_SCORED_FIELDS, "person")[:limit]
+    )
 
 
 def person_candidates(
@@ -172,17 +181,21 @@ def person_candidates(
     """People across the whole partnership who may be the person described, best first. Each
     is scored against every agency's record of them, but shown only as the viewer may see them:
     their own or shared details, else the signpost and reasons that quote nothing stored."""
+    # The records that could be the person, in the order read (scoring keeps the first of
+    # equal scores), and then their people: a few of the up to 2,000 records read.
+    matched = [
+        (details.person_id, match)
+        for details in _blocks(query)
+        if (match := matching.score(query, details)) is not None
+    ]
+    people = Person.objects.in_bulk({person_pk for person_pk, _ in matched})
     best: dict[int, matching.Match] = {}
-    people: dict[int, Person] = {}
-    for details in _blocks(query):
-        person = details.person
-        pk = person.merged_into_id or person.pk
+    for person_pk, match in matched:
+        person = people[person_pk]
+        pk = person.merged_into_id or person.pk  # a merged record counts for whom it joined
         if pk in exclude:
             continue
-        if person.pk == pk:  # the surviving record itself
-            people[pk] = person
-        match = matching.score(query, details)
-        if match is not None and (pk not in best or match.score > best[pk].score):
+        if pk not in best or match.score > best[pk].score:
             best[pk] = match
     # A match found only through a record merged into someone: show the person it joined.
     people.update(Person.objects.in_bulk([pk for pk in best if pk not in people]))

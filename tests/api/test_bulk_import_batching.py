@@ -127,3 +127,66 @@ def test_statuses_are_refreshed_by_a_worker_through_the_outbox(cast, owner_api):
     statuses = PersonStatus.objects.filter(person_id__in=person_ids)
     assert statuses.count() == 4
     assert not statuses.filter(is_repeat=True).exists()
+
+
+def _mixed_items(count: int, run: str, first_known: int) -> list[dict]:
+    """A realistic batch: a third anonymous, a third from people the partnership already knows
+    (another organisation recorded them, from `first_known` on; the first of them reports
+    twice), a third new."""
+    items = []
+    for n in range(count):
+        location = {"address": f"{n} Elm Court", "postcode": POSTCODES[n % len(POSTCODES)]}
+        body = incident_body(f"{run}-{n}", location=location)
+        if n % 3 == 0:
+            body.update(anonymous=True, victim=None)
+            del body["reporter"]
+        elif n % 3 == 1:
+            known = first_known + max(n // 3 - 1, 0)
+            body["reporter"] = {
+                "given_name": "Morgan",
+                "family_name": f"Known{_letters(known)}",
+                "date_of_birth": "1975-06-07",
+            }
+        else:
+            body["reporter"] = {
+                "given_name": "Avery",
+                "family_name": f"New{run}{_letters(n)}",
+                "date_of_birth": "1980-01-02",
+            }
+        items.append(body)
+    return items
+
+
+def test_an_import_matching_known_people_takes_the_same_queries_for_any_size(
+    cast, owner_api, partner_api, known_postcodes
+):
+    """Reporters matched to people another organisation recorded (the importer's own details
+    of them are added), a reporter met twice in one batch, anonymous reports and new people:
+    the number of statements does not grow with the batch."""
+    known = [
+        incident_body(
+            f"known-{n}",
+            reporter={
+                "given_name": "Morgan",
+                "family_name": f"Known{_letters(n)}",
+                "date_of_birth": "1975-06-07",
+            },
+        )
+        for n in range(20)
+    ]
+    assert partner_api.post(BULK, {"incidents": known}).json()["created"] == 20
+
+    def queries(count: int, run: str, first_known: int) -> int:
+        items = _mixed_items(count, run, first_known)
+        with CaptureQueriesContext(connection) as captured:
+            body = owner_api.post(BULK, {"incidents": items}).json()
+        assert body["created"] == count and body["errors"] == 0, body
+        return len(captured)
+
+    queries(3, "warm", first_known=0)
+    assert queries(6, "few", first_known=1) == queries(30, "many", first_known=3)
+    imported = Incident.objects.filter(reported_to=cast.owner.organisation)
+    # Known people were linked, not created again: 1 + 1 + 9 distinct of the 20.
+    linked = imported.filter(reporter__details__organisation=cast.partner.organisation)
+    assert linked.values("reporter").distinct().count() == 11
+    assert imported.filter(anonymous=True, reporter__isnull=True).count() == 1 + 2 + 10
