@@ -100,6 +100,9 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
 
+UNREADABLE = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
 class DocumentMultiPartParser(MultiPartParser):
     """multipart/form-data read as the upload page reads it: streamed past the size limit
     (documents.uploads.SizeLimitUploadHandler, put in place by the view before the body is
@@ -114,7 +117,7 @@ class DocumentMultiPartParser(MultiPartParser):
                 request, meta, stream, request.upload_handlers, request.encoding or "utf-8"
             )
             data, files = parser.parse()
-        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as exc:
+        except UNREADABLE as exc:
             raise exceptions.ParseError(f"The multipart body could not be read: {exc}") from None
         return DataAndFiles(data, files)
 
@@ -325,7 +328,9 @@ class ApplicationDocumentView(DocumentUploadView):
     }
 
     def record(self, uuid: str):
-        return review_selectors.application_get_for_viewer(viewer=self.viewer, application_uuid=uuid)
+        return review_selectors.application_get_for_viewer(
+            viewer=self.viewer, application_uuid=uuid
+        )
 
     @_list_schema("case_reviews_documents_list", "a Case Review application", "application_uuid")
     def get(self, request, application_uuid: str):

@@ -177,12 +177,16 @@ def test_a_name_with_path_separators_is_refused_not_changed(cast, shared_case, f
     owner = make_api(cast.owner.organisation)
     boundary = "BoUnDaRy"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nDoor\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="visibility"\r\n\r\n'
-        "all_agencies\r\n"
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"'
-        "\r\nContent-Type: image/png\r\n\r\n"
-    ).encode() + png_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nDoor\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="visibility"\r\n\r\n'
+            "all_agencies\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"'
+            "\r\nContent-Type: image/png\r\n\r\n"
+        ).encode()
+        + png_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
     response = owner.http.generic(
         "POST",
