@@ -84,8 +84,8 @@ DOCUMENT_EXAMPLE = {
 
 
 class DocumentUploadSerializer(serializers.Serializer):
-    """The upload's fields, for the schema: the page's form (documents.forms.DocumentUploadForm)
-    checks them, with the page's messages."""
+    # The upload's fields, for the schema only: the page's form (DocumentUploadForm) checks
+    # them, with the page's messages.
 
     file = serializers.FileField(
         help_text=f"The file: {uploads.ALLOWED_DESCRIPTION}, its type sniffed from its content. "
