@@ -5,10 +5,11 @@ must stream (to a temporary file, then into storage), never be held whole in mem
 
 It builds a scratch PostgreSQL database (`asb_bench_upload`, or `BENCH_UPLOAD_DATABASE`; dropped
 and created again: never your own), loads the demo partnership, starts gunicorn with ONE sync
-worker (so the worker is the web process that takes the upload) and signs in as a demo officer. It warms the worker up
-(the case page, the upload form, a small upload), resets the worker's peak resident set size
-(`/proc/PID/clear_refs`, value 5), uploads a file of the given size that libmagic takes for a
-PDF, and reads the worker's peak (`VmHWM`) again. Writes benchmarks/results/upload_memory-*.md.
+worker (so the worker is the web process that takes the upload) and signs in as a demo
+officer. It warms the worker up (the case page, the upload form, a small upload), resets the
+worker's peak resident set size (`/proc/PID/clear_refs`, value 5), uploads a file of the given
+size that libmagic takes for a PDF, and reads the worker's peak (`VmHWM`) again. Writes
+benchmarks/results/upload_memory-*.md.
 
 With `--api` the upload goes through the REST API instead (`POST /api/v1/cases/<uuid>/documents/`,
 multipart, with an Idempotency-Key, so the key's fingerprint is measured too) as a case officer
