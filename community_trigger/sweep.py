@@ -25,6 +25,7 @@ from community_trigger.models import Application, SweepAlert, SweepRun, Threshol
 from community_trigger.problem import Problem, same_problem
 from community_trigger.services import champions
 from partners.models import Membership, Notification
+from partners.signals import notices_recorded
 from victims.status import current_definition
 
 Rule = SweepAlert.Rule
@@ -353,4 +354,10 @@ def _notify(alerts: list[SweepAlert], today: dt.date) -> int:
                 )
             )
     Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=2_000)
+    # E-mailed as each person chooses (the notifications app, through the outbox).
+    notices_recorded.send(
+        sender=Notification,
+        keys=sorted({n.key for n in notifications}),
+        user_ids=sorted({n.user_id for n in notifications}),
+    )
     return len(notifications)

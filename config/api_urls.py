@@ -28,6 +28,11 @@ v1 = [
         cases.IncidentDetailView.as_view(),
         name="incident-detail",
     ),
+    path(
+        "incidents/<str:incident_uuid>/documents/",
+        documents.IncidentDocumentView.as_view(),
+        name="incident-documents",
+    ),
     path("cases/", cases.CaseListView.as_view(), name="case-list"),
     path("cases/<str:case_uuid>/", cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:case_uuid>/status/", cases.CaseStatusView.as_view(), name="case-status"),
@@ -87,6 +92,11 @@ v1 = [
         "case-reviews/<str:application_uuid>/",
         case_reviews.ApplicationDetailView.as_view(),
         name="case-review-detail",
+    ),
+    path(
+        "case-reviews/<str:application_uuid>/documents/",
+        documents.ApplicationDocumentView.as_view(),
+        name="case-review-documents",
     ),
 ]
 

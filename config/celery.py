@@ -71,6 +71,12 @@ app.conf.beat_schedule = {
         "task": "notifications.digest_send",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Evidence: files stored by an upload whose transaction then failed (no document names
+    # them), deleted once DOCUMENT_ORPHAN_HOURS old (docs/adr/0019).
+    "sweep orphan document files at 02:50 UTC": {
+        "task": "documents.orphans_sweep",
+        "schedule": crontab(hour=2, minute=50),
+    },
     # Expired sessions are dead weight in the session table; clear them nightly.
     "clear expired sessions at 02:10 UTC": {
         "task": "partners.sessions_clear_expired",

@@ -3,9 +3,11 @@ event in its own transaction, and leaves the virus scan to a Celery task through
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -26,6 +28,7 @@ from partners.outbox import outbox_enqueue
 logger = logging.getLogger(__name__)
 Verb = AuditEvent.Verb
 SCANNER = SystemActor("virus-scan")
+SWEEPER = SystemActor("orphan-files")
 HASH_CHUNK = 1024 * 1024
 
 
@@ -211,6 +214,54 @@ def document_downloaded(*, actor: User, document: Document) -> None:
         target=document,
         detail={"name": document.file_name, "sha256": document.sha256},
     )
+
+
+# Orphan files ---------------------------------------------------------------------------------
+
+STORAGE_ROOT = "documents"
+
+
+def orphan_files_sweep(*, older_than: dt.timedelta | None = None) -> int:
+    """Delete stored files that no document names (an upload whose transaction failed after
+    its file was written), once older than DOCUMENT_ORPHAN_HOURS, so no upload still in
+    flight loses its file. Through the storage API only (`listdir`, `get_modified_time`,
+    `delete`), so object storage is swept as the file system is. Audited as a count; the
+    beat job `documents.orphans_sweep` runs it nightly. Returns how many were deleted."""
+    if older_than is None:
+        older_than = dt.timedelta(hours=settings.DOCUMENT_ORPHAN_HOURS)
+    storage = Document._meta.get_field("file").storage
+    cutoff = timezone.now() - older_than
+    deleted = kept_young = 0
+    try:
+        folders, _ = storage.listdir(STORAGE_ROOT)
+    except FileNotFoundError:  # nothing was ever stored
+        folders = []
+    for folder in sorted(folders):
+        _, files = storage.listdir(f"{STORAGE_ROOT}/{folder}")
+        names = [f"{STORAGE_ROOT}/{folder}/{name}" for name in files]
+        known = set(Document.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in names:
+            if name in known:
+                continue
+            if storage.get_modified_time(name) > cutoff:
+                kept_young += 1
+                continue
+            # Named by a UUID no row has, and older than any upload's transaction.
+            storage.delete(name)
+            deleted += 1
+    audit_record(
+        actor=SWEEPER,
+        verb=Verb.CHANGED,
+        action="document_orphans_swept",
+        detail={
+            "deleted": deleted,
+            "kept_too_recent": kept_young,
+            "older_than_hours": older_than.total_seconds() / 3600,
+        },
+    )
+    if deleted:
+        logger.info("Deleted %s stored files no document names", deleted)
+    return deleted
 
 
 # Letters --------------------------------------------------------------------------------------

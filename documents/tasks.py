@@ -17,3 +17,8 @@ from documents.scanning import ScanUnavailable
 )
 def document_scan(document_id: int) -> str:
     return services.document_scan(document_id=document_id)
+
+
+@shared_task(name="documents.orphans_sweep", acks_late=True, time_limit=3600)
+def orphans_sweep() -> int:
+    return services.orphan_files_sweep()

@@ -4,6 +4,7 @@ content with libmagic (python-magic), never from its name or the browser's say-s
 
 from __future__ import annotations
 
+import hashlib
 import html
 import types
 import unicodedata
@@ -80,7 +81,9 @@ class TooLarge(UploadedFile):
 class SizeLimitUploadHandler(FileUploadHandler):
     """Counts each file's bytes as they arrive; past the limit it passes no more of them on
     (so the temporary file stops growing) and hands the form a `TooLarge` in its place. Put
-    first in `request.upload_handlers` by the upload views."""
+    first in `request.upload_handlers` by the upload views. It also hashes each file as it
+    streams past (`request.upload_digests`, SHA-256 by field), which the API's Idempotency-Key
+    fingerprint uses without reading the file again."""
 
     def __init__(self, request=None, limit: int | None = None):
         super().__init__(request)
@@ -90,6 +93,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
         super().new_file(field_name, file_name, *args, **kwargs)
         self.received = 0
         self.over = False
+        self.digest = hashlib.sha256()
         sent = getattr(self.request, "_upload_name_sent", None)
         if sent is not None:
             self.request.upload_names_sent[field_name] = sent
@@ -99,9 +103,13 @@ class SizeLimitUploadHandler(FileUploadHandler):
         if self.received > self.limit:
             self.over = True
             return None  # the other handlers never see the rest
+        self.digest.update(raw_data)
         return raw_data
 
     def file_complete(self, file_size):
+        digests = getattr(self.request, "upload_digests", None)
+        if digests is not None:
+            digests[self.field_name] = None if self.over else self.digest.hexdigest()
         if self.over:
             return TooLarge(self.file_name, self.received)
         return None  # the next handler (memory or temporary file) completes it
@@ -135,9 +143,11 @@ def _parse_file_upload(request, META, post_data):
 
 def install_size_limit(request) -> None:
     """Before the body is read: put the size limit first among the request's upload handlers,
-    and keep each file's name as sent (`request.upload_names_sent`, by field)."""
+    and keep each file's name as sent (`request.upload_names_sent`, by field) and its SHA-256
+    (`request.upload_digests`)."""
     request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
     request.upload_names_sent = {}
+    request.upload_digests = {}
     request.parse_file_upload = types.MethodType(_parse_file_upload, request)
 
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from asb_cases import signals
 from asb_cases.models import CaseNote
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notices_queue, notify
 from partners.models import Membership, User
+from partners.signals import notices_recorded
 
 Kind = Notification.Kind
 CASE_WORKERS = (Membership.Role.CASE_OFFICER, Membership.Role.SUPERVISOR)
@@ -100,7 +101,13 @@ def on_note_added(sender, note, **kwargs) -> None:
     )
 
 
+def on_notices_recorded(sender, keys, user_ids, **kwargs) -> None:
+    """ASB Case Review notices (partners.Notification): e-mailed as each person chooses."""
+    notices_queue(keys=keys, user_ids=user_ids)
+
+
 def connect() -> None:
+    notices_recorded.connect(on_notices_recorded, dispatch_uid="notifications.notices_recorded")
     signals.case_shared.connect(on_case_shared, dispatch_uid="notifications.case_shared")
     signals.transfer_proposed.connect(
         on_transfer_proposed, dispatch_uid="notifications.transfer_proposed"

@@ -4,6 +4,12 @@
 the sending through the outbox: a request never waits on a mail server. The daily digest is a
 beat job. Sending is idempotent: a notification is stamped `emailed_at` in the transaction that
 sends it, so a task delivered twice e-mails nobody twice (the outbox delivers at least once).
+
+ASB Case Review alerts and notices (`partners.Notification`, which partners announces with
+`partners.signals.notices_recorded`) go the same way: the same preference, the same outbox
+task, the same digest and the same e-mail, which carries each notice's subject (the
+application's reference, never a name or a place) and its link, not its body
+(docs/adr/0018-notifications-and-my-work.md, addendum).
 """
 
 from __future__ import annotations
@@ -19,11 +25,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.models import Notification, Preference
+from partners.models import Notification as Notice
 from partners.models import User
-from partners.outbox import outbox_enqueue
+from partners.outbox import outbox_enqueue, outbox_enqueue_many
 
 Email = Preference.Email
 SEND_TASK = "notifications.email_send"
+# Ids per queued e-mail task (a nightly sweep may tell thousands of people at once).
+SEND_BATCH = 500
+NOT_AT_ONCE = [Email.DAILY, Email.NONE]
 
 
 def notify(
@@ -67,6 +77,32 @@ def notify(
     return len(users)
 
 
+def notices_queue(*, keys: list[str], user_ids: list[int]) -> int:
+    """Queue the e-mail of Case Review notices just recorded (`partners.notify`, the sweep)
+    for those who want e-mail at once; the digest takes the others. Returns how many."""
+    wanting = sorted(
+        Notice.objects.filter(
+            user_id__in=user_ids,
+            key__in=keys,
+            emailed_at__isnull=True,
+            read_at__isnull=True,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .exclude(user__notification_preference__email__in=NOT_AT_ONCE)
+        .values_list("pk", flat=True)
+    )
+    if wanting:
+        outbox_enqueue_many(
+            task_name=SEND_TASK,
+            kwargs_list=[
+                {"notification_ids": [], "notice_ids": wanting[start : start + SEND_BATCH]}
+                for start in range(0, len(wanting), SEND_BATCH)
+            ],
+        )
+    return len(wanting)
+
+
 def _message(user: User, notifications: list[Notification], connection) -> EmailMessage:
     context = {
         "user": user,
@@ -87,21 +123,28 @@ def _message(user: User, notifications: list[Notification], connection) -> Email
     )
 
 
-def _send(rows: Q) -> int:
-    """E-mail each person what `rows` selects of their notifications that has not gone out,
-    one e-mail each; returns how many e-mails were sent. Rows are locked while they are sent
-    so two runs at once send each once."""
+def _unsent(model, rows: Q | None) -> list:
+    if rows is None:
+        return []
+    return list(
+        model.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(rows, emailed_at__isnull=True)
+        .select_related("user")
+        .order_by("user_id", "created_at", "id")
+    )
+
+
+def _send(rows: Q | None, notices: Q | None = None) -> int:
+    """E-mail each person what `rows` selects of their notifications, and `notices` of their
+    Case Review notices, that has not gone out, one e-mail each; returns how many e-mails
+    were sent. Rows are locked while they are sent so two runs at once send each once."""
     with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(rows, emailed_at__isnull=True)
-            .select_related("user")
-            .order_by("user_id", "created_at", "id")
-        )
-        if not pending:
+        pending = _unsent(Notification, rows)
+        case_review = _unsent(Notice, notices)
+        if not pending and not case_review:
             return 0
-        by_user: dict[int, list[Notification]] = defaultdict(list)
-        for notification in pending:
+        by_user: dict[int, list] = defaultdict(list)
+        for notification in sorted(pending + case_review, key=lambda n: (n.user_id, n.created_at)):
             by_user[notification.user_id].append(notification)
         connection = get_connection()
         messages = [
@@ -110,28 +153,33 @@ def _send(rows: Q) -> int:
             if theirs[0].user.email and theirs[0].user.is_active
         ]
         sent = connection.send_messages(messages) if messages else 0
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
-            emailed_at=timezone.now()
-        )
+        now = timezone.now()
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+        Notice.objects.filter(pk__in=[n.pk for n in case_review]).update(emailed_at=now)
     return sent or 0
 
 
-def email_send(*, notification_ids: list[int]) -> int:
-    """E-mail these notifications to those who still want them at once (the outbox task)."""
+def email_send(*, notification_ids: list[int], notice_ids: list[int] | None = None) -> int:
+    """E-mail these notifications (and Case Review notices) to those who still want them at
+    once (the outbox task)."""
+    at_once = ~Q(user__notification_preference__email__in=NOT_AT_ONCE)
     return _send(
-        Q(pk__in=notification_ids)
-        & ~Q(user__notification_preference__email__in=[Email.DAILY, Email.NONE])
+        Q(pk__in=notification_ids) & at_once if notification_ids else None,
+        Q(pk__in=notice_ids) & at_once if notice_ids else None,
     )
 
 
 def digest_send() -> int:
     """The daily digest: one e-mail to each person who chose it, with what came since their
-    last. Those who chose no e-mail are stamped too, so nothing piles up for them."""
+    last (notifications and Case Review notices together). Those who chose no e-mail are
+    stamped too, so nothing piles up for them."""
     now = timezone.now()
-    Notification.objects.filter(
-        emailed_at__isnull=True, user__notification_preference__email=Email.NONE
-    ).update(emailed_at=now)
-    return _send(Q(user__notification_preference__email=Email.DAILY, created_at__lte=now))
+    for model in (Notification, Notice):
+        model.objects.filter(
+            emailed_at__isnull=True, user__notification_preference__email=Email.NONE
+        ).update(emailed_at=now)
+    daily = Q(user__notification_preference__email=Email.DAILY, created_at__lte=now)
+    return _send(daily, daily)
 
 
 def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:

@@ -430,6 +430,10 @@ class Notification(models.Model):
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set once it has gone out by e-mail (at once or in a digest), or was decided not to: the
+    # notifications app sends these as it sends its own. The subject is e-mailed, never the
+    # body (which may name a place or a person).
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -442,6 +446,12 @@ class Notification(models.Model):
                 fields=["user", "-created_at"],
                 name="partners_notification_unread",
                 condition=Q(read_at__isnull=True),
+            ),
+            # What is still to be e-mailed (the digest).
+            models.Index(
+                fields=["user", "created_at"],
+                name="partners_notification_to_email",
+                condition=Q(emailed_at__isnull=True),
             ),
         ]
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from partners import signals
 from partners.audit import SystemActor, audit_record
 from partners.models import (
     APIClient,
@@ -336,6 +337,10 @@ def notify(*, users, key: str, subject: str, body: str = "", link: str = "") -> 
             for user in {user.pk: user for user in users}.values()
         ],
         ignore_conflicts=True,
+    )
+    # E-mailed as each person chooses, by the notifications app (partners imports no app).
+    signals.notices_recorded.send(
+        sender=Notification, keys=[key[:120]], user_ids=sorted({user.pk for user in users})
     )
     return len(created)
 

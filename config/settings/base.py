@@ -289,6 +289,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 # streamed to a temporary file, never held whole in memory.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 50, minimum=1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A stored file no document names (its upload's transaction failed) is deleted by the nightly
+# sweep once it is this old: longer than any upload's transaction could take.
+DOCUMENT_ORPHAN_HOURS = env_int("DOCUMENT_ORPHAN_HOURS", 24, minimum=1)
 # The virus scan: "none" (files are released at once, marked not scanned) or "clamd" (files
 # are held until ClamAV's daemon has scanned them, at CLAMD_SOCKET or CLAMD_HOST:CLAMD_PORT).
 DOCUMENT_SCANNER = env_str("DOCUMENT_SCANNER", "none")

@@ -254,7 +254,13 @@ class PartnerAPIView(APIView):
         self.viewer = request.viewer = viewer_for(
             request.user, api_client=request.auth if isinstance(request.auth, APIClient) else None
         )
-        self.idempotency_key = _idempotency_claim(request)
+        self.idempotency_key = _idempotency_claim(request, self.idempotency_body)
+
+    def idempotency_body(self, request) -> str:
+        """What of the request's body an Idempotency-Key's fingerprint covers: the parsed
+        JSON, canonically. A view that takes files says how they are covered (by their hash:
+        the documents upload, docs/adr/0015-idempotency-keys.md)."""
+        return json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):
@@ -328,7 +334,7 @@ class _Replay(Exception):
         self.record = record
 
 
-def _idempotency_claim(request) -> IdempotencyKey | None:
+def _idempotency_claim(request, body_of) -> IdempotencyKey | None:
     """Claim the request's Idempotency-Key for its client (in the request's transaction), or
     raise: `_Replay` with the stored answer for the same request, `IdempotencyKeyReused` for
     a different one, a 400 for a key that is not one."""
@@ -340,7 +346,7 @@ def _idempotency_claim(request) -> IdempotencyKey | None:
         raise exceptions.ValidationError(
             {IDEMPOTENCY_HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]}
         )
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    body = body_of(request)
     fingerprint = hashlib.sha256(f"POST {request.get_full_path()}\n{body}".encode()).hexdigest()
     keys = IdempotencyKey.objects.filter(client=client, key=key)
     keys.filter(created_at__lt=_idempotency_cutoff()).delete()  # an expired key is a new one

@@ -1697,6 +1697,11 @@ def body_of(write_or_read, world: World, name: str) -> tuple[object, str | None]
     data = write_or_read.data
     data = data(world) if callable(data) else data
     if api(name) and write_or_read.method != "get":
+        from django.core.files.uploadedfile import UploadedFile
+        from django.test.client import MULTIPART_CONTENT
+
+        if isinstance(data, dict) and any(isinstance(v, UploadedFile) for v in data.values()):
+            return data, MULTIPART_CONTENT  # an upload (the documents API)
         return json.dumps(data if data is not None else {}), "application/json"
     return data or {}, None
 
@@ -1809,7 +1814,24 @@ DOCUMENT_ROUTES = {
             ),
         ),
     ),
-    "api:case-documents": Route(reads=(Read(kwargs=case, opens={OWNER_API}),)),
+    "api:case-documents": Route(
+        reads=(Read(kwargs=case, opens={OWNER_API}),),
+        writes=(Write(kwargs=case, data=evidence_form, entitled={OWNER_API}),),
+    ),
+    "api:incident-documents": Route(
+        reads=(Read(kwargs=lambda w: {"incident_uuid": w.incident.uuid}, opens={OWNER_API}),),
+        writes=(
+            Write(
+                kwargs=lambda w: {"incident_uuid": w.incident.uuid},
+                data=evidence_form,
+                entitled={OWNER_API},
+            ),
+        ),
+    ),
+    "api:case-review-documents": Route(
+        reads=(Read(kwargs=application, opens={OWNER_API}),),
+        writes=(Write(kwargs=application, data=evidence_form, entitled={OWNER_API}),),
+    ),
     "api:document-content": Route(
         reads=(
             Read(kwargs=lambda w: {"document_uuid": w.document.uuid}, opens={OWNER_API}),
