@@ -12,7 +12,7 @@ def stamp_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partners", "0011_organisation_isa_dates"),
+        ("partners", "0012_audit_event_drop_duplicate_fk_indexes"),
     ]
 
     operations = [
