@@ -113,7 +113,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--label", default="", help="suffix for the results file")
     parser.add_argument("--note", default="", help="free text for the results header")
     parser.add_argument("--seed", type=int, default=1, help="which cases the case page shows")
+    add_redis_url(parser)
     args = parser.parse_args(argv)
+    use_redis_url(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,
@@ -132,6 +134,19 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         note=args.note,
         seed=args.seed,
     )
+
+
+def add_redis_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        default=REDIS_URL,
+        help="the app's Redis (cache, Celery) for this run; default $BENCH_REDIS_URL or db 3",
+    )
+
+
+def use_redis_url(url: str) -> None:
+    global REDIS_URL
+    REDIS_URL = url
 
 
 def app_environment(database_url: str) -> dict[str, str]:

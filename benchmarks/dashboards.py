@@ -7,8 +7,8 @@ typical partner (the organisation whose visible cases are nearest 10,000), a sup
 organisation that sees most (its team is the largest), the ASB Champion and an analyst (both
 partnership totals; the analyst never sees people). For each: the selector in-process (the
 database and Python work without the page), then the whole page over HTTP from gunicorn
-(4 sync workers, DEBUG off), p50/p95/p99 and requests per second. The target is p95 ≤ 300 ms
-per dashboard.
+(4 sync workers, DEBUG off), p50/p95/p99 and requests per second; and each page in-process
+with its SQL time beside the total. The target is p95 ≤ 300 ms per dashboard.
 
 The counts come from the summaries the Celery beat job rebuilds; with --refresh (or when they
 have never been built) the script rebuilds them first and reports how long that took. Like
@@ -69,7 +69,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--label", default="", help="suffix for the results file")
     parser.add_argument("--note", default="", help="free text for the results header")
+    base.add_redis_url(parser)
     args = parser.parse_args(argv)
+    base.use_redis_url(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,
@@ -219,6 +221,31 @@ def measure_in_process(people: Sequence[Person], runs: int) -> list[base.Row]:
     return rows
 
 
+def measure_views(people: Sequence[Person], runs: int) -> list[base.Row]:
+    """Each dashboard page as a whole Django request in-process (no network, no gunicorn):
+    total and SQL time, so the split between the database and Python is visible."""
+    rows = []
+    for person in people:
+        for name, path in pages_for(person):
+            total, sql, statements = base.time_view(person.user, [path], runs)
+            rows.append(
+                base.Row(
+                    person.key,
+                    f"in-process view: {name}",
+                    total,
+                    1,
+                    f"of which SQL p50 {sql.p50:.1f} ms, p95 {sql.p95:.1f} ms "
+                    f"({statements} statements); the rest is Python",
+                )
+            )
+            print(
+                f"  {person.key:<10} view {name:<40} p50 {total.p50:7.1f} ms, "
+                f"SQL {sql.p50:6.1f} ms",
+                flush=True,
+            )
+    return rows
+
+
 # Over HTTP -----------------------------------------------------------------------------------
 
 
@@ -361,6 +388,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{person.key:<10} {person.user.username} ({person.organisation.name})")
     print("In-process selectors...", flush=True)
     rows = measure_in_process(people, options.runs)
+    print("In-process views...", flush=True)
+    rows += measure_views(people, options.runs)
     if options.http:
         print("HTTP through gunicorn...", flush=True)
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "asb-bench-dashboards-gunicorn.log"
