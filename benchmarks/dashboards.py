@@ -183,31 +183,34 @@ def pages_for(person: Person) -> list[tuple[str, str]]:
 
 
 def selector_calls(person: Person) -> list[tuple[str, Callable[[], Any]]]:
+    from access.viewer import viewer_for
     from reporting import selectors
-    from reporting.selectors import HotspotFilters, Scope, default_period
+    from reporting.selectors import HotspotFilters, default_period
 
-    scope = Scope.for_user(person.user)
+    viewer = viewer_for(person.user)
     calls = [
-        ("ownership", lambda: selectors.ownership_dashboard(scope=scope)),
-        ("victims", lambda: selectors.victims_dashboard(scope=scope, params={})),
-        ("case reviews", lambda: selectors.case_review_dashboard(scope=scope)),
+        ("ownership", lambda: selectors.ownership_dashboard(viewer=viewer)),
+        ("victims", lambda: selectors.victims_dashboard(viewer=viewer, params={})),
+        ("case reviews", lambda: selectors.case_review_dashboard(viewer=viewer)),
         (
             "hotspots (LSOA, 12 months)",
             lambda: selectors.hotspots_dashboard(
-                scope=scope, filters=HotspotFilters(period=default_period(12))
+                viewer=viewer, filters=HotspotFilters(period=default_period(12))
             ),
         ),
         (
             "tools, powers and costs",
-            lambda: selectors.costs_dashboard(scope=scope, period=default_period(12)),
+            lambda: selectors.costs_dashboard(viewer=viewer, period=default_period(12)),
         ),
         (
             "trends (24 months)",
-            lambda: selectors.trends_dashboard(scope=scope, period=default_period(24)),
+            lambda: selectors.trends_dashboard(viewer=viewer, period=default_period(24)),
         ),
     ]
-    if scope.personal:
-        calls.append(("households", lambda: selectors.households_dashboard(scope=scope, months=12)))
+    if person.user.has_perm("victims.view_person"):
+        calls.append(
+            ("households", lambda: selectors.households_dashboard(viewer=viewer, months=12))
+        )
     return calls
 
 
