@@ -26,6 +26,9 @@ The shapes, in short:
 
 from __future__ import annotations
 
+import operator
+from functools import cache, reduce
+
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 
@@ -85,7 +88,14 @@ _ROLE_PERMISSION = {
 
 def case_permission_id(codename: str) -> Subquery:
     """A case permission's id as an uncorrelated subquery, evaluated once per statement, so
-    no process-wide cache of ids can go stale."""
+    no process-wide cache of ids can go stale. The expression (not the id) is built once per
+    codename: Django copies an expression wherever it is used, and a page that builds a dozen
+    rules built it a dozen times (issue 16)."""
+    return _case_permission_id(codename)
+
+
+@cache
+def _case_permission_id(codename: str) -> Subquery:
     return Subquery(
         Permission.objects.filter(
             content_type__app_label="asb_cases", content_type__model="case", codename=codename
@@ -114,12 +124,20 @@ def case_granted(organisation: Organisation, codename: str = VIEW, outer: str = 
     )
 
 
-def case_q(viewer: Viewer, codename: str = VIEW, outer: str = "pk") -> Q:
-    """The rule for cases, as a condition on a case reached by `outer` from another model."""
+def case_q(
+    viewer: Viewer, codename: str = VIEW, outer: str = "pk", on: CaseAccess | None = None
+) -> Q:
+    """The rule for cases, as a condition on a case reached by `outer` from another model.
+
+    With `on` (the viewer's grants on one case, read by `CaseAccess.of`), the condition for
+    rows of that one case: the same rule, decided from the grants already read rather than by
+    an EXISTS in every statement (a case page reads ten sections of one case, issue 16)."""
     if viewer.system:
-        return Q()
+        return Q(**{outer: on.case_id}) if on is not None else Q()
     if not _role_allows(viewer, codename):
         return Q(pk__in=[])
+    if on is not None:
+        return Q(**{outer: on.case_id}) if on.allows(codename) else Q(pk__in=[])
     return Q(case_granted(viewer.organisation, codename, outer))
 
 
@@ -157,24 +175,26 @@ def case_permissions_of(viewer: Viewer, case: Case) -> frozenset[str]:
     return frozenset(codename for codename in granted if _role_allows(viewer, codename))
 
 
-def case_notes(viewer: Viewer) -> QuerySet[CaseNote]:
+def case_notes(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CaseNote]:
     """Notes on cases the viewer sees: those for all agencies on the case, and their own
-    organisation's notes kept to itself."""
+    organisation's notes kept to itself. `on`: those of that one case (see `case_q`)."""
     if viewer.system:
-        return CaseNote.objects.all()
+        return CaseNote.objects.filter(case_q(viewer, outer="case_id", on=on))
     if not _role_allows(viewer, VIEW):
         return CaseNote.objects.none()
-    return CaseNote.objects.filter(case_q(viewer, outer="case_id")).filter(
+    return CaseNote.objects.filter(case_q(viewer, outer="case_id", on=on)).filter(
         Q(visibility=CaseNote.Visibility.ALL_AGENCIES) | Q(organisation_id=viewer.organisation_id)
     )
 
 
-def case_tasks(viewer: Viewer, codename: str = VIEW) -> QuerySet[CaseTask]:
-    return CaseTask.objects.filter(case_q(viewer, codename, outer="case_id"))
+def case_tasks(
+    viewer: Viewer, codename: str = VIEW, on: CaseAccess | None = None
+) -> QuerySet[CaseTask]:
+    return CaseTask.objects.filter(case_q(viewer, codename, outer="case_id", on=on))
 
 
-def case_actions(viewer: Viewer) -> QuerySet[CaseAction]:
-    return CaseAction.objects.filter(case_q(viewer, outer="case_id"))
+def case_actions(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CaseAction]:
+    return CaseAction.objects.filter(case_q(viewer, outer="case_id", on=on))
 
 
 def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAssessment]:
@@ -185,11 +205,13 @@ def case_pre_application_risks(viewer: Viewer) -> QuerySet[PreApplicationRiskAss
     )
 
 
-def case_closure_notices(viewer: Viewer) -> QuerySet[CaseClosureNotice]:
+def case_closure_notices(
+    viewer: Viewer, on: CaseAccess | None = None
+) -> QuerySet[CaseClosureNotice]:
     """A closure notice is about a victim: the organisation that recorded it (the case's lead
     when it did) sees it, on a case it still sees."""
     return CaseClosureNotice.objects.filter(
-        case_q(viewer, outer="case_id"), organisation_id=viewer.organisation_id
+        case_q(viewer, outer="case_id", on=on), organisation_id=viewer.organisation_id
     )
 
 
@@ -200,14 +222,14 @@ def case_closure_notice_allowed(viewer: Viewer, case: Case, access: CaseAccess) 
     return access.can_change and viewer.organisation_id == case.lead_organisation_id
 
 
-def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
+def case_people(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CasePerson]:
     """Who is on the cases the viewer sees, and in what role (what they may see of each person
     is access.redaction)."""
-    return CasePerson.objects.filter(case_q(viewer, outer="case_id"))
+    return CasePerson.objects.filter(case_q(viewer, outer="case_id", on=on))
 
 
-def case_shares(viewer: Viewer) -> QuerySet[CaseShare]:
-    return CaseShare.objects.filter(case_q(viewer, outer="case_id"))
+def case_shares(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CaseShare]:
+    return CaseShare.objects.filter(case_q(viewer, outer="case_id", on=on))
 
 
 def transfers(viewer: Viewer) -> QuerySet[OwnershipTransfer]:
@@ -242,6 +264,17 @@ def incident_q(viewer: Viewer, outer: str = "pk") -> Q:
 
 def incidents(viewer: Viewer) -> QuerySet[Incident]:
     return Incident.objects.filter(incident_q(viewer))
+
+
+def case_incidents(viewer: Viewer, on: CaseAccess) -> QuerySet[Incident]:
+    """The incidents on one case (`on`, the viewer's grants on it) the viewer may see: all of
+    them when the viewer sees the case (each is then linked to a case it can see), otherwise
+    those the whole rule allows."""
+    if viewer.system or (
+        on.allows(VIEW) and viewer.is_member and viewer.may("asb_cases.view_incident")
+    ):
+        return Incident.objects.filter(case_links__case_id=on.case_id)
+    return incidents(viewer).filter(case_links__case_id=on.case_id)
 
 
 def incident_branches(viewer: Viewer) -> list[QuerySet[Incident]]:
@@ -576,14 +609,15 @@ class CaseAccess:
     """What one viewer may do on one case: their role's model permission AND their
     organisation's object permission on the case."""
 
-    __slots__ = ("granted",)
+    __slots__ = ("case_id", "granted")
 
-    def __init__(self, granted: frozenset[str]):
+    def __init__(self, granted: frozenset[str], case_id: int | None = None):
         self.granted = granted
+        self.case_id = case_id
 
     @classmethod
     def of(cls, viewer: Viewer, case: Case) -> CaseAccess:
-        return cls(case_permissions_of(viewer, case))
+        return cls(case_permissions_of(viewer, case), case.pk)
 
     def allows(self, codename: str) -> bool:
         return codename in self.granted
@@ -598,22 +632,45 @@ class CaseAccess:
 # Documents (evidence and letters) -------------------------------------------------------------
 
 
-def documents(viewer: Viewer) -> QuerySet[Document]:
+def documents(
+    viewer: Viewer, record: Case | Incident | Application | None = None
+) -> QuerySet[Document]:
     """Documents on the cases, incidents and Case Review applications the viewer sees, kept
     like notes: those for all agencies, and their own organisation's kept to itself. A role
-    that reads none of the three reads no document."""
+    that reads none of the three reads no document.
+
+    With `record`, the documents on that one record: a document is on exactly one record
+    (the constraint `doc_on_exactly_one_record`), so only the part of the rule for that kind
+    of record can admit it, and the other two are not built (issue 16: building and compiling
+    the Case Review application's rule for every case page)."""
     if viewer.system:
-        return Document.objects.all()
-    if not viewer.is_member:
+        found = Document.objects.all()
+    elif not viewer.is_member:
         return Document.objects.none()
-    on_record = (
-        (Q(case__isnull=False) & case_q(viewer, VIEW, outer="case_id"))
-        | (Q(incident__isnull=False) & incident_q(viewer, outer="incident_id"))
-        | (Q(application__isnull=False) & application_q(viewer, outer="application_id"))
-    )
-    return Document.objects.filter(on_record).filter(
-        Q(visibility=Document.Visibility.ALL_AGENCIES) | Q(organisation_id=viewer.organisation_id)
-    )
+    else:
+        branches = {
+            "case": lambda: case_q(viewer, VIEW, outer="case_id"),
+            "incident": lambda: incident_q(viewer, outer="incident_id"),
+            "application": lambda: application_q(viewer, outer="application_id"),
+        }
+        if record is None:
+            on_record = reduce(
+                operator.or_,
+                (Q(**{f"{kind}__isnull": False}) & rule() for kind, rule in branches.items()),
+            )
+        else:
+            on_record = branches[_DOCUMENT_RECORD[type(record)]]()
+        found = Document.objects.filter(on_record).filter(
+            Q(visibility=Document.Visibility.ALL_AGENCIES)
+            | Q(organisation_id=viewer.organisation_id)
+        )
+    if record is not None:
+        found = found.filter(**{_DOCUMENT_RECORD[type(record)]: record})
+    return found
+
+
+# The field of a document that holds each kind of record.
+_DOCUMENT_RECORD = {Case: "case", Incident: "incident", Application: "application"}
 
 
 def letter_templates(viewer: Viewer) -> QuerySet[LetterTemplate]:

@@ -121,7 +121,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         help=f"the application's Redis (default BENCH_REDIS_URL, else {case_list.REDIS_URL})",
     )
     args = parser.parse_args(argv)
-    case_list.use_redis(args.redis_url)
+    case_list.use_redis_url(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,

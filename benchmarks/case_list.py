@@ -120,11 +120,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         default="",
         help="lookup: only the person lookup (in-process, with its SQL time), nothing else",
     )
-    parser.add_argument(
-        "--redis-url", default="", help=f"the application's Redis (default {REDIS_URL})"
-    )
+    add_redis_url(parser)
     args = parser.parse_args(argv)
-    use_redis(args.redis_url)
+    use_redis_url(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,
@@ -146,7 +144,15 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     )
 
 
-def use_redis(url: str) -> None:
+def add_redis_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        default=REDIS_URL,
+        help="the app's Redis (cache, Celery) for this run; default $BENCH_REDIS_URL or db 3",
+    )
+
+
+def use_redis_url(url: str) -> None:
     """The Redis the application under test uses (else BENCH_REDIS_URL, else database 3)."""
     global REDIS_URL
     if url:

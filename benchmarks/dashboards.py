@@ -7,8 +7,8 @@ typical partner (the organisation whose visible cases are nearest 10,000), a sup
 organisation that sees most (its team is the largest), the ASB Champion and an analyst (both
 partnership totals; the analyst never sees people). For each: the selector in-process (the
 database and Python work without the page), then the whole page over HTTP from gunicorn
-(4 sync workers, DEBUG off), p50/p95/p99 and requests per second. The target is p95 ≤ 300 ms
-per dashboard.
+(4 sync workers, DEBUG off), p50/p95/p99 and requests per second; and each page in-process
+with its SQL time beside the total. The target is p95 ≤ 300 ms per dashboard.
 
 The counts come from the summaries the Celery beat job rebuilds; with --refresh (or when they
 have never been built) the script rebuilds them first and reports how long that took. Like
@@ -69,7 +69,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--label", default="", help="suffix for the results file")
     parser.add_argument("--note", default="", help="free text for the results header")
+    base.add_redis_url(parser)
     args = parser.parse_args(argv)
+    base.use_redis_url(args.redis_url)
     return Options(
         database_url=args.database_url,
         requests=args.requests,
@@ -181,31 +183,34 @@ def pages_for(person: Person) -> list[tuple[str, str]]:
 
 
 def selector_calls(person: Person) -> list[tuple[str, Callable[[], Any]]]:
+    from access.viewer import viewer_for
     from reporting import selectors
-    from reporting.selectors import HotspotFilters, Scope, default_period
+    from reporting.selectors import HotspotFilters, default_period
 
-    scope = Scope.for_user(person.user)
+    viewer = viewer_for(person.user)
     calls = [
-        ("ownership", lambda: selectors.ownership_dashboard(scope=scope)),
-        ("victims", lambda: selectors.victims_dashboard(scope=scope, params={})),
-        ("case reviews", lambda: selectors.case_review_dashboard(scope=scope)),
+        ("ownership", lambda: selectors.ownership_dashboard(viewer=viewer)),
+        ("victims", lambda: selectors.victims_dashboard(viewer=viewer, params={})),
+        ("case reviews", lambda: selectors.case_review_dashboard(viewer=viewer)),
         (
             "hotspots (LSOA, 12 months)",
             lambda: selectors.hotspots_dashboard(
-                scope=scope, filters=HotspotFilters(period=default_period(12))
+                viewer=viewer, filters=HotspotFilters(period=default_period(12))
             ),
         ),
         (
             "tools, powers and costs",
-            lambda: selectors.costs_dashboard(scope=scope, period=default_period(12)),
+            lambda: selectors.costs_dashboard(viewer=viewer, period=default_period(12)),
         ),
         (
             "trends (24 months)",
-            lambda: selectors.trends_dashboard(scope=scope, period=default_period(24)),
+            lambda: selectors.trends_dashboard(viewer=viewer, period=default_period(24)),
         ),
     ]
-    if scope.personal:
-        calls.append(("households", lambda: selectors.households_dashboard(scope=scope, months=12)))
+    if person.user.has_perm("victims.view_person"):
+        calls.append(
+            ("households", lambda: selectors.households_dashboard(viewer=viewer, months=12))
+        )
     return calls
 
 
@@ -216,6 +221,31 @@ def measure_in_process(people: Sequence[Person], runs: int) -> list[base.Row]:
             stats = base.timed(call, runs)
             rows.append(base.Row(person.key, f"selector: {name}", stats, 1))
             print(f"  {person.key:<10} selector {name:<36} p50 {stats.p50:7.1f} ms", flush=True)
+    return rows
+
+
+def measure_views(people: Sequence[Person], runs: int) -> list[base.Row]:
+    """Each dashboard page as a whole Django request in-process (no network, no gunicorn):
+    total and SQL time, so the split between the database and Python is visible."""
+    rows = []
+    for person in people:
+        for name, path in pages_for(person):
+            total, sql, statements = base.time_view(person.user, [path], runs)
+            rows.append(
+                base.Row(
+                    person.key,
+                    f"in-process view: {name}",
+                    total,
+                    1,
+                    f"of which SQL p50 {sql.p50:.1f} ms, p95 {sql.p95:.1f} ms "
+                    f"({statements} statements); the rest is Python",
+                )
+            )
+            print(
+                f"  {person.key:<10} view {name:<40} p50 {total.p50:7.1f} ms, "
+                f"SQL {sql.p50:6.1f} ms",
+                flush=True,
+            )
     return rows
 
 
@@ -361,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{person.key:<10} {person.user.username} ({person.organisation.name})")
     print("In-process selectors...", flush=True)
     rows = measure_in_process(people, options.runs)
+    print("In-process views...", flush=True)
+    rows += measure_views(people, options.runs)
     if options.http:
         print("HTTP through gunicorn...", flush=True)
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "asb-bench-dashboards-gunicorn.log"

@@ -26,10 +26,8 @@ def _uuid(value) -> UUID:
 def documents_on(*, viewer: Viewer, record: Case | Incident | Application) -> QuerySet[Document]:
     """The documents on one record (already fetched through its own viewer-scoped selector)
     that the viewer may see, newest first."""
-    field = {Case: "case", Incident: "incident", Application: "application"}[type(record)]
     return (
-        rules.documents(viewer)
-        .filter(**{field: record})
+        rules.documents(viewer, record)
         .select_related("organisation", "uploaded_by")
         .order_by("-created_at", "-id")
     )

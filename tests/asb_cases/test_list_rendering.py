@@ -1,11 +1,14 @@
 """Rendering long lists cheaply without changing what they show: status and risk tags as
 filters (not two included templates a row), row links without reversing a URL a row, the
 unfilled search form rendered once per process (the same for every organisation: its choices
-are the partnership's), and templates read through the cached loader."""
+are the partnership's), select options written in place rather than included one by one, and
+templates read through the cached loader."""
 
 from __future__ import annotations
 
 import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +16,7 @@ from django.urls import reverse
 from asb_cases import views
 from asb_cases.forms import CaseSearchForm
 from asb_cases.models import IncidentType
+from partners.govuk import GovUKFormRenderer
 from tests.conftest import client_for
 from tests.factories import make_case
 
@@ -87,3 +91,29 @@ def test_a_filled_in_form_is_rendered_each_time_with_its_values(cast):
 def test_templates_are_read_through_the_cached_loader():
     loaders = engines["django"].engine.template_loaders
     assert [type(loader).__module__ for loader in loaders] == ["django.template.loaders.cached"]
+
+
+class _Choices(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "Any"), ("x", "X & <y>"), (1, "One")])
+    grouped = forms.MultipleChoiceField(choices=[("g", [("p", "P"), ("q", "Q")]), ("r", "R")])
+    either = forms.NullBooleanField()
+    marked = forms.ChoiceField(
+        choices=[("a", "A")],
+        widget=forms.Select(attrs={"class": "k", "disabled": True, "data-x": False}),
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"plain": "1", "grouped": ["p", "r"], "either": "true", "marked": "a"}]
+)
+def test_selects_render_what_djangos_own_templates_render(data):
+    """The select widget writes its options in place of an include each; the HTML is
+    Django's own, character for character (options, groups, selection, attributes)."""
+    form = _Choices(data)
+    for name, field in form.fields.items():
+        bound = form[name]
+        context = field.widget.get_context(bound.html_name, bound.value(), {"id": f"id_{name}"})
+        ours = GovUKFormRenderer().render(field.widget.template_name, context)
+        djangos = DjangoTemplates().render(field.widget.template_name, context)
+        assert ours == djangos
+        assert "<option" in ours
