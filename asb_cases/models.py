@@ -251,6 +251,9 @@ class Incident(LocationFields):
             models.Index(fields=["reported_to", "-reported_at"], name="asb_inc_org_reported"),
             # Possible duplicates and the Case Review: recent incidents at a postcode.
             models.Index(fields=["postcode", "-occurred_at"], name="asb_inc_postcode_occurred"),
+            # The same property by its UPRN (High Impact Households' check that the viewer may
+            # still see an incident at an address); only incidents that carry one.
+            models.Index(fields=["uprn"], name="asb_inc_uprn", condition=~Q(uprn="")),
             # Repeat victims and the Case Review: a person's incidents over time.
             models.Index(fields=["victim", "-occurred_at"], name="asb_inc_victim_occurred"),
             models.Index(fields=["reporter", "-occurred_at"], name="asb_inc_reporter_occurred"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,15 +38,33 @@ def households_dashboard(*, viewer: Viewer, months: int, for_export: bool = Fals
     since = timezone.make_aware(
         dt.datetime.combine(months_before(timezone.localdate(), months), dt.time.min)
     )
-    rows = list(
+    # The ranked rows first (a hundred at most), each address's check evaluated for its own
+    # row; then the people among them the viewer may open, in one query by primary key. (As
+    # one statement's OR, the people rule was evaluated for every person the organisation may
+    # see: 27 s for a housing provider's officer at a million incidents.)
+    ranked = list(
         HouseholdRank.objects.filter(summary_rows(viewer), months=months)
-        .filter(
-            Q(kind=HouseholdRank.Kind.PERSON, person__in=rules.people(viewer))
-            | Q(kind=HouseholdRank.Kind.ADDRESS) & Q(_address_visible(viewer, since))
+        .annotate(
+            place_seen=Case(
+                When(kind=HouseholdRank.Kind.ADDRESS, then=_address_visible(viewer, since)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
         .select_related("person", "local_authority")
         .order_by("kind", "rank")
     )
+    seen = set(
+        rules.people(viewer)
+        .filter(pk__in={row.person_id for row in ranked if row.kind == HouseholdRank.Kind.PERSON})
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        row
+        for row in ranked
+        if (row.kind == HouseholdRank.Kind.ADDRESS and row.place_seen)
+        or (row.kind == HouseholdRank.Kind.PERSON and row.person_id in seen)
+    ]
     people = [row for row in rows if row.kind == HouseholdRank.Kind.PERSON]
     views = redaction.person_views(viewer, [row.person for row in people])
     data.add(
