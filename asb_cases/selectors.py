@@ -150,7 +150,19 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 .filter(full_name__contains=lowered)
                 .values_list("person_id", flat=True)
             )
-            named_cases = CasePerson.objects.filter(person_id__in=named_people).values("case_id")
+            # Their cases, read once too (as a subquery the list's count and its page each
+            # scanned the case links for the same people again).
+            named_cases = (
+                sorted(
+                    set(
+                        CasePerson.objects.filter(person_id__in=named_people).values_list(
+                            "case_id", flat=True
+                        )
+                    )
+                )
+                if named_people
+                else []
+            )
             in_document = Q(search_document__contains=lowered)
             if postcode_written_otherwise:
                 in_document |= Q(search_document__contains=postcode)

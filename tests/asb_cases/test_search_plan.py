@@ -84,7 +84,8 @@ def test_searching_the_case_list_takes_a_fixed_number_of_queries(cast, case):
             with_organisation=cast.partner.organisation,
         )
     assert _queries(client, "/cases/?q=elm") == few
-    assert _queries(client, "/cases/?q=Smithers") == few
+    # A term that names someone also reads those people's cases, once.
+    assert _queries(client, "/cases/?q=Smithers") == few + 1
 
 
 def test_the_incident_list_takes_a_fixed_number_of_queries(cast):
