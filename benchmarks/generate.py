@@ -12,7 +12,8 @@ the loaded tables are dropped for the load and re-created (and so re-validated) 
 exactly as the migrations defined them.
 
 Rows are built from each model's concrete fields: a field the generator does not set gets its
-default (or NULL), so the generator keeps working when fields with defaults are added.
+default (or NULL), so the generator keeps working when fields with defaults are added; a
+generated column (`GeneratedField`) is left to the database.
 Deterministic for a given --seed and --end. Every person, address and housing provider is
 fictitious. See benchmarks/README.md.
 """
@@ -217,7 +218,8 @@ def encoder_for(model_field) -> Callable[[Any], str]:
 
 
 class RowFormat:
-    """One table's COPY line, built from the model's concrete fields.
+    """One table's COPY line, built from the model's concrete fields (not the generated ones,
+    which the database computes).
 
     The caller gives values for `given` (attnames, in that order); every other field gets its
     default, evaluated per row when it is callable, else NULL when nullable, else the field's
@@ -225,7 +227,7 @@ class RowFormat:
     """
 
     def __init__(self, model, given: Sequence[str], now: float):
-        fields = list(model._meta.concrete_fields)
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
         by_attname = {f.attname: f for f in fields}
         unknown = [name for name in given if name not in by_attname]
         if unknown:

@@ -15,7 +15,8 @@ from uuid import uuid4
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import StrIndex, Substr
 
 from partners.db_search import PostgresGinIndex
 from partners.models import Organisation, User
@@ -125,6 +126,20 @@ class PersonDetails(models.Model):
     # normalised given name (victims/matching.py).
     family_name_key = models.CharField(max_length=8, blank=True)
     given_name_key = models.CharField(max_length=100, blank=True)
+    # The outward code of the postcode as stored ("DL16" of "DL16 7ZP"): what comes before its
+    # space, "" when it has none. Kept by the database, so that the matching blocks "similar
+    # surname in this postcode district" are served by an index (victims.selectors._blocks).
+    postcode_district = models.GeneratedField(
+        expression=Case(
+            When(
+                postcode__contains=" ",
+                then=Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1),
+            ),
+            default=Value(""),
+        ),
+        output_field=models.CharField(max_length=10),
+        db_persist=True,
+    )
 
     # How they want to be contacted, and what they need.
     preferred_contact_method = models.CharField(
@@ -180,6 +195,16 @@ class PersonDetails(models.Model):
                 fields=["given_name"],
                 opclasses=["gin_trgm_ops"],
                 name="victims_details_given_trgm",
+            ),
+            # Matching: the phonetic surname code, or a surname similar by trigrams, in the
+            # postcode district typed (the trigram one needs btree_gin for the district).
+            models.Index(
+                fields=["postcode_district", "family_name_key"], name="victims_details_district"
+            ),
+            PostgresGinIndex(
+                fields=["postcode_district", "family_name"],
+                opclasses=["", "gin_trgm_ops"],  # the district's: btree_gin's default
+                name="victims_details_district_trgm",
             ),
         ]
 

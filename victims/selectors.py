@@ -111,27 +111,52 @@ class Candidate:
         return self.view.signpost
 
 
+def _birth_dates(query: matching.Query) -> set[dt.date]:
+    """The dates of birth a record may have to be proposed: the one typed, and it with day and
+    month swapped when there is such a date."""
+    if not query.date_of_birth:
+        return set()
+    born = query.date_of_birth
+    dates = {born}
+    with contextlib.suppress(ValueError):  # no such date with day and month swapped
+        dates.add(born.replace(month=born.day, day=born.month))
+    return dates
+
+
+def _corroborations(query: matching.Query, *, stored_district: bool = False) -> list[Q]:
+    """What can corroborate a name, each on its own: a date of birth allowed, the same
+    postcode, the same postcode district, the same UPRN. The district as the postcode's
+    beginning, or as the stored district (`PersonDetails.postcode_district`, indexed): the
+    same records either way."""
+    found = []
+    if dates := _birth_dates(query):
+        found.append(Q(date_of_birth__in=dates))
+    compact = re.sub(r"\s", "", query.postcode or "").upper()
+    if compact:
+        found.append(Q(postcode=normalise_postcode(compact)))
+        if len(compact) > 3:
+            district = compact[:-3]
+            found.append(
+                Q(postcode_district=district)
+                if stored_district
+                else Q(postcode__startswith=f"{district} ")
+            )
+    if query.uprn:
+        found.append(Q(uprn=query.uprn))
+    return found
+
+
 def _could_match(query: matching.Query) -> Q:
     """What `matching.score` requires of a record whatever its names, as a condition the
     database checks: no date of birth other than the one typed (or it with day and month
     swapped), and something that corroborates a name — that date of birth, the same postcode
     district, or the same UPRN. Records failing it would be scored only to be dropped."""
     corroborating = Q(pk__in=[])
+    for corroboration in _corroborations(query):
+        corroborating |= corroboration
     compatible_birth = Q()
-    if query.date_of_birth:
-        born = query.date_of_birth
-        dates = {born}
-        with contextlib.suppress(ValueError):  # no such date with day and month swapped
-            dates.add(born.replace(month=born.day, day=born.month))
+    if dates := _birth_dates(query):
         compatible_birth = Q(date_of_birth__isnull=True) | Q(date_of_birth__in=dates)
-        corroborating |= Q(date_of_birth__in=dates)
-    compact = re.sub(r"\s", "", query.postcode or "").upper()
-    if compact:
-        corroborating |= Q(postcode=normalise_postcode(compact))
-        if len(compact) > 3:
-            corroborating |= Q(postcode__startswith=f"{compact[:-3]} ")
-    if query.uprn:
-        corroborating |= Q(uprn=query.uprn)
     return compatible_birth & corroborating
 
 
@@ -144,29 +169,49 @@ def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]
     date of birth, postcode or UPRN, the phonetic surname code with a compatible first name,
     and on PostgreSQL a surname similar by trigrams, from its GIN index), narrowed in the
     database to those `matching.score` could propose. On PostgreSQL the closest surnames come
-    first, so the cap keeps the likeliest; elsewhere (SQLite) the order is arbitrary."""
+    first, so the cap keeps the likeliest; elsewhere (SQLite) the order is arbitrary.
+
+    A name block finds a common surname across the country, and a name needs something to
+    corroborate it; so each name block is asked for with each corroboration the query could
+    have (a date of birth, the postcode, its district, the UPRN), every arm of the condition
+    served by an index of its own (the planner does not distribute AND over OR itself).
+    `_could_match` is checked as well: the records are the same as those of the name blocks
+    alone, narrowed by it."""
     family_key = matching.soundex(query.family_name)
     given = matching.normalise_name(query.given_name)
-    block = Q(pk__in=[])
+    plain = []
     if query.date_of_birth:
-        block |= Q(date_of_birth=query.date_of_birth)
+        plain.append(Q(date_of_birth=query.date_of_birth))
     if query.postcode:
-        block |= Q(postcode=query.postcode)
+        plain.append(Q(postcode=query.postcode))
     if query.uprn:
-        block |= Q(uprn=query.uprn)
+        plain.append(Q(uprn=query.uprn))
+    names = []
     if family_key and given:
-        block |= Q(family_name_key=family_key) & (
-            Q(given_name_key__in=matching.name_variants(given))
-            | Q(given_name_key__startswith=given[0])
+        names.append(
+            Q(family_name_key=family_key)
+            & (
+                Q(given_name_key__in=matching.name_variants(given))
+                | Q(given_name_key__startswith=given[0])
+            )
         )
     records = PersonDetails.objects.all()
     family = query.family_name.strip()
     if connections[records.db].vendor == "postgresql" and family:
         # pg_trgm ignores case and punctuation.
-        block |= Q(family_name__trigram_similar=family)
+        names.append(Q(family_name__trigram_similar=family))
         records = records.annotate(
             closeness=TrigramSimilarity("family_name", Value(family))
         ).order_by("-closeness", "pk")
+    block = Q(pk__in=[])
+    for each in plain:
+        block |= each
+    for corroboration in _corroborations(query, stored_district=True):
+        # Already a block whatever the name: the UPRN, and the postcode when typed as stored.
+        if corroboration in plain:
+            continue
+        for name in names:
+            block |= name & corroboration
     return (
         records.filter(block)
         .filter(_could_match(query))

@@ -117,4 +117,127 @@ def test_a_lookup_takes_the_same_queries_however_many_candidates(cast, people):
     few_found, few = queries(matching.Query("Ivy", "Smith", BORN, "DH1 3NJ"))
     many_found, many = queries(QUERIES[0])
     assert few_found < many_found
-    assert few == many
+    assert few == many == 9  # as before the postcode district was stored (issue 16)
+
+
+# Records for comparing the candidates with those of the condition before the postcode district
+# was stored: a common surname in and out of the district, dates of birth that are the one
+# typed, swapped, other or unknown, a UPRN, and postcodes stored without a space or a district.
+VARIED = [
+    ("Deborah", "Jones", None, "DL16 7ZP", ""),
+    ("Debbie", "Jones", dt.date(1980, 3, 7), "DL16 1AB", ""),
+    ("Deborah", "Jones", dt.date(1980, 7, 3), "DL17 0AA", ""),  # day and month swapped
+    ("Deborah", "Jones", dt.date(1979, 1, 1), "DL16 7ZP", ""),  # another date of birth
+    ("Deborah", "Jones", None, "DL1 6ZP", ""),  # "DL1 6" is not the district "DL16"
+    ("D", "Jones", None, "SR2 7QQ", "100012345678"),  # out of the district, same UPRN
+    ("Deborah", "Jnes", None, "DL16 9XX", ""),
+    ("Dora", "Jonas", dt.date(1980, 3, 7), "", ""),
+    ("Deborah", "Jones", None, "", ""),  # nothing to corroborate a name
+    ("Diane", "Johns", None, "DL16 7ZP", ""),
+    ("Mark", "Jones", None, "DL16 7ZP", ""),  # other first name, same postcode
+    ("Deborah", "Smith", dt.date(1980, 3, 7), "DL16 3CD", ""),
+    ("Deborah", "Jones", None, "DL16", ""),  # stored as a district only
+    ("Deborah", "Jones", None, "DL167ZP", ""),  # stored without its space
+]
+for _number in range(12):  # a common surname across the country
+    VARIED.append(("Deborah", "Jones", None, f"TS{_number} 1AA", ""))
+
+VARIED_QUERIES = [
+    matching.Query("Deborah", "Jnes", None, "DL16 7ZP"),
+    matching.Query("Deborah", "Jones", dt.date(1980, 3, 7), "DL16 7ZP"),
+    matching.Query("Deborah", "Jones", dt.date(1980, 7, 3), ""),
+    matching.Query("deb", "JONES", dt.date(1980, 3, 7), "dl16 7zp", "100012345678"),
+    matching.Query("Deborah", "Jones", None, "", "100012345678"),
+    matching.Query("Deborah", "Jones", None, "DL16"),
+    matching.Query("Deborah", "Jones", None, "DL1"),
+    matching.Query("Deborah", "Jones", dt.date(1980, 3, 31), "DL17 0AA"),  # no 31 March swapped
+    matching.Query("D", "Jones", None, "DL167ZP"),
+    matching.Query("Deborah", "Jones"),  # nothing to corroborate
+    matching.Query("", "Jones", None, "DL16 7ZP"),
+    matching.Query("Deborah", "", None, "DL16 7ZP"),
+]
+
+
+def _blocks_as_before(query: matching.Query):
+    """The candidates as `_blocks` asked for them before the postcode district was stored:
+    every block in one OR, narrowed by `_could_match`."""
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db.models import Q, Value
+
+    family_key = matching.soundex(query.family_name)
+    given = matching.normalise_name(query.given_name)
+    block = Q(pk__in=[])
+    if query.date_of_birth:
+        block |= Q(date_of_birth=query.date_of_birth)
+    if query.postcode:
+        block |= Q(postcode=query.postcode)
+    if query.uprn:
+        block |= Q(uprn=query.uprn)
+    if family_key and given:
+        block |= Q(family_name_key=family_key) & (
+            Q(given_name_key__in=matching.name_variants(given))
+            | Q(given_name_key__startswith=given[0])
+        )
+    records = PersonDetails.objects.all()
+    family = query.family_name.strip()
+    if connection.vendor == "postgresql" and family:
+        block |= Q(family_name__trigram_similar=family)
+        records = records.annotate(
+            closeness=TrigramSimilarity("family_name", Value(family))
+        ).order_by("-closeness", "pk")
+    return records.filter(block).filter(selectors._could_match(query))
+
+
+@pytest.fixture
+def varied(cast):
+    officers = [cast.owner.officer, cast.partner.officer, cast.contributor.officer]
+    for number, (given, family, born, postcode, uprn) in enumerate(VARIED):
+        details = make_person(
+            officers[number % len(officers)],
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            uprn=uprn,
+        )
+        # As stored, whether or not the service would write it so.
+        PersonDetails.objects.filter(pk=details.pk).update(postcode=postcode)
+
+
+def test_the_stored_postcode_district_is_what_comes_before_the_space(cast, varied):
+    districts = dict(PersonDetails.objects.values_list("postcode", "postcode_district"))
+    assert districts["DL16 7ZP"] == "DL16"
+    assert districts["DL1 6ZP"] == "DL1"
+    assert districts["TS11 1AA"] == "TS11"
+    assert districts["DL16"] == districts["DL167ZP"] == districts[""] == ""
+
+
+@pytest.mark.parametrize("query", VARIED_QUERIES)
+def test_the_candidates_are_those_of_the_condition_before_the_district_was_stored(
+    cast, varied, query
+):
+    expected = list(_blocks_as_before(query).values_list("pk", flat=True))
+    found = [details.pk for details in selectors._blocks(query)]
+    if connection.vendor == "postgresql":
+        assert found == expected  # in the same order: closest surname first, then pk
+    else:
+        assert sorted(found) == sorted(expected)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
+def test_on_postgresql_a_name_is_looked_for_in_the_postcode_district_typed(cast, varied):
+    query = VARIED_QUERIES[0]
+    with CaptureQueriesContext(connection) as captured:
+        list(selectors._blocks(query))
+    sql = captured.captured_queries[0]["sql"]
+    assert '"victims_persondetails"."postcode_district" = \'DL16\'' in sql
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE indexname LIKE 'victims_details_district%'"
+        )
+        definitions = dict(cursor.fetchall())
+    assert "(postcode_district, family_name_key)" in definitions["victims_details_district"]
+    assert (
+        "gin (postcode_district, family_name gin_trgm_ops)"
+        in (definitions["victims_details_district_trgm"])
+    )
