@@ -206,6 +206,23 @@ def case_people(viewer: Viewer) -> QuerySet[CasePerson]:
     return CasePerson.objects.filter(case_q(viewer, outer="case_id"))
 
 
+def victims_owed_contact(viewer: Viewer) -> QuerySet[CasePerson]:
+    """Victims whose next contact the viewer's organisation owes: on the cases it leads that are
+    not closed, with the date kept in CasePerson.contact_due_on (asb_cases.services.contact_due).
+    The lead organisation holds every permission on the cases it leads, people included
+    (access.grants.LEAD_PERMISSIONS); the permission row is checked as well, so a stored lead
+    that had gone stale could never show a case the organisation does not see."""
+    if viewer.system:
+        return CasePerson.objects.filter(contact_due_on__isnull=False)
+    if not viewer.sees_people:
+        return CasePerson.objects.none()
+    return CasePerson.objects.filter(
+        case_q(viewer, PEOPLE, outer="case_id"),
+        contact_organisation_id=viewer.organisation_id,
+        contact_due_on__isnull=False,
+    )
+
+
 def case_shares(viewer: Viewer) -> QuerySet[CaseShare]:
     return CaseShare.objects.filter(case_q(viewer, outer="case_id"))
 
