@@ -517,13 +517,15 @@ class CasePerson(models.Model):
             # Victims due contact for an organisation, most urgent first, counted and grouped
             # by officer from the index alone (My work, the supervisor's team).
             models.Index(
-                fields=["contact_organisation", "contact_due_on", "contact_officer", "case"],
+                fields=["contact_organisation", "contact_due_on", "case", "person"],
+                include=["contact_officer"],
                 condition=models.Q(contact_due_on__isnull=False),
                 name="asb_caseperson_contact_org",
             ),
             # ... and for one officer.
             models.Index(
-                fields=["contact_officer", "contact_due_on", "case"],
+                fields=["contact_officer", "contact_due_on", "case", "person"],
+                include=["contact_organisation"],
                 condition=models.Q(contact_due_on__isnull=False),
                 name="asb_caseperson_contact_officer",
             ),
@@ -701,6 +703,12 @@ class CaseShare(models.Model):
                 fields=["organisation", "-shared_at"],
                 condition=Q(revoked_at__isnull=True),
                 name="asb_share_org_active_shared",
+            ),
+            # My work: the few active shares to review after consent was withdrawn.
+            models.Index(
+                fields=["case"],
+                condition=Q(needs_review=True, revoked_at__isnull=True),
+                name="asb_share_needs_review",
             ),
         ]
 

@@ -125,20 +125,29 @@ def _assigned(viewer: Viewer, team: bool) -> Q:
 
 
 def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], int]:
-    tasks = (
+    """The first LIMIT open tasks due within TASKS_AHEAD or overdue, and how many in all: the
+    ids and the count in one statement that joins nothing it does not filter on (a team's
+    thousands of tasks), then those few rows with their case and assignee."""
+    first = list(
         rules.case_tasks(viewer)
         .filter(
             _assigned(viewer, team),
             status=CaseTask.Status.OPEN,
             due_on__lte=today + TASKS_AHEAD,
         )
-        .select_related("case", "assignee")
-        # How many in all, counted in the same statement as the first rows.
         .annotate(total=Window(Count("pk")))
         .order_by("due_on", "id")
+        .values_list("pk", "total")[:LIMIT]
     )
-    rows = list(tasks[:LIMIT])
-    return rows, (rows[0].total - LIMIT if rows else 0)
+    if not first:
+        return [], 0
+    rows = list(
+        rules.case_tasks(viewer)
+        .filter(pk__in=[pk for pk, _ in first])
+        .select_related("case", "assignee")
+        .order_by("due_on", "id")
+    )
+    return rows, max(0, first[0][1] - LIMIT)
 
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
@@ -264,11 +273,11 @@ def _officers(viewer: Viewer, today: dt.date) -> list[OfficerLine]:
     for user in members:
         lines[user.pk] = OfficerLine(officer=user)
     for row in (
-        rules.cases(viewer)
-        .filter(lead_organisation_id=viewer.organisation_id, lead_officer__isnull=False)
+        rules.cases_led(viewer)
+        .filter(lead_officer__isnull=False)
         .exclude(status=CaseStatus.CLOSED)
         .values("lead_officer_id")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     ):
         if row["lead_officer_id"] in lines:

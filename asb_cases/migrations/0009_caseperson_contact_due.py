@@ -101,7 +101,8 @@ class Migration(migrations.Migration):
             model_name="caseperson",
             index=models.Index(
                 condition=models.Q(("contact_due_on__isnull", False)),
-                fields=["contact_organisation", "contact_due_on", "contact_officer", "case"],
+                fields=["contact_organisation", "contact_due_on", "case", "person"],
+                include=("contact_officer",),
                 name="asb_caseperson_contact_org",
             ),
         ),
@@ -109,7 +110,8 @@ class Migration(migrations.Migration):
             model_name="caseperson",
             index=models.Index(
                 condition=models.Q(("contact_due_on__isnull", False)),
-                fields=["contact_officer", "contact_due_on", "case"],
+                fields=["contact_officer", "contact_due_on", "case", "person"],
+                include=("contact_organisation",),
                 name="asb_caseperson_contact_officer",
             ),
         ),

@@ -228,6 +228,16 @@ def test_the_stored_date_answers_as_computing_it_did(cast, varied, today):
                     for line in work.officers
                     if line.contact_overdue
                 } == {officer: n for officer, n in overdue.items() if officer}
+                # Open cases by officer (access.rules.cases_led) as the permission rows say.
+                led = Counter(
+                    rules.cases(viewer)
+                    .filter(lead_organisation_id=viewer.organisation_id)
+                    .exclude(status=CaseStatus.CLOSED)
+                    .values_list("lead_officer_id", flat=True)
+                )
+                assert {
+                    line.officer.pk: line.open_cases for line in work.officers if line.open_cases
+                } == {officer: n for officer, n in led.items() if officer}
 
 
 def test_the_fixture_is_varied_enough_to_mean_something(cast, varied):
