@@ -124,30 +124,30 @@ def _assigned(viewer: Viewer, team: bool) -> Q:
     return Q(assignee_id=viewer.user.pk)
 
 
-def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], int]:
-    """The first LIMIT open tasks due within TASKS_AHEAD or overdue, and how many in all: the
-    ids and the count in one statement that joins nothing it does not filter on (a team's
-    thousands of tasks), then those few rows with their case and assignee."""
-    first = list(
+def _tasks(
+    viewer: Viewer, team: bool, today: dt.date, total: int | None = None
+) -> tuple[list[CaseTask], int]:
+    """The first LIMIT open tasks due within TASKS_AHEAD or overdue, and how many more. The
+    count comes with the rows (a window), or for a team from the per-officer counts (`total`):
+    a team's thousands of tasks are then counted once, and only the first rows are joined to
+    their case and assignee."""
+    tasks = (
         rules.case_tasks(viewer)
         .filter(
             _assigned(viewer, team),
             status=CaseTask.Status.OPEN,
             due_on__lte=today + TASKS_AHEAD,
         )
-        .annotate(total=Window(Count("pk")))
-        .order_by("due_on", "id")
-        .values_list("pk", "total")[:LIMIT]
-    )
-    if not first:
-        return [], 0
-    rows = list(
-        rules.case_tasks(viewer)
-        .filter(pk__in=[pk for pk, _ in first])
         .select_related("case", "assignee")
         .order_by("due_on", "id")
     )
-    return rows, max(0, first[0][1] - LIMIT)
+    if total is None:
+        # How many in all, counted in the same statement as the first rows.
+        tasks = tasks.annotate(total=Window(Count("pk")))
+    rows = list(tasks[:LIMIT])
+    if total is None:
+        total = rows[0].total if rows else 0
+    return rows, max(0, total - LIMIT)
 
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
@@ -199,24 +199,30 @@ class _VictimsDue:
     total: int
 
 
-def _victims_due(viewer: Viewer, team: bool, today: dt.date) -> _VictimsDue:
+def _victims_due(
+    viewer: Viewer, team: bool, today: dt.date, total: int | None = None
+) -> _VictimsDue:
     """Victims on open cases the viewer (or their organisation) leads whose contact is due
-    within TASKS_AHEAD or overdue, most urgent first: the first LIMIT and the count, in one
-    statement from the stored dates (CasePerson.contact_due_on, asb_cases.services.contact_due)
-    and their index."""
+    within TASKS_AHEAD or overdue, most urgent first: the first LIMIT, read from the stored
+    dates (CasePerson.contact_due_on, asb_cases.services.contact_due) and their index, and how
+    many in all, counted in the same statement or for a team given by the per-officer counts."""
     if not viewer.sees_people:
         return _VictimsDue([], 0)
     links = rules.victims_owed_contact(viewer).filter(contact_due_on__lte=today + TASKS_AHEAD)
     if not team:
         links = links.filter(contact_officer_id=viewer.user.pk)
-    first = list(
-        links.annotate(total=Window(Count("pk")))
-        .order_by("contact_due_on", "case_id", "person_id")
-        .values_list("case_id", "person_id", "contact_due_on", "total")[:LIMIT]
+    links = links.order_by("contact_due_on", "case_id", "person_id")
+    if total is not None:
+        first = list(links.values_list("case_id", "person_id", "contact_due_on")[:LIMIT])
+        return _VictimsDue(first, total)
+    counted = list(
+        links.annotate(total=Window(Count("pk"))).values_list(
+            "case_id", "person_id", "contact_due_on", "total"
+        )[:LIMIT]
     )
     return _VictimsDue(
-        [(case_id, person_id, due_on) for case_id, person_id, due_on, _ in first],
-        first[0][3] if first else 0,
+        [(case_id, person_id, due_on) for case_id, person_id, due_on, _ in counted],
+        counted[0][3] if counted else 0,
     )
 
 
@@ -261,9 +267,10 @@ def _victim_rows(viewer: Viewer, due: _VictimsDue, today: dt.date) -> list[Victi
     return rows
 
 
-def _officers(viewer: Viewer, today: dt.date) -> list[OfficerLine]:
+def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, int]:
     """The supervisor's team, by officer: open cases led, tasks overdue and due this week,
-    victims whose contact is overdue. Four grouped queries."""
+    victims whose contact is overdue; with how many tasks and victims are due in all (the
+    team's lists count from these). The members, and three grouped queries."""
     lines: dict[int, OfficerLine] = {}
     members = User.objects.filter(
         membership__organisation_id=viewer.organisation_id,
@@ -282,6 +289,7 @@ def _officers(viewer: Viewer, today: dt.date) -> list[OfficerLine]:
     ):
         if row["lead_officer_id"] in lines:
             lines[row["lead_officer_id"]].open_cases = row["n"]
+    tasks_total = 0
     for row in (
         rules.case_tasks(viewer)
         .filter(
@@ -296,19 +304,23 @@ def _officers(viewer: Viewer, today: dt.date) -> list[OfficerLine]:
         )
         .order_by()
     ):
+        tasks_total += row["overdue"] + row["due"]
         if row["assignee_id"] in lines:
             lines[row["assignee_id"]].tasks_overdue = row["overdue"]
             lines[row["assignee_id"]].tasks_due = row["due"]
-    for row in (
-        rules.victims_owed_contact(viewer)
-        .filter(contact_due_on__lt=today)
-        .values("contact_officer_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        if row["contact_officer_id"] in lines:
-            lines[row["contact_officer_id"]].contact_overdue = row["n"]
-    return list(lines.values())
+    victims_total = 0
+    if viewer.sees_people:
+        for row in (
+            rules.victims_owed_contact(viewer)
+            .filter(contact_due_on__lte=today + TASKS_AHEAD)
+            .values("contact_officer_id")
+            .annotate(due=Count("pk"), overdue=Count("pk", filter=Q(contact_due_on__lt=today)))
+            .order_by()
+        ):
+            victims_total += row["due"]
+            if row["contact_officer_id"] in lines:
+                lines[row["contact_officer_id"]].contact_overdue = row["overdue"]
+    return list(lines.values()), tasks_total, victims_total
 
 
 def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
@@ -316,8 +328,11 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
     supervisor's view)."""
     team = team and viewer.is_supervisor
     today = timezone.localdate()
-    tasks, tasks_more = _tasks(viewer, team, today)
-    victims_due = _victims_due(viewer, team, today)
+    officers, tasks_total, victims_total = [], None, None
+    if team:
+        officers, tasks_total, victims_total = _officers(viewer, today)
+    tasks, tasks_more = _tasks(viewer, team, today, tasks_total)
+    victims_due = _victims_due(viewer, team, today, victims_total)
     shares = rules.case_shares(viewer).select_related("case", "case__lead_organisation")
     alerts_count = None
     if viewer.may("community_trigger.view_sweepalert"):
@@ -354,5 +369,5 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
         ),
         recent_cases=_recent_cases(viewer, team),
         updates=list(notifications_for(user=viewer.user, unread_only=True)[:LIMIT]),
-        officers=_officers(viewer, today) if team else [],
+        officers=officers,
     )
