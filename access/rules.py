@@ -228,6 +228,35 @@ def case_people(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CasePe
     return CasePerson.objects.filter(case_q(viewer, outer="case_id", on=on))
 
 
+def cases_led(viewer: Viewer) -> QuerySet[Case]:
+    """The cases the viewer's organisation leads: the lead holds every permission on them
+    (access.grants.LEAD_PERMISSIONS, synced in the transaction that changes the lead), so the
+    lead column is the rule and a count over an organisation's cases reads only the case index,
+    not its tens of thousands of permission rows (the supervisor's team on My work)."""
+    if viewer.system:
+        return Case.objects.all()
+    if not (viewer.is_member and _role_allows(viewer, VIEW)):
+        return Case.objects.none()
+    return Case.objects.filter(lead_organisation_id=viewer.organisation_id)
+
+
+def victims_owed_contact(viewer: Viewer) -> QuerySet[CasePerson]:
+    """Victims whose next contact the viewer's organisation owes: on the cases it leads that are
+    not closed, with the date kept in CasePerson.contact_due_on, and the lead organisation and
+    officer beside it, by asb_cases.services.contact_due in the same transactions that change
+    the lead and sync the permission rows. The lead holds every permission on the cases it
+    leads (access.grants.LEAD_PERMISSIONS), so the stored lead is the rule here: an organisation's
+    thousands of victims are counted from one index, without a permission row looked up for each
+    (tests/my_work/test_contact_due.py compares the answer with access.rules.case_people's)."""
+    if viewer.system:
+        return CasePerson.objects.filter(contact_due_on__isnull=False)
+    if not (viewer.sees_people and _role_allows(viewer, VIEW)):
+        return CasePerson.objects.none()
+    return CasePerson.objects.filter(
+        contact_organisation_id=viewer.organisation_id, contact_due_on__isnull=False
+    )
+
+
 def case_shares(viewer: Viewer, on: CaseAccess | None = None) -> QuerySet[CaseShare]:
     return CaseShare.objects.filter(case_q(viewer, outer="case_id", on=on))
 

@@ -486,6 +486,30 @@ class CasePerson(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     added_at = models.DateTimeField()
+    # A victim on a case that is not closed, under a contact standard for its risk band: when
+    # they must next hear from the lead agency (victims.selectors.contact_due), and who owes it
+    # (the case's lead organisation and officer, copied). All three are null otherwise. Kept by
+    # asb_cases.services.contact_due wherever an input changes, so My work reads the most
+    # urgent and counts them from one index instead of computing every victim's date.
+    contact_due_on = models.DateField(null=True, blank=True, editable=False)
+    contact_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    contact_officer = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["role", "added_at"]
@@ -497,6 +521,21 @@ class CasePerson(models.Model):
         indexes = [
             # A person's cases (signposts, repeat victims).
             models.Index(fields=["person", "role"], name="asb_caseperson_person"),
+            # Victims due contact for an organisation, most urgent first, counted and grouped
+            # by officer from the index alone (My work, the supervisor's team).
+            models.Index(
+                fields=["contact_organisation", "contact_due_on", "case", "person"],
+                include=["contact_officer"],
+                condition=models.Q(contact_due_on__isnull=False),
+                name="asb_caseperson_contact_org",
+            ),
+            # ... and for one officer.
+            models.Index(
+                fields=["contact_officer", "contact_due_on", "case", "person"],
+                include=["contact_organisation"],
+                condition=models.Q(contact_due_on__isnull=False),
+                name="asb_caseperson_contact_officer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -671,6 +710,12 @@ class CaseShare(models.Model):
                 fields=["organisation", "-shared_at"],
                 condition=Q(revoked_at__isnull=True),
                 name="asb_share_org_active_shared",
+            ),
+            # My work: the few active shares to review after consent was withdrawn.
+            models.Index(
+                fields=["case"],
+                condition=Q(needs_review=True, revoked_at__isnull=True),
+                name="asb_share_needs_review",
             ),
         ]
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
+
 from asb_cases.models import CaseShare
+from asb_cases.services.contact_due import contact_standards_changed
+from victims.models import ContactStandard
 from victims.signals import consent_withdrawn
 
 
@@ -17,5 +21,19 @@ def _on_consent_withdrawn(sender, person_ids: list[int], **kwargs) -> int:
     return CaseShare.objects.filter(pk__in=shares).update(needs_review=True)
 
 
+def _on_contact_standard_changed(sender, **kwargs) -> None:
+    """A contact standard added, edited or removed (there is no service for it: the admin, a
+    data migration) moves victims' next contact: recompute them in the background."""
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    contact_standards_changed()
+
+
 def connect() -> None:
+    for signal in (post_save, post_delete):
+        signal.connect(
+            _on_contact_standard_changed,
+            sender=ContactStandard,
+            dispatch_uid=f"asb_cases.contact_standard_changed.{signal is post_save}",
+        )
     consent_withdrawn.connect(_on_consent_withdrawn, dispatch_uid="asb_cases.consent_withdrawn")

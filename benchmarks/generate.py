@@ -1983,9 +1983,27 @@ def case_incident_rows(plan: Plan) -> Iterator[tuple]:
 
 
 def case_person_rows(world: World, plan: Plan, ids: Ids) -> Iterator[tuple]:
-    """Each link shows the case's agencies the record of whoever recorded the person."""
+    """Each link shows the case's agencies the record of whoever recorded the person. A victim
+    on a case that is not closed gets the next contact due the services would have stored
+    (asb_cases.services.contact_due): no contact is generated, so the first contact's date under
+    the standard for the case's risk band, owed by its lead organisation and officer."""
+    from partners.working_days import add_working_days
+    from victims.selectors import contact_standards
+
+    first_contact = {
+        band: standard.first_contact_working_days for band, standard in contact_standards().items()
+    }
     link = 0
     for case in range(plan.case_count):
+        due: tuple = (None, None, None)
+        band = RISK_BANDS[plan.risk[case]]
+        if plan.status[case] >= 0 and band in first_contact:
+            opened = dt.datetime.fromtimestamp(plan.opened[case], LONDON).date()
+            due = (
+                add_working_days(opened, first_contact[band]),
+                ids.organisation[plan.lead[case]],
+                plan.officer[case] or None,
+            )
         for person, role in case_people(plan, case):
             link += 1
             yield (
@@ -1996,6 +2014,7 @@ def case_person_rows(world: World, plan: Plan, ids: Ids) -> Iterator[tuple]:
                 ids.organisation[person_recording_org(world, person)],
                 plan.creator[case],
                 plan.opened[case],
+                *(due if role == "victim" else (None, None, None)),
             )
 
 
@@ -2217,6 +2236,9 @@ TABLE_FIELDS = {
         "organisation_id",
         "added_by_id",
         "added_at",
+        "contact_due_on",
+        "contact_organisation_id",
+        "contact_officer_id",
     ],
     "CaseStatusChange": [
         "id",

@@ -9,10 +9,9 @@ tests/my_work pins it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.utils import timezone
 
 from access import redaction, rules
@@ -22,7 +21,7 @@ from asb_cases.selectors import transfers_awaiting_viewer
 from community_trigger.selectors import alerts_open
 from notifications.selectors import notifications_for
 from partners.models import Membership, Notification, User
-from victims.selectors import VictimRow, contact_due, contact_standards
+from victims.selectors import ContactDue, VictimRow, contact_standards
 
 # How far ahead "due soon" looks, and how many rows each section lists before "and N more".
 TASKS_AHEAD = dt.timedelta(days=7)
@@ -125,7 +124,13 @@ def _assigned(viewer: Viewer, team: bool) -> Q:
     return Q(assignee_id=viewer.user.pk)
 
 
-def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], int]:
+def _tasks(
+    viewer: Viewer, team: bool, today: dt.date, total: int | None = None
+) -> tuple[list[CaseTask], int]:
+    """The first LIMIT open tasks due within TASKS_AHEAD or overdue, and how many more. The
+    count comes with the rows (a window), or for a team from the per-officer counts (`total`):
+    a team's thousands of tasks are then counted once, and only the first rows are joined to
+    their case and assignee."""
     tasks = (
         rules.case_tasks(viewer)
         .filter(
@@ -134,12 +139,15 @@ def _tasks(viewer: Viewer, team: bool, today: dt.date) -> tuple[list[CaseTask], 
             due_on__lte=today + TASKS_AHEAD,
         )
         .select_related("case", "assignee")
-        # How many in all, counted in the same statement as the first rows.
-        .annotate(total=Window(Count("pk")))
         .order_by("due_on", "id")
     )
+    if total is None:
+        # How many in all, counted in the same statement as the first rows.
+        tasks = tasks.annotate(total=Window(Count("pk")))
     rows = list(tasks[:LIMIT])
-    return rows, (rows[0].total - LIMIT if rows else 0)
+    if total is None:
+        total = rows[0].total if rows else 0
+    return rows, max(0, total - LIMIT)
 
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
@@ -184,90 +192,85 @@ def _recent_cases(viewer: Viewer, team: bool) -> list:
 
 
 @dataclass(frozen=True)
-class _VictimDue:
-    case_id: int
-    person_id: int
-    lead_officer_id: int | None
-    contact: object  # victims.selectors.ContactDue
+class _VictimsDue:
+    """The most urgent victims due contact (case, person and stored date), and how many in all."""
+
+    first: list[tuple[int, int, dt.date]]
+    total: int
 
 
-def _victims_due(viewer: Viewer, team: bool, today: dt.date) -> list[_VictimDue]:
-    """Every victim on an open case the viewer (or their organisation) leads whose contact is
-    due within TASKS_AHEAD or overdue, most urgent first: two queries of plain values, so a
-    large organisation's thousands of victims cost no person records."""
+def _victims_due(
+    viewer: Viewer, team: bool, today: dt.date, total: int | None = None
+) -> _VictimsDue:
+    """Victims on open cases the viewer (or their organisation) leads whose contact is due
+    within TASKS_AHEAD or overdue, most urgent first: the first LIMIT, read from the stored
+    dates (CasePerson.contact_due_on, asb_cases.services.contact_due) and their index, and how
+    many in all, counted in the same statement or for a team given by the per-officer counts."""
     if not viewer.sees_people:
-        return []
-    links = list(
-        rules.case_people(viewer)
-        .filter(
-            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
-            role="victim",
-            case__lead_organisation_id=viewer.organisation_id,
-        )
-        .exclude(case__status=CaseStatus.CLOSED)
-        .values_list(
-            "case_id", "person_id", "case__opened_at", "case__risk_band", "case__lead_officer_id"
-        )
+        return _VictimsDue([], 0)
+    links = rules.victims_owed_contact(viewer).filter(contact_due_on__lte=today + TASKS_AHEAD)
+    if not team:
+        links = links.filter(contact_officer_id=viewer.user.pk)
+    links = links.order_by("contact_due_on", "case_id", "person_id")
+    if total is not None:
+        first = list(links.values_list("case_id", "person_id", "contact_due_on")[:LIMIT])
+        return _VictimsDue(first, total)
+    counted = list(
+        links.annotate(total=Window(Count("pk"))).values_list(
+            "case_id", "person_id", "contact_due_on", "total"
+        )[:LIMIT]
     )
-    if not links:
-        return []
-    last = {
-        (row["case_id"], row["person_id"]): row["last"]
-        for row in rules.contacts(viewer)
-        .filter(
-            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
-            case__lead_organisation_id=viewer.organisation_id,
-            made_contact=True,
-        )
-        .values("case_id", "person_id")
-        .annotate(last=Max("contacted_at"))
-        .order_by()
-    }
-    standards = contact_standards()
-    due = []
-    for case_id, person_id, opened_at, risk_band, officer_id in links:
-        contact = contact_due(
-            opened_at=opened_at,
-            risk_band=risk_band,
-            last_contact=last.get((case_id, person_id)),
-            standards=standards,
-            today=today,
-        )
-        if contact.due_on is not None and contact.due_on <= today + TASKS_AHEAD:
-            due.append(_VictimDue(case_id, person_id, officer_id, contact))
-    due.sort(key=lambda row: (not row.contact.overdue, row.contact.due_on, row.case_id))
-    return due
+    return _VictimsDue(
+        [(case_id, person_id, due_on) for case_id, person_id, due_on, _ in counted],
+        counted[0][3] if counted else 0,
+    )
 
 
-def _victim_rows(viewer: Viewer, due: list[_VictimDue]) -> list[VictimRow]:
-    """The first LIMIT of them as rows to show: the case, and the person as the viewer may
-    see them (access.redaction)."""
-    shown = due[:LIMIT]
-    if not shown:
+def _victim_rows(viewer: Viewer, due: _VictimsDue, today: dt.date) -> list[VictimRow]:
+    """The first LIMIT as rows to show: the case, the person as the viewer may see them
+    (access.redaction), and their contact due with the last contact that reached them."""
+    if not due.first:
         return []
+    last_contact = (
+        rules.contacts(viewer)
+        .filter(case_id=OuterRef("case_id"), person_id=OuterRef("person_id"), made_contact=True)
+        .order_by("-contacted_at")
+        .values("contacted_at")[:1]
+    )
     links = {
         (link.case_id, link.person_id): link
         for link in rules.case_people(viewer)
-        .filter(role="victim", case_id__in={row.case_id for row in shown})
+        .filter(role="victim", case_id__in={case_id for case_id, _, _ in due.first})
         .select_related("person__status", "case__lead_officer")
+        .annotate(last_contact=Subquery(last_contact))
     }
+    standards = contact_standards()
     views = redaction.person_views(
-        viewer, [links[(row.case_id, row.person_id)].person for row in shown]
+        viewer, [links[(case_id, person_id)].person for case_id, person_id, _ in due.first]
     )
-    return [
-        VictimRow(
-            view=views[row.person_id],
-            case=links[(row.case_id, row.person_id)].case,
-            status=getattr(links[(row.case_id, row.person_id)].person, "status", None),
-            contact=row.contact,
+    rows = []
+    for case_id, person_id, due_on in due.first:
+        link = links[(case_id, person_id)]
+        rows.append(
+            VictimRow(
+                view=views[person_id],
+                case=link.case,
+                status=getattr(link.person, "status", None),
+                contact=ContactDue(
+                    last_contact=link.last_contact,
+                    due_on=due_on,
+                    overdue=due_on < today,
+                    standard=standards.get(link.case.risk_band),
+                ),
+            )
         )
-        for row in shown
-    ]
+    return rows
 
 
-def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list[OfficerLine]:
+def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, int]:
     """The supervisor's team, by officer: open cases led, tasks overdue and due this week,
-    victims whose contact is overdue. Three grouped queries."""
+    victims whose contact is overdue; with how many tasks and victims are due in all (the
+    team's lists count from these). The members, and three grouped queries."""
     lines: dict[int, OfficerLine] = {}
     members = User.objects.filter(
         membership__organisation_id=viewer.organisation_id,
@@ -277,15 +280,16 @@ def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list
     for user in members:
         lines[user.pk] = OfficerLine(officer=user)
     for row in (
-        rules.cases(viewer)
-        .filter(lead_organisation_id=viewer.organisation_id, lead_officer__isnull=False)
+        rules.cases_led(viewer)
+        .filter(lead_officer__isnull=False)
         .exclude(status=CaseStatus.CLOSED)
         .values("lead_officer_id")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     ):
         if row["lead_officer_id"] in lines:
             lines[row["lead_officer_id"]].open_cases = row["n"]
+    tasks_total = 0
     for row in (
         rules.case_tasks(viewer)
         .filter(
@@ -300,17 +304,23 @@ def _officers(viewer: Viewer, today: dt.date, victims: list[_VictimDue]) -> list
         )
         .order_by()
     ):
+        tasks_total += row["overdue"] + row["due"]
         if row["assignee_id"] in lines:
             lines[row["assignee_id"]].tasks_overdue = row["overdue"]
             lines[row["assignee_id"]].tasks_due = row["due"]
-    overdue_contact: dict[int, int] = defaultdict(int)
-    for row in victims:
-        if row.contact.overdue and row.lead_officer_id:
-            overdue_contact[row.lead_officer_id] += 1
-    for officer_id, count in overdue_contact.items():
-        if officer_id in lines:
-            lines[officer_id].contact_overdue = count
-    return list(lines.values())
+    victims_total = 0
+    if viewer.sees_people:
+        for row in (
+            rules.victims_owed_contact(viewer)
+            .filter(contact_due_on__lte=today + TASKS_AHEAD)
+            .values("contact_officer_id")
+            .annotate(due=Count("pk"), overdue=Count("pk", filter=Q(contact_due_on__lt=today)))
+            .order_by()
+        ):
+            victims_total += row["due"]
+            if row["contact_officer_id"] in lines:
+                lines[row["contact_officer_id"]].contact_overdue = row["overdue"]
+    return list(lines.values()), tasks_total, victims_total
 
 
 def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
@@ -318,8 +328,11 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
     supervisor's view)."""
     team = team and viewer.is_supervisor
     today = timezone.localdate()
-    tasks, tasks_more = _tasks(viewer, team, today)
-    victims_all = _victims_due(viewer, team, today)
+    officers, tasks_total, victims_total = [], None, None
+    if team:
+        officers, tasks_total, victims_total = _officers(viewer, today)
+    tasks, tasks_more = _tasks(viewer, team, today, tasks_total)
+    victims_due = _victims_due(viewer, team, today, victims_total)
     shares = rules.case_shares(viewer).select_related("case", "case__lead_organisation")
     alerts_count = None
     if viewer.may("community_trigger.view_sweepalert"):
@@ -329,8 +342,8 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
         today=today,
         tasks=tasks,
         tasks_more=tasks_more,
-        victims=_victim_rows(viewer, victims_all),
-        victims_more=max(0, len(victims_all) - LIMIT),
+        victims=_victim_rows(viewer, victims_due, today),
+        victims_more=max(0, victims_due.total - LIMIT),
         clocks=_clocks(viewer, team, today),
         transfers=list(transfers_awaiting_viewer(viewer=viewer)[:LIMIT]),
         may_decide_transfers=viewer.is_supervisor,
@@ -356,5 +369,5 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
         ),
         recent_cases=_recent_cases(viewer, team),
         updates=list(notifications_for(user=viewer.user, unread_only=True)[:LIMIT]),
-        officers=_officers(viewer, today, victims_all) if team else [],
+        officers=officers,
     )

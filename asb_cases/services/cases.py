@@ -45,6 +45,7 @@ from asb_cases.services._common import (
     _touch,
     resolve_location,
 )
+from asb_cases.services.contact_due import victims_contact_due_refresh
 from asb_cases.services.powers import GateInput, action_gate_errors, action_gate_record
 from asb_cases.signals import case_assigned, case_incidents_linked, note_added, task_assigned
 from partners.audit import audit_record, changes_between
@@ -143,6 +144,7 @@ def case_open(
         CaseLocation.objects.create(case=case, added_by=actor, added_at=now, **location_fields)
     for incident in incidents:
         _link_incident(actor=actor, case=case, incident=incident, now=now)
+    victims_contact_due_refresh(case_ids=[case.pk])
     case_refresh_search_document(case)
     audit_record(
         actor=actor,
@@ -186,6 +188,8 @@ def case_update_details(*, actor: User, case: Case, expected_version: int, **cha
     )
     if "risk_band" in diff:
         _refresh_victims(case)
+    if {"risk_band", "lead_officer"} & diff.keys():
+        victims_contact_due_refresh(case_ids=[case.pk])
     if "lead_officer" in diff and case.lead_officer is not None and case.lead_officer != actor:
         case_assigned.send(sender=Case, case=case, officer=case.lead_officer, actor=actor)
     return case
@@ -258,6 +262,7 @@ def case_change_status(
         ),
     )
     _refresh_victims(case)
+    victims_contact_due_refresh(case_ids=[case.pk])
     if status == CaseStatus.CLOSED:
         signals.case_closed.send(sender=Case, case_id=case.pk)
     return case
@@ -311,6 +316,7 @@ def case_link_incident(*, actor: User, case: Case, incident: Incident) -> bool:
     _require_linkable(actor, [incident])
     linked = _link_incident(actor=actor, case=case, incident=incident, now=timezone.now())
     if linked:
+        victims_contact_due_refresh(case_ids=[case.pk])
         if case.local_authority_id is None and incident.local_authority_id:
             Case.objects.filter(pk=case.pk).update(local_authority=incident.local_authority)
         case_refresh_search_document(case)
@@ -344,6 +350,8 @@ def case_add_person(*, actor: User, case: Case, person: Person, role: str) -> Ca
         raise ValidationError(
             {"role": f"The person is already on this case as {link.get_role_display()}"}
         )
+    if role == PersonRole.VICTIM:
+        victims_contact_due_refresh(case_ids=[case.pk])
     case_refresh_search_document(case)
     _touch(case)
     audit_record(

@@ -13,6 +13,7 @@ from access import grants, rules
 from asb_cases.models import Case, CaseShare, OwnershipTransfer, PersonRole
 from asb_cases.services._common import Verb, _require_case, _touch
 from asb_cases.services.cases import _validate_lead_officer
+from asb_cases.services.contact_due import victims_contact_due_refresh
 from asb_cases.signals import case_assigned, case_shared, transfer_proposed
 from partners.audit import SystemActor, audit_record
 from partners.models import Organisation, User
@@ -268,6 +269,7 @@ def case_transfer_accept(
     )
     case.refresh_from_db()
     granted = grants.case_permissions_sync(case)
+    victims_contact_due_refresh(case_ids=[case.pk])
     audit_record(
         actor=actor,
         verb=Verb.CHANGED,

@@ -23,6 +23,7 @@ from asb_cases.models import (
 )
 from asb_cases.services._common import Verb, _organisation, _require_case, _touch
 from asb_cases.services.cases import _refresh_victims
+from asb_cases.services.contact_due import victims_contact_due_refresh
 from partners.audit import audit_record, changes_between
 from partners.models import User
 from victims import services as victim_services
@@ -134,6 +135,7 @@ def contact_record(
         by=actor,
         organisation=_organisation(actor),
     )
+    victims_contact_due_refresh(case_ids=[case.pk])
     audit_record(
         actor=actor,
         verb=Verb.CREATED,
@@ -317,6 +319,7 @@ def case_victim_assess_risk(
             },
         )
         _refresh_victims(case)
+        victims_contact_due_refresh(case_ids=[case.pk])
     else:
         _touch(case)
     return assessment

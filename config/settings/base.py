@@ -365,6 +365,7 @@ LONG_TASKS = (
     "reporting.summaries_refresh",
     "reporting.households_refresh",
     "victims.person_statuses_refresh",
+    "asb_cases.contact_due_refresh_all",
 )
 CELERY_TASK_ROUTES = {name: {"queue": CELERY_LONG_QUEUE} for name in LONG_TASKS}
 CELERY_LONG_TASK_WORKER = env_bool("CELERY_LONG_TASK_WORKER", False)

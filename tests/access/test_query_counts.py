@@ -52,7 +52,8 @@ def test_the_person_search_query_count_does_not_grow_with_the_matches(cast):
     known_people(cast, 6, start=2)
     many = queries(client, "/people/search/", SEARCH)
     assert few == many
-    assert many <= 20
+    # 21: the candidates' records are read without their people, then the people by key.
+    assert many <= 21
 
 
 def test_the_person_page_query_count_does_not_grow_with_the_record(cast):

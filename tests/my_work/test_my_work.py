@@ -47,6 +47,7 @@ def fill(cast, n: int, *, title: str = "Noise at Elm Court"):
 def test_an_officer_sees_their_own_work_and_where_to_act(cast):
     (case,) = fill(cast, 1)
     page = client_for(cast.owner.officer).get("/").content.decode()
+    assert "And -" not in page  # fewer than ten tasks: nothing more (it said "And -9 more.")
     assert "My work" in page
     assert "Ring the housing office 0" in page
     assert f"/cases/{case.uuid}/#tasks" in page
