@@ -160,13 +160,13 @@ def test_accepting_with_a_lead_officer(cast):
 def test_wide_tables_use_the_responsive_pattern(cast):
     case = make_case(cast.owner.officer)
     client = client_for(cast.owner.officer)
-    for path in ("/cases/", f"/cases/{case.uuid}/", "/case-review/figures/"):
+    for path in ("/cases/", f"/cases/{case.uuid}/", "/case-review/published-figures/"):
         page = client.get(path).content.decode()
         tables = re.findall(r'<table class="([^"]*)"', page)
         assert tables, path
         assert all("app-responsive-table" in classes for classes in tables), path
     figures = (
-        Path(django_settings.BASE_DIR) / "templates/community_trigger/public/figures.html"
+        Path(django_settings.BASE_DIR) / "templates/oversight/public/figures.html"
     ).read_text()
     assert 'data-label="Reviews carried out"' in figures
     assert 'data-label="Lead"' in client.get("/cases/").content.decode()

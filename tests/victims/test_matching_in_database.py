@@ -192,15 +192,16 @@ def _blocks_as_before(query: matching.Query):
 def varied(cast):
     officers = [cast.owner.officer, cast.partner.officer, cast.contributor.officer]
     for number, (given, family, born, postcode, uprn) in enumerate(VARIED):
-        details = make_person(
+        person = make_person(
             officers[number % len(officers)],
             given_name=given,
             family_name=family,
             date_of_birth=born,
             uprn=uprn,
         )
-        # As stored, whether or not the service would write it so.
-        PersonDetails.objects.filter(pk=details.pk).update(postcode=postcode)
+        # As stored, whether or not the service would write it so (the person's one record:
+        # a person's key is not its record's).
+        PersonDetails.objects.filter(person=person).update(postcode=postcode)
 
 
 def test_the_stored_postcode_district_is_what_comes_before_the_space(cast, varied):
