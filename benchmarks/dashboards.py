@@ -332,6 +332,8 @@ def render(
         runs=options.runs,
         explain=False,
         http=options.http,
+        in_process=True,
+        search=False,
         collectstatic=options.collectstatic,
         sweep=False,
         proposed=False,
