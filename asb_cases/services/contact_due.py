@@ -98,9 +98,22 @@ def victims_contact_due_refresh(*, case_ids: Iterable[int]) -> int:
         if list(wanted) != stored:
             for column, value in zip(changed, (pk, *wanted), strict=True):
                 column.append(value)
-    if changed[0]:
+    if changed[0] and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_UPDATE, list(changed))
+    elif changed[0]:  # the embedded SQLite default of `make run`: no arrays to unnest
+        CasePerson.objects.bulk_update(
+            [
+                CasePerson(
+                    pk=pk,
+                    contact_due_on=due_on,
+                    contact_organisation_id=organisation_id,
+                    contact_officer_id=officer_id,
+                )
+                for pk, due_on, organisation_id, officer_id in zip(*changed, strict=True)
+            ],
+            ["contact_due_on", "contact_organisation", "contact_officer"],
+        )
     return len(changed[0])
 
 
