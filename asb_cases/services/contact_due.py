@@ -98,22 +98,11 @@ def victims_contact_due_refresh(*, case_ids: Iterable[int]) -> int:
         if list(wanted) != stored:
             for column, value in zip(changed, (pk, *wanted), strict=True):
                 column.append(value)
-    if changed[0] and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_UPDATE, list(changed))
-    elif changed[0]:  # the embedded SQLite default of `make run`: no arrays to unnest
-        CasePerson.objects.bulk_update(
-            [
-                CasePerson(
-                    pk=pk,
-                    contact_due_on=due_on,
-                    contact_organisation_id=organisation_id,
-                    contact_officer_id=officer_id,
-                )
-                for pk, due_on, organisation_id, officer_id in zip(*changed, strict=True)
-            ],
-            ["contact_due_on", "contact_organisation", "contact_officer"],
-        )
+    if changed[0]:
+        if connection.vendor == "postgresql":
+            _write_in_one_statement(changed)
+        else:  # the embedded SQLite default of `make run`: no arrays to unnest
+            _write_with_the_orm(changed)
     return len(changed[0])
 
 
@@ -139,3 +128,23 @@ def contact_standards_changed() -> None:
     """After the contact standards change: recompute every victim's next contact in the
     background (through the outbox, so it survives a broker restart; idempotent)."""
     outbox_enqueue(task_name="asb_cases.contact_due_refresh_all", kwargs={})
+
+
+def _write_in_one_statement(changed: tuple[list, list, list, list]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE, list(changed))
+
+
+def _write_with_the_orm(changed: tuple[list, list, list, list]) -> None:
+    CasePerson.objects.bulk_update(
+        [
+            CasePerson(
+                pk=pk,
+                contact_due_on=due_on,
+                contact_organisation_id=organisation_id,
+                contact_officer_id=officer_id,
+            )
+            for pk, due_on, organisation_id, officer_id in zip(*changed, strict=True)
+        ],
+        ["contact_due_on", "contact_organisation", "contact_officer"],
+    )

@@ -309,3 +309,27 @@ def test_changing_a_contact_standard_recomputes_in_the_background(cast, varied):
     assert task() > 0  # what the worker runs
     link.refresh_from_db()
     assert link.contact_due_on == add_working_days(opened, standard.first_contact_working_days)
+
+
+def test_the_embedded_default_writes_the_same_dates_as_postgresql(cast, varied, monkeypatch):
+    """`make run`'s SQLite cannot unnest arrays: there the dates are written with the ORM.
+    Both writers, given the same recompute, leave the same rows."""
+    from asb_cases.services import contact_due as module
+
+    stored = list(
+        CasePerson.objects.order_by("pk").values_list(
+            "pk", "contact_due_on", "contact_organisation_id", "contact_officer_id"
+        )
+    )
+    assert any(row[1] for row in stored)
+    CasePerson.objects.update(contact_due_on=None, contact_organisation=None, contact_officer=None)
+    monkeypatch.setattr(module, "_write_in_one_statement", module._write_with_the_orm)
+    assert contact_due_refresh_all() == sum(1 for row in stored if row[1])
+    assert (
+        list(
+            CasePerson.objects.order_by("pk").values_list(
+                "pk", "contact_due_on", "contact_organisation_id", "contact_officer_id"
+            )
+        )
+        == stored
+    )
