@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 
 from access import rules
-from access.viewer import SYSTEM, Viewer
-from asb_cases.models import CaseStatus
-from partners.models import Organisation
-from victims.models import Person, PersonDetails, PersonStatus
+from access.viewer import Viewer
+from asb_cases.models import CasePerson, CaseStatus, Incident
+from partners.models import Organisation, User
+from victims.models import Person, PersonDetails
 
 OWN = "own"
 SHARED = "shared"
@@ -113,27 +114,54 @@ class PersonView:
         return self.details.full_name if self.details is not None else ""
 
 
-def _group_of(people: list[Person]) -> tuple[dict[int, int], dict[int, list[int]]]:
-    """Each person's canonical record (the one they were merged into, or themselves), and each
-    canonical record with every record merged into it."""
+# What a signpost shows of a person, read with their record (PersonStatus is one row a person).
+_FLAGS = ("status__is_repeat", "status__is_vulnerable", "status__risk_band")
+
+
+def _flag_rows(condition: Q):
+    """(id, merged into, is repeat, is vulnerable, risk band, consent withdrawn) of the people
+    meeting `condition`: one indexed read of victims_person with its status beside it, and
+    whether any agency's record of them says consent was withdrawn."""
+    withdrawn = Exists(
+        PersonDetails.objects.filter(person_id=OuterRef("pk"), consent_withdrawn_on__isnull=False)
+    )
+    return (
+        Person.objects.filter(condition)
+        .order_by()
+        .values_list("pk", "merged_into_id", *_FLAGS, withdrawn)
+    )
+
+
+def _group_of(
+    people: list[Person],
+) -> tuple[dict[int, int], dict[int, list[int]], dict[int, tuple]]:
+    """Each person's canonical record (the one they were merged into, or themselves), each
+    canonical record with every record merged into it, and the flag rows of all of them
+    (`_flag_rows`): one query for the lot."""
     canonical = {person.pk: person.merged_into_id or person.pk for person in people}
     groups: dict[int, list[int]] = {pk: [pk] for pk in set(canonical.values())}
-    for pk, survivor in Person.objects.filter(merged_into_id__in=list(groups)).values_list(
-        "pk", "merged_into_id"
-    ):
-        groups[survivor].append(pk)
-    return canonical, groups
+    rows = _flag_rows(Q(pk__in=list(groups)) | Q(merged_into_id__in=list(groups)))
+    flags = {}
+    for row in rows:
+        flags[row[0]] = row
+        if row[1] in groups:
+            groups[row[1]].append(row[0])
+    return canonical, groups, flags
 
 
 class _Agencies:
     """Whom to contact about each person of a batch, loaded together on first use: every
     agency that recorded them, had an incident about them or leads a case they are on, and the
     lead officer of their most relevant case there (the agency's ASB team when there is none,
-    or when the person withdrew consent). Built from every agency's records, as the system."""
+    or when the person withdrew consent). Built from every agency's records, as the system.
 
-    def __init__(self, groups: dict[int, list[int]], organisations: dict, withdrawn: set[int]):
+    Three queries however many people: the agencies that recorded them or had an incident
+    about them (one UNION); the top case link of each person and lead agency, picked by a
+    window in the database (a person on hundreds of cases brings one row an agency, not every
+    link to sort here), with its lead officer's name and phone beside it; the organisations."""
+
+    def __init__(self, groups: dict[int, list[int]], withdrawn: set[int]):
         self.groups = groups
-        self.organisations = organisations  # canonical pk -> organisations holding details
         self.withdrawn = withdrawn
         self.loaded: dict[int, list[AgencyContact]] | None = None
 
@@ -142,50 +170,103 @@ class _Agencies:
             self.loaded = self._load()
         return self.loaded.get(pk, [])
 
+    @staticmethod
+    def _known_to(members: list[int]):
+        """(person, organisation): the agencies that recorded each person, and those their
+        incidents (as victim or reporter) were reported to."""
+        recorded = PersonDetails.objects.filter(person_id__in=members).values_list(
+            "person_id", "organisation_id"
+        )
+        as_victim = (
+            Incident.objects.filter(victim_id__in=members)
+            .order_by()
+            .values_list("victim_id", "reported_to_id")
+        )
+        as_reporter = (
+            Incident.objects.filter(reporter_id__in=members)
+            .order_by()
+            .values_list("reporter_id", "reported_to_id")
+        )
+        return recorded.order_by().union(as_victim, as_reporter)
+
+    @staticmethod
+    def _top_links(members: list[int]):
+        """The case link of each person and lead agency whose lead officer is the contact: open
+        cases first, then the most recently active, among the cases that have a lead officer
+        (a row with no officer: none of that agency's cases has one). Ties as the links are
+        ordered (role, then when added)."""
+        ranked = Window(
+            RowNumber(),
+            partition_by=[F("person_id"), F("case__lead_organisation_id")],
+            order_by=[
+                ExpressionWrapper(Q(case__lead_officer_id__isnull=True), BooleanField()).asc(),
+                ExpressionWrapper(Q(case__status=CaseStatus.CLOSED), BooleanField()).asc(),
+                F("case__updated_at").desc(),
+                F("role").asc(),
+                F("added_at").asc(),
+                F("pk").asc(),
+            ],
+        )
+        return (
+            CasePerson.objects.filter(person_id__in=members)
+            .annotate(rank=ranked)
+            .filter(rank=1)
+            .order_by()
+            .values_list(
+                "person_id",
+                "case__lead_organisation_id",
+                "case__status",
+                "case__updated_at",
+                "role",
+                "added_at",
+                "case__lead_officer_id",
+                "case__lead_officer__username",
+                "case__lead_officer__first_name",
+                "case__lead_officer__last_name",
+                "case__lead_officer__email",
+                "case__lead_officer__membership__phone",
+            )
+        )
+
     def _load(self) -> dict[int, list[AgencyContact]]:
         member_of = {member: pk for pk, members in self.groups.items() for member in members}
-        organisations = defaultdict(set, {pk: set(o) for pk, o in self.organisations.items()})
-        incident_rows = (
-            rules.incidents(SYSTEM)
-            .filter(Q(victim_id__in=member_of) | Q(reporter_id__in=member_of))
-            .values("victim_id", "reporter_id", "reported_to_id")
-            .distinct()
-        )
-        for row in incident_rows:
-            for person_id in {row["victim_id"], row["reporter_id"]} - {None}:
-                if person_id in member_of:
-                    organisations[member_of[person_id]].add(row["reported_to_id"])
-        links = sorted(
-            rules.case_people(SYSTEM)
-            .filter(person_id__in=member_of)
-            .select_related("case__lead_officer__membership"),
-            # Open cases first, then the most recently active: their lead officer is the contact.
-            key=lambda link: (
-                link.case.status == CaseStatus.CLOSED,
-                -link.case.updated_at.timestamp(),
-            ),
-        )
-        lead_officers: dict[tuple[int, object], object] = {}
-        for link in links:
-            key = (member_of[link.person_id], link.case.lead_organisation_id)
-            organisations[key[0]].add(link.case.lead_organisation_id)
-            if key not in lead_officers and link.case.lead_officer is not None:
-                lead_officers[key] = link.case.lead_officer
+        members = list(member_of)
+        organisations: dict[int, set] = defaultdict(set)
+        for person_id, organisation_id in self._known_to(members):
+            organisations[member_of[person_id]].add(organisation_id)
+        # Of each group's members, the best top link at each agency (as the one case list the
+        # implementation before this sorted: officer first, open first, most recent first).
+        best: dict[tuple[int, int], tuple] = {}
+        for row in self._top_links(members):
+            person_id, organisation_id, status, updated_at, role, added_at, officer_id = row[:7]
+            key = (member_of[person_id], organisation_id)
+            organisations[key[0]].add(organisation_id)
+            order = (officer_id is None, status == CaseStatus.CLOSED, -updated_at.timestamp())
+            if key not in best or (order, role, added_at) < best[key][0]:
+                best[key] = ((order, role, added_at), row)
         by_id = Organisation.objects.in_bulk({o for found in organisations.values() for o in found})
         loaded = {}
         for pk in self.groups:
             contacts = []
             for organisation_id in organisations.get(pk, set()):
                 organisation = by_id[organisation_id]
-                officer = lead_officers.get((pk, organisation_id))
-                if officer is not None and pk not in self.withdrawn:
-                    membership = getattr(officer, "membership", None)
+                top = best.get((pk, organisation_id))
+                officer_id = top[1][6] if top is not None else None
+                if officer_id is not None and pk not in self.withdrawn:
+                    username, first_name, last_name, email, phone = top[1][7:]
+                    officer = User(
+                        pk=officer_id,
+                        username=username,
+                        first_name=first_name,
+                        last_name=last_name,
+                        email=email,
+                    )
                     contacts.append(
                         AgencyContact(
                             organisation=organisation,
                             contact_name=officer.display_name,
                             contact_email=officer.email,
-                            contact_phone=membership.phone if membership is not None else "",
+                            contact_phone=phone or "",
                         )
                     )
                 else:
@@ -200,21 +281,33 @@ class _Agencies:
         return loaded
 
 
-def signposts(groups: dict[int, list[int]]) -> dict[int, Signpost]:
-    """The signpost of each canonical person (with the records merged into them): two queries
-    for the flags, however many people; whom to contact on first use (`_Agencies`)."""
+def _signposts(groups: dict[int, list[int]], flags: dict[int, tuple]) -> dict[int, Signpost]:
     member_of = {member: pk for pk, members in groups.items() for member in members}
-    organisations: dict[int, set] = defaultdict(set)
-    withdrawn: set[int] = set()
-    for person_id, organisation_id, withdrawn_on in PersonDetails.objects.filter(
-        person_id__in=member_of
-    ).values_list("person_id", "organisation_id", "consent_withdrawn_on"):
-        organisations[member_of[person_id]].add(organisation_id)
-        if withdrawn_on is not None:
-            withdrawn.add(member_of[person_id])
-    statuses = PersonStatus.objects.in_bulk(list(groups), field_name="person_id")
-    batch = _Agencies(groups, organisations, withdrawn)
-    return {pk: Signpost(pk, batch, statuses.get(pk), pk in withdrawn) for pk in groups}
+    withdrawn = {member_of[pk] for pk, row in flags.items() if row[5] and pk in member_of}
+    batch = _Agencies(groups, withdrawn)
+    posts = {}
+    for pk in groups:
+        row = flags.get(pk)
+        status = _Status(*row[2:5]) if row is not None and row[2] is not None else None
+        posts[pk] = Signpost(pk, batch, status, pk in withdrawn)
+    return posts
+
+
+@dataclass(frozen=True)
+class _Status:
+    """The three fields of PersonStatus a signpost shows."""
+
+    is_repeat: bool
+    is_vulnerable: bool
+    risk_band: str
+
+
+def signposts(groups: dict[int, list[int]]) -> dict[int, Signpost]:
+    """The signpost of each canonical person (with the records merged into them): one query
+    for the flags, however many people; whom to contact on first use (`_Agencies`)."""
+    members = [member for group in groups.values() for member in group]
+    flags = {row[0]: row for row in _flag_rows(Q(pk__in=members))}
+    return _signposts(groups, flags)
 
 
 def person_views(
@@ -226,7 +319,7 @@ def person_views(
     people = [person for person in people if person is not None]
     if not people:
         return {}
-    canonical, groups = _group_of(people)
+    canonical, groups, flags = _group_of(people)
     all_ids = [member for members in groups.values() for member in members]
     member_of = {member: pk for pk, members in groups.items() for member in members}
     visible = (
@@ -244,7 +337,7 @@ def person_views(
             own.setdefault(pk, details)
         else:
             shared[pk].append(details)
-    posts = signposts(groups)
+    posts = _signposts(groups, flags)
     views = {}
     for person in people:
         pk = canonical[person.pk]
