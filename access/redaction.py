@@ -18,14 +18,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
 
 from access import rules
 from access.viewer import Viewer
-from asb_cases.models import CasePerson, CaseStatus, Incident
-from partners.models import Organisation, User
-from victims.models import Person, PersonDetails
+from asb_cases.models import Case, CasePerson, CaseStatus, Incident
+from partners.models import Membership, Organisation, User
+from victims.models import Person, PersonDetails, PersonStatus
 
 OWN = "own"
 SHARED = "shared"
@@ -114,55 +113,114 @@ class PersonView:
         return self.details.full_name if self.details is not None else ""
 
 
-# What a signpost shows of a person, read with their record (PersonStatus is one row a person).
-_FLAGS = ("status__is_repeat", "status__is_vulnerable", "status__risk_band")
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
-def _flag_rows(condition: Q):
-    """(id, merged into, is repeat, is vulnerable, risk band, consent withdrawn) of the people
-    meeting `condition`: one indexed read of victims_person with its status beside it, and
-    whether any agency's record of them says consent was withdrawn."""
-    withdrawn = Exists(
-        PersonDetails.objects.filter(person_id=OuterRef("pk"), consent_withdrawn_on__isnull=False)
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# The signpost's flags of people: their status (one row a person, or none), and whether any
+# agency's record of them says consent was withdrawn. Written as SQL: it is the same few indexed
+# reads the ORM would make, without building and compiling an expression tree for every page
+# (the first of a lookup's or a page's people queries; docs/adr/0023).
+_FLAGS_SQL = """
+    SELECT p.id, p.merged_into_id, s.is_repeat, s.is_vulnerable, s.risk_band,
+           EXISTS (SELECT 1 FROM {details} d
+                   WHERE d.person_id = p.id AND d.consent_withdrawn_on IS NOT NULL)
+    FROM {person} p LEFT JOIN {status} s ON s.person_id = p.id
+    WHERE {where}
+"""
+
+
+def _flag_rows(ids: list[int], *, with_merged: bool) -> dict[int, tuple]:
+    """Person id -> (id, merged into, is repeat, is vulnerable, risk band, consent withdrawn)
+    for `ids` and, `with_merged`, every record merged into one of them."""
+    if not ids:
+        return {}
+    where = f"p.id IN ({_placeholders(ids)})"
+    params = list(ids)
+    if with_merged:
+        where += f" OR p.merged_into_id IN ({_placeholders(ids)})"
+        params += ids
+    sql = _FLAGS_SQL.format(
+        details=_table(PersonDetails),
+        person=_table(Person),
+        status=_table(PersonStatus),
+        where=where,
     )
-    return (
-        Person.objects.filter(condition)
-        .order_by()
-        .values_list("pk", "merged_into_id", *_FLAGS, withdrawn)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: row for row in cursor.fetchall()}
 
 
 def _group_of(
     people: list[Person],
 ) -> tuple[dict[int, int], dict[int, list[int]], dict[int, tuple]]:
     """Each person's canonical record (the one they were merged into, or themselves), each
-    canonical record with every record merged into it, and the flag rows of all of them
+    canonical record with every record merged into it, and the flags of all of them
     (`_flag_rows`): one query for the lot."""
     canonical = {person.pk: person.merged_into_id or person.pk for person in people}
     groups: dict[int, list[int]] = {pk: [pk] for pk in set(canonical.values())}
-    rows = _flag_rows(Q(pk__in=list(groups)) | Q(merged_into_id__in=list(groups)))
-    flags = {}
-    for row in rows:
-        flags[row[0]] = row
+    flags = _flag_rows(sorted(groups), with_merged=True)
+    for pk, row in sorted(flags.items()):
         if row[1] in groups:
-            groups[row[1]].append(row[0])
+            groups[row[1]].append(pk)
     return canonical, groups, flags
+
+
+# Whom to contact about people, as the system (every agency's records), in one statement:
+# - the lead agency of each case they are on, with the case link that names the contact: of
+#   the cases with a lead officer, open ones first, then the most recently active (ties as the
+#   links are ordered: role, then when added), picked by a window, so a person on hundreds of
+#   cases brings one row an agency rather than every link to sort in Python; its lead officer's
+#   name, e-mail and phone beside it (none: no case of that agency has a lead officer);
+# - the agencies that recorded them, and those their incidents (as victim or reporter) were
+#   reported to (UNION: once each, however many incidents).
+# `{canonical}` maps a record merged into another to the one it joined, so the top case is
+# picked over the whole group.
+_AGENCIES_SQL = """
+    SELECT 1, ranked.person_id, ranked.organisation_id, u.id, u.username, u.first_name,
+           u.last_name, u.email, m.phone
+    FROM (
+        SELECT {canonical} AS person_id, c.lead_organisation_id AS organisation_id,
+               c.lead_officer_id AS officer_id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY {canonical}, c.lead_organisation_id
+                   ORDER BY (c.lead_officer_id IS NULL), (c.status = %s), c.updated_at DESC,
+                            cp.role, cp.added_at, cp.id
+               ) AS position
+        FROM {case_person} cp JOIN {case} c ON c.id = cp.case_id
+        WHERE cp.person_id IN ({members})
+    ) ranked
+    LEFT JOIN {user} u ON u.id = ranked.officer_id
+    LEFT JOIN {membership} m ON m.user_id = u.id
+    WHERE ranked.position = 1
+    UNION
+    SELECT 0, d.person_id, d.organisation_id, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM {details} d WHERE d.person_id IN ({members})
+    UNION
+    SELECT 0, i.victim_id, i.reported_to_id, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM {incident} i WHERE i.victim_id IN ({members})
+    UNION
+    SELECT 0, i.reporter_id, i.reported_to_id, NULL, NULL, NULL, NULL, NULL, NULL
+    FROM {incident} i WHERE i.reporter_id IN ({members})
+"""
 
 
 class _Agencies:
     """Whom to contact about each person of a batch, loaded together on first use: every
     agency that recorded them, had an incident about them or leads a case they are on, and the
     lead officer of their most relevant case there (the agency's ASB team when there is none,
-    or when the person withdrew consent). Built from every agency's records, as the system.
+    or when the person withdrew consent). Built from every agency's records, as the system:
+    two queries however many people (`_AGENCIES_SQL`, then the organisations not yet read for
+    the batch's details)."""
 
-    Three queries however many people: the agencies that recorded them or had an incident
-    about them (one UNION); the top case link of each person and lead agency, picked by a
-    window in the database (a person on hundreds of cases brings one row an agency, not every
-    link to sort here), with its lead officer's name and phone beside it; the organisations."""
-
-    def __init__(self, groups: dict[int, list[int]], withdrawn: set[int]):
+    def __init__(self, groups: dict[int, list[int]], withdrawn: set[int], organisations: dict):
         self.groups = groups
         self.withdrawn = withdrawn
+        self.organisations = organisations  # already read for the batch, by id
         self.loaded: dict[int, list[AgencyContact]] | None = None
 
     def for_person(self, pk: int) -> list[AgencyContact]:
@@ -170,102 +228,74 @@ class _Agencies:
             self.loaded = self._load()
         return self.loaded.get(pk, [])
 
-    @staticmethod
-    def _known_to(members: list[int]):
-        """(person, organisation): the agencies that recorded each person, and those their
-        incidents (as victim or reporter) were reported to."""
-        recorded = PersonDetails.objects.filter(person_id__in=members).values_list(
-            "person_id", "organisation_id"
-        )
-        as_victim = (
-            Incident.objects.filter(victim_id__in=members)
-            .order_by()
-            .values_list("victim_id", "reported_to_id")
-        )
-        as_reporter = (
-            Incident.objects.filter(reporter_id__in=members)
-            .order_by()
-            .values_list("reporter_id", "reported_to_id")
-        )
-        return recorded.order_by().union(as_victim, as_reporter)
-
-    @staticmethod
-    def _top_links(members: list[int]):
-        """The case link of each person and lead agency whose lead officer is the contact: open
-        cases first, then the most recently active, among the cases that have a lead officer
-        (a row with no officer: none of that agency's cases has one). Ties as the links are
-        ordered (role, then when added)."""
-        ranked = Window(
-            RowNumber(),
-            partition_by=[F("person_id"), F("case__lead_organisation_id")],
-            order_by=[
-                ExpressionWrapper(Q(case__lead_officer_id__isnull=True), BooleanField()).asc(),
-                ExpressionWrapper(Q(case__status=CaseStatus.CLOSED), BooleanField()).asc(),
-                F("case__updated_at").desc(),
-                F("role").asc(),
-                F("added_at").asc(),
-                F("pk").asc(),
-            ],
-        )
-        return (
-            CasePerson.objects.filter(person_id__in=members)
-            .annotate(rank=ranked)
-            .filter(rank=1)
-            .order_by()
-            .values_list(
-                "person_id",
-                "case__lead_organisation_id",
-                "case__status",
-                "case__updated_at",
-                "role",
-                "added_at",
-                "case__lead_officer_id",
-                "case__lead_officer__username",
-                "case__lead_officer__first_name",
-                "case__lead_officer__last_name",
-                "case__lead_officer__email",
-                "case__lead_officer__membership__phone",
+    def _rows(self, member_of: dict[int, int]) -> list[tuple]:
+        members = list(member_of)
+        merged = [(member, pk) for member, pk in member_of.items() if member != pk]
+        canonical = "cp.person_id"
+        mapping: list[int] = []
+        if merged:
+            canonical = (
+                "CASE cp.person_id "
+                + " ".join("WHEN %s THEN %s" for _ in merged)
+                + " ELSE cp.person_id END"
             )
+            mapping = [value for pair in merged for value in pair]
+        sql = _AGENCIES_SQL.format(
+            canonical=canonical,
+            members=_placeholders(members),
+            case_person=_table(CasePerson),
+            case=_table(Case),
+            user=_table(User),
+            membership=_table(Membership),
+            details=_table(PersonDetails),
+            incident=_table(Incident),
         )
+        # The placeholders in the order they appear: the window's CASE (in SELECT and in
+        # PARTITION BY), the closed status, the links' members, then each other branch's.
+        params = [
+            *mapping,
+            *mapping,
+            CaseStatus.CLOSED.value,
+            *members,
+            *members,
+            *members,
+            *members,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def _load(self) -> dict[int, list[AgencyContact]]:
         member_of = {member: pk for pk, members in self.groups.items() for member in members}
-        members = list(member_of)
+        to_uuid = Organisation._meta.pk.to_python
         organisations: dict[int, set] = defaultdict(set)
-        for person_id, organisation_id in self._known_to(members):
-            organisations[member_of[person_id]].add(organisation_id)
-        # Of each group's members, the best top link at each agency (as the one case list the
-        # implementation before this sorted: officer first, open first, most recent first).
-        best: dict[tuple[int, int], tuple] = {}
-        for row in self._top_links(members):
-            person_id, organisation_id, status, updated_at, role, added_at, officer_id = row[:7]
-            key = (member_of[person_id], organisation_id)
-            organisations[key[0]].add(organisation_id)
-            order = (officer_id is None, status == CaseStatus.CLOSED, -updated_at.timestamp())
-            if key not in best or (order, role, added_at) < best[key][0]:
-                best[key] = ((order, role, added_at), row)
-        by_id = Organisation.objects.in_bulk({o for found in organisations.values() for o in found})
+        officers: dict[tuple[int, object], tuple] = {}
+        for is_link, person_id, organisation_id, *officer in self._rows(member_of):
+            organisation_id = to_uuid(organisation_id)
+            pk = person_id if is_link else member_of[person_id]
+            organisations[pk].add(organisation_id)
+            if is_link and officer[0] is not None:
+                officers[(pk, organisation_id)] = officer
+        missing = {o for found in organisations.values() for o in found} - set(self.organisations)
+        by_id = {**self.organisations, **Organisation.objects.in_bulk(missing)}
+        names: dict[int, str] = {}  # an officer's name, worked out once a batch
         loaded = {}
         for pk in self.groups:
             contacts = []
             for organisation_id in organisations.get(pk, set()):
                 organisation = by_id[organisation_id]
-                top = best.get((pk, organisation_id))
-                officer_id = top[1][6] if top is not None else None
-                if officer_id is not None and pk not in self.withdrawn:
-                    username, first_name, last_name, email, phone = top[1][7:]
-                    officer = User(
-                        pk=officer_id,
-                        username=username,
-                        first_name=first_name,
-                        last_name=last_name,
-                        email=email,
-                    )
+                officer = officers.get((pk, organisation_id))
+                if officer is not None and pk not in self.withdrawn:
+                    officer_id, username, first_name, last_name, email, phone = officer
+                    if officer_id not in names:
+                        names[officer_id] = User(
+                            username=username, first_name=first_name, last_name=last_name
+                        ).display_name
                     contacts.append(
                         AgencyContact(
                             organisation=organisation,
-                            contact_name=officer.display_name,
-                            contact_email=officer.email,
+                            contact_name=names[officer_id],
+                            contact_email=email,
                             contact_phone=phone or "",
                         )
                     )
@@ -281,10 +311,12 @@ class _Agencies:
         return loaded
 
 
-def _signposts(groups: dict[int, list[int]], flags: dict[int, tuple]) -> dict[int, Signpost]:
+def _signposts(
+    groups: dict[int, list[int]], flags: dict[int, tuple], organisations: dict | None = None
+) -> dict[int, Signpost]:
     member_of = {member: pk for pk, members in groups.items() for member in members}
     withdrawn = {member_of[pk] for pk, row in flags.items() if row[5] and pk in member_of}
-    batch = _Agencies(groups, withdrawn)
+    batch = _Agencies(groups, withdrawn, organisations or {})
     posts = {}
     for pk in groups:
         row = flags.get(pk)
@@ -306,7 +338,7 @@ def signposts(groups: dict[int, list[int]]) -> dict[int, Signpost]:
     """The signpost of each canonical person (with the records merged into them): one query
     for the flags, however many people; whom to contact on first use (`_Agencies`)."""
     members = [member for group in groups.values() for member in group]
-    flags = {row[0]: row for row in _flag_rows(Q(pk__in=members))}
+    flags = _flag_rows(members, with_merged=False)
     return _signposts(groups, flags)
 
 
@@ -322,22 +354,23 @@ def person_views(
     canonical, groups, flags = _group_of(people)
     all_ids = [member for members in groups.values() for member in members]
     member_of = {member: pk for pk, members in groups.items() for member in members}
-    visible = (
-        rules.person_details(viewer, person_ids=all_ids)
-        .select_related("organisation")
-        .order_by("-updated_at", "pk")
-    )
+    visible = rules.person_details(viewer, person_ids=all_ids).order_by("-updated_at", "pk")
     if with_factors:
         visible = visible.prefetch_related("vulnerability_factors")
+    visible = list(visible)
+    # The organisations that recorded them by key, not joined: with a join PostgreSQL may probe
+    # the details' index once an organisation (60 times 200 people, 38,000 buffers at 1M).
+    organisations = Organisation.objects.in_bulk({details.organisation_id for details in visible})
     own: dict[int, PersonDetails] = {}
     shared: dict[int, list[PersonDetails]] = defaultdict(list)
     for details in visible:
+        details.organisation = organisations[details.organisation_id]
         pk = member_of[details.person_id]
         if details.organisation_id == viewer.organisation_id:
             own.setdefault(pk, details)
         else:
             shared[pk].append(details)
-    posts = _signposts(groups, flags)
+    posts = _signposts(groups, flags, organisations)
     views = {}
     for person in people:
         pk = canonical[person.pk]
