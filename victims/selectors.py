@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from django.contrib.postgres.search import TrigramSimilarity
@@ -164,6 +165,18 @@ def _could_match(query: matching.Query) -> Q:
 _SCORED_FIELDS = ("given_name", "family_name", "date_of_birth", "postcode", "uprn")
 
 
+class _Scored(NamedTuple):
+    """A record as scoring reads it: a lookup reads a few hundred of them (up to 2,000), and a
+    tuple costs a fraction of a model instance to build (docs/adr/0023)."""
+
+    person_id: int
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None
+    postcode: str
+    uprn: str
+
+
 def _blocks(query: matching.Query, limit: int = 2000) -> QuerySet[PersonDetails]:
     """Every organisation's records that could be the person: cheap indexed blocks (the same
     date of birth, postcode or UPRN, the phonetic surname code with a compatible first name,
@@ -229,9 +242,9 @@ def person_candidates(
     # The records that could be the person, in the order read (scoring keeps the first of
     # equal scores), and then their people: a few of the up to 2,000 records read.
     matched = [
-        (details.person_id, match)
-        for details in _blocks(query)
-        if (match := matching.score(query, details)) is not None
+        (record.person_id, match)
+        for record in map(_Scored._make, _blocks(query).values_list("person", *_SCORED_FIELDS))
+        if (match := matching.score(query, record)) is not None
     ]
     people = Person.objects.in_bulk({person_pk for person_pk, _ in matched})
     best: dict[int, matching.Match] = {}

@@ -1,6 +1,7 @@
 """The implementation of `access.redaction.person_views` and `signposts` before issue 16's
 batch rewrite, kept only so tests/access/test_person_views_equivalence.py can check the new one
 gives every viewer exactly the same views. Not used by the application."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -244,4 +245,3 @@ def person_views(
 
 def person_view(viewer: Viewer, person: Person, *, with_factors: bool = False) -> PersonView:
     return person_views(viewer, [person], with_factors=with_factors)[person.pk]
-

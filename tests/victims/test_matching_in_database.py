@@ -117,7 +117,10 @@ def test_a_lookup_takes_the_same_queries_however_many_candidates(cast, people):
     few_found, few = queries(matching.Query("Ivy", "Smith", BORN, "DH1 3NJ"))
     many_found, many = queries(QUERIES[0])
     assert few_found < many_found
-    assert few == many == 9  # as before the postcode district was stored (issue 16)
+    # 7 at most (9 before issue 16's person_views batch): the records, their people, then the
+    # views; the contacts' organisations are not read again when the details' read brought
+    # them all, which depends on who recorded whom, not on how many candidates there are.
+    assert few <= many == 7
 
 
 # Records for comparing the candidates with those of the condition before the postcode district
