@@ -477,8 +477,9 @@ class PersonRole(models.TextChoices):
 
 class CasePerson(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="person_links")
+    # Indexed by asb_caseperson_person, which leads with it.
     person = models.ForeignKey(
-        "victims.Person", on_delete=models.PROTECT, related_name="case_links"
+        "victims.Person", on_delete=models.PROTECT, related_name="case_links", db_index=False
     )
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     # Whose record of the person this link shows the case's agencies: the organisation that
@@ -519,8 +520,14 @@ class CasePerson(models.Model):
             ),
         ]
         indexes = [
-            # A person's cases (signposts, repeat victims).
-            models.Index(fields=["person", "role"], name="asb_caseperson_person"),
+            # A person's cases (signposts, repeat victims), and whose record each link shows
+            # (access.rules.person_details checks it for every name a search matches): read
+            # from the index alone.
+            models.Index(
+                fields=["person", "role"],
+                include=["organisation", "case"],
+                name="asb_caseperson_person_cover",
+            ),
             # Victims due contact for an organisation, most urgent first, counted and grouped
             # by officer from the index alone (My work, the supervisor's team).
             models.Index(
@@ -577,6 +584,12 @@ class CaseTask(models.Model):
         indexes = [
             # A person's open tasks by due date; overdue tasks on dashboards.
             models.Index(fields=["assignee", "status", "due_on"], name="asb_task_assignee_due"),
+            # Open tasks most urgent first (My work, a team's thousands of officers).
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(status="open"),
+                name="asb_task_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -655,6 +668,18 @@ class CaseAction(models.Model):
             # Costs and powers used, by agency and over time.
             models.Index(fields=["organisation", "started_at"], name="asb_action_org_started"),
             models.Index(fields=["review_on"], name="asb_action_review"),
+            # My work's clocks: appeals ending and expiry near, for tools still in force (with
+            # the review date's index, each arm of the clocks' OR is served by an index).
+            models.Index(
+                fields=["appeal_by"],
+                condition=Q(outcome__in=["pending", "granted", "breached"]),
+                name="asb_action_live_appeal",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(outcome__in=["pending", "granted", "breached"]),
+                name="asb_action_live_expires",
+            ),
         ]
 
     def __str__(self) -> str:
