@@ -230,3 +230,25 @@ def test_any_change_to_a_choice_shows_at_once(cast, change):
         organisation.save()
         shown = "Renamed Borough Council"
     assert shown in client.get("/cases/").content.decode()
+
+
+# The audit event of a page ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_audited_outside_a_transaction_is_one_statement_and_chained():
+    from django.core.management import call_command
+
+    from partners.audit import SystemActor, audit_viewed
+    from partners.models import AuditEvent
+
+    assert not connection.in_atomic_block
+    events = []
+    for n in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            events.append(audit_viewed(actor=SystemActor("tests"), action="test", detail={"n": n}))
+        assert len(captured.captured_queries) == 1
+        assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "partners_auditevent"')
+    stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk"))
+    assert all(event.row_hash and event.prev_hash for event in stored)
+    call_command("audit_verify")  # the chain is intact
