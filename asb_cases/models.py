@@ -589,14 +589,6 @@ class CaseTask(models.Model):
         indexes = [
             # A person's open tasks by due date; overdue tasks on dashboards.
             models.Index(fields=["assignee", "status", "due_on"], name="asb_task_assignee_due"),
-            # An organisation's overdue tasks, most overdue first (the ownership dashboard):
-            # read in order from the open ones only, instead of every task the organisation
-            # ever had (39,000 for a police force at a million incidents) filtered and sorted.
-            models.Index(
-                fields=["organisation", "due_on", "id"],
-                name="asb_task_org_open_due",
-                condition=Q(status="open"),
-            ),
         ]
 
     def __str__(self) -> str:

@@ -19,14 +19,6 @@ class Migration(migrations.Migration):
             name="asb_inc_uprn",
         ),
         migrations.AddIndex(
-            model_name="casetask",
-            index=models.Index(
-                condition=models.Q(("status", "open")),
-                fields=["organisation", "due_on", "id"],
-                name="asb_task_org_open_due",
-            ),
-        ),
-        migrations.AddIndex(
             model_name="incident",
             index=models.Index(
                 condition=models.Q(("uprn", ""), _negated=True),
