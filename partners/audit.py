@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from partners import audit_chain
+from partners.db_insert import insert_rows
 from partners.models import AuditEvent, Organisation, User
 
 
@@ -178,7 +179,7 @@ def audit_record_many(events: list[AuditEvent]) -> None:
     """Append events built by `audit_event` to the audit log, together."""
     with transaction.atomic(savepoint=False):
         audit_chain.chain_in_python(events)
-        AuditEvent.objects.bulk_create(events, batch_size=1_000)
+        insert_rows(events)
 
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
