@@ -373,27 +373,34 @@ def incidents_linkable(viewer: Viewer) -> QuerySet[Incident]:
 # People ---------------------------------------------------------------------------------------
 
 
-def _same_person(outer: str) -> Q:
-    """A PersonDetails row about the person at `outer` (a person id reached from the outer
-    query), or about a record merged with them."""
-    return (
-        Q(person_id=OuterRef(outer))
-        | Q(person__merged_into_id=OuterRef(outer))
-        | Q(person_id=OuterRef(f"{outer.removesuffix('_id')}__merged_into_id"))
-        | Q(person__merged_into_id=OuterRef(f"{outer.removesuffix('_id')}__merged_into_id"))
-    )
-
-
 CONSENT_RESTRICTED = Q(consent_withdrawn_on__isnull=False) | Q(
     consent_scope=PersonDetails.ConsentScope.LEAD_ONLY
 )
 
 
-def consent_restricted(outer: str = "person_id") -> Exists:
+def consent_restricted(outer: str = "person_id") -> Q:
     """Whether the person at `outer` told any agency that only the agency leading their case
     may have their information, or withdrew consent to share: then partners on a case see
-    nothing personal about them, whoever recorded it. The most restrictive wish wins."""
-    return Exists(PersonDetails.objects.filter(CONSENT_RESTRICTED).filter(_same_person(outer)))
+    nothing personal about them, whoever recorded it. The most restrictive wish wins.
+
+    Read as membership of one set, the same for every row of a query: every person whose
+    merge group holds a restricted record (the record's person, the record they were merged
+    into, and every record merged into either). PostgreSQL reads the restricted records once
+    (their partial index), hashes the set and probes it per row; as a correlated EXISTS it
+    scanned every record for every row it checked, and joined each row to its person first
+    for the merges. `outer` is never null (a person on a case or a record about one)."""
+    restricted = PersonDetails.objects.filter(CONSENT_RESTRICTED).order_by()
+    # The people the restricted records are about, and the records those were merged into.
+    groups = restricted.values("person_id").union(
+        restricted.filter(person__merged_into__isnull=False).values("person__merged_into_id")
+    )
+    # Every record merged into one of those (only merged records: their partial index).
+    merged_with = (
+        Person.objects.filter(merged_into_id__isnull=False, merged_into_id__in=groups)
+        .order_by()
+        .values("pk")
+    )
+    return Q(**{f"{outer}__in": groups}) | Q(**{f"{outer}__in": merged_with})
 
 
 def _people_level_case(viewer: Viewer, case_outer: str, person_outer: str) -> Q:
@@ -402,7 +409,7 @@ def _people_level_case(viewer: Viewer, case_outer: str, person_outer: str) -> Q:
     `person_outer` did not keep their information to the lead agency."""
     lead = f"{case_outer.removesuffix('_id')}__lead_organisation_id"
     return case_q(viewer, PEOPLE, outer=case_outer) & (
-        Q(**{lead: viewer.organisation_id}) | ~Q(consent_restricted(person_outer))
+        Q(**{lead: viewer.organisation_id}) | ~consent_restricted(person_outer)
     )
 
 

@@ -13,7 +13,8 @@ from uuid import uuid4
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from partners.models import LocalAuthority, Organisation, User
@@ -251,9 +252,20 @@ class Incident(LocationFields):
             models.Index(fields=["reported_to", "-reported_at"], name="asb_inc_org_reported"),
             # Possible duplicates and the Case Review: recent incidents at a postcode.
             models.Index(fields=["postcode", "-occurred_at"], name="asb_inc_postcode_occurred"),
-            # The same property by its UPRN (High Impact Households' check that the viewer may
-            # still see an incident at an address); only incidents that carry one.
-            models.Index(fields=["uprn"], name="asb_inc_uprn", condition=~Q(uprn="")),
+            # High Impact Households' check that the viewer may still see an incident at an
+            # address in the window: the same property by its UPRN (only incidents that carry
+            # one), or by postcode and address as `address__iexact` compares it. With the
+            # postcode alone, each address read every incident at its postcode (600 at a
+            # million incidents) to find the 50 at the address: 30,000 heap blocks a page.
+            models.Index(
+                fields=["uprn", "-occurred_at"], name="asb_inc_uprn_occurred", condition=~Q(uprn="")
+            ),
+            models.Index(
+                F("postcode"),
+                Upper("address"),
+                F("occurred_at").desc(),
+                name="asb_inc_place_occurred",
+            ),
             # Repeat victims and the Case Review: a person's incidents over time.
             models.Index(fields=["victim", "-occurred_at"], name="asb_inc_victim_occurred"),
             models.Index(fields=["reporter", "-occurred_at"], name="asb_inc_reporter_occurred"),
@@ -477,8 +489,9 @@ class PersonRole(models.TextChoices):
 
 class CasePerson(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="person_links")
+    # Indexed by asb_caseperson_person, which leads with it.
     person = models.ForeignKey(
-        "victims.Person", on_delete=models.PROTECT, related_name="case_links"
+        "victims.Person", on_delete=models.PROTECT, related_name="case_links", db_index=False
     )
     role = models.CharField(max_length=20, choices=PersonRole.choices)
     # Whose record of the person this link shows the case's agencies: the organisation that
@@ -519,8 +532,14 @@ class CasePerson(models.Model):
             ),
         ]
         indexes = [
-            # A person's cases (signposts, repeat victims).
-            models.Index(fields=["person", "role"], name="asb_caseperson_person"),
+            # A person's cases (signposts, repeat victims), and whose record each link shows
+            # (access.rules.person_details checks it for every name a search matches): read
+            # from the index alone.
+            models.Index(
+                fields=["person", "role"],
+                include=["organisation", "case"],
+                name="asb_caseperson_person_cover",
+            ),
             # Victims due contact for an organisation, most urgent first, counted and grouped
             # by officer from the index alone (My work, the supervisor's team).
             models.Index(
@@ -577,6 +596,12 @@ class CaseTask(models.Model):
         indexes = [
             # A person's open tasks by due date; overdue tasks on dashboards.
             models.Index(fields=["assignee", "status", "due_on"], name="asb_task_assignee_due"),
+            # Open tasks most urgent first (My work, a team's thousands of officers).
+            models.Index(
+                fields=["due_on", "id"],
+                condition=Q(status="open"),
+                name="asb_task_open_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -655,6 +680,18 @@ class CaseAction(models.Model):
             # Costs and powers used, by agency and over time.
             models.Index(fields=["organisation", "started_at"], name="asb_action_org_started"),
             models.Index(fields=["review_on"], name="asb_action_review"),
+            # My work's clocks: appeals ending and expiry near, for tools still in force (with
+            # the review date's index, each arm of the clocks' OR is served by an index).
+            models.Index(
+                fields=["appeal_by"],
+                condition=Q(outcome__in=["pending", "granted", "breached"]),
+                name="asb_action_live_appeal",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(outcome__in=["pending", "granted", "breached"]),
+                name="asb_action_live_expires",
+            ),
         ]
 
     def __str__(self) -> str:

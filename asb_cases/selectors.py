@@ -48,6 +48,8 @@ from victims.models import Person, PersonDetails
 from victims.selectors import ContactDue, contact_due, contact_standards
 
 REFERENCE_RE = re.compile(r"^ASB-\d{4}-\d{6}$", re.IGNORECASE)
+# Up to this many cases matching a search term are handed to the list as ids (case_list_for_viewer).
+SEARCH_IDS_CAP = 5000
 
 
 def _uuid(value) -> UUID:
@@ -148,30 +150,43 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 .filter(words)
                 .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
                 .filter(full_name__contains=lowered)
+                .order_by()
                 .values_list("person_id", flat=True)
             )
             # Their cases, read once too (as a subquery the list's count and its page each
-            # scanned the case links for the same people again).
+            # scanned the case links for the same people again), from the links' covering
+            # index.
             named_cases = (
-                sorted(
-                    set(
-                        CasePerson.objects.filter(person_id__in=named_people).values_list(
-                            "case_id", flat=True
-                        )
-                    )
+                set(
+                    CasePerson.objects.filter(person_id__in=named_people)
+                    .order_by()
+                    .values_list("case_id", flat=True)
                 )
                 if named_people
-                else []
+                else set()
             )
             in_document = Q(search_document__contains=lowered)
             if postcode_written_otherwise:
                 in_document |= Q(search_document__contains=postcode)
-            # Two uncorrelated subqueries, each read once from its index (the document's and
-            # the names' trigram indexes) and hashed, rather than a correlated EXISTS for every
-            # case the organisation can see.
-            cases = cases.filter(
-                Q(pk__in=Case.objects.filter(in_document).values("pk")) | Q(pk__in=named_cases)
+            # The cases whose document holds the term, read once from its trigram index.
+            # Where they are few (a name, a reference, a street), the matches are one list of
+            # ids the planner can count, and it checks each against the permission rows; an
+            # OR over a subquery is estimated at half of every case, so it hashed all of a
+            # force's 200,000 permission rows to find 50. A common word (a town's name) keeps
+            # the subquery, which the cap above it makes the cheaper plan.
+            in_document_ids = list(
+                Case.objects.filter(in_document)
+                .order_by()
+                .values_list("pk", flat=True)[: SEARCH_IDS_CAP + 1]
             )
+            matched = named_cases.union(in_document_ids)
+            if len(in_document_ids) <= SEARCH_IDS_CAP and len(matched) <= SEARCH_IDS_CAP:
+                cases = cases.filter(pk__in=sorted(matched))
+            else:
+                cases = cases.filter(
+                    Q(pk__in=Case.objects.filter(in_document).values("pk"))
+                    | Q(pk__in=sorted(named_cases))
+                )
     if filters.statuses:
         cases = cases.filter(status__in=filters.statuses)
     if filters.risk_bands:

@@ -1189,7 +1189,7 @@ def _environment_lines(options: Options) -> list[str]:
         f"- HTTP: {options.requests} measured requests after {options.warmup} warm-up per "
         f"endpoint, shape and concurrency, from {' and '.join(map(str, options.concurrency))} "
         "concurrent signed-in clients (one session each); whole response read; sessions are "
-        "saved on every request, the case "
+        "saved as in service (when changed, or at most once a minute), every list, the case "
         "page and the search write an audit event, as in service.",
         f"- In-process: {options.runs} runs after 3 warm-up, one at a time, warm caches; "
         "'first page + capped count' is what the view runs (50 rows and a COUNT over LIMIT "

@@ -50,6 +50,11 @@ class Options:
     collectstatic: bool
     label: str
     note: str
+    users: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+
+    def wants(self, page: str) -> bool:
+        return not self.pages or any(part in page for part in self.pages)
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
@@ -69,6 +74,17 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     )
     parser.add_argument("--label", default="", help="suffix for the results file")
     parser.add_argument("--note", default="", help="free text for the results header")
+    parser.add_argument(
+        "--users",
+        default="",
+        help="only these users, a comma list of officer, supervisor, champion, analyst",
+    )
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        help="only pages whose name contains this (repeat for more), e.g. --page costs",
+    )
     base.add_redis_url(parser)
     args = parser.parse_args(argv)
     base.use_redis_url(args.redis_url)
@@ -84,6 +100,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         collectstatic=args.collectstatic,
         label=args.label,
         note=args.note,
+        users=[user for user in args.users.split(",") if user],
+        pages=args.page,
     )
 
 
@@ -214,22 +232,24 @@ def selector_calls(person: Person) -> list[tuple[str, Callable[[], Any]]]:
     return calls
 
 
-def measure_in_process(people: Sequence[Person], runs: int) -> list[base.Row]:
+def measure_in_process(people: Sequence[Person], options: Options) -> list[base.Row]:
+    runs = options.runs
     rows = []
     for person in people:
-        for name, call in selector_calls(person):
+        for name, call in [c for c in selector_calls(person) if options.wants(c[0])]:
             stats = base.timed(call, runs)
             rows.append(base.Row(person.key, f"selector: {name}", stats, 1))
             print(f"  {person.key:<10} selector {name:<36} p50 {stats.p50:7.1f} ms", flush=True)
     return rows
 
 
-def measure_views(people: Sequence[Person], runs: int) -> list[base.Row]:
+def measure_views(people: Sequence[Person], options: Options) -> list[base.Row]:
     """Each dashboard page as a whole Django request in-process (no network, no gunicorn):
     total and SQL time, so the split between the database and Python is visible."""
+    runs = options.runs
     rows = []
     for person in people:
-        for name, path in pages_for(person):
+        for name, path in [p for p in pages_for(person) if options.wants(p[0])]:
             total, sql, statements = base.time_view(person.user, [path], runs)
             rows.append(
                 base.Row(
@@ -260,7 +280,10 @@ def measure_http(people: Sequence[Person], options: Options, log_path: Path) -> 
             for browser in browsers:
                 browser.sign_in(person.user.username, base.PASSWORD)
             for (name, path), level in (
-                (page, level) for page in pages_for(person) for level in options.concurrency
+                (page, level)
+                for page in pages_for(person)
+                if options.wants(page[0])
+                for level in options.concurrency
             ):
                 stats = base.load(
                     browsers[:level], lambda _, p=path: p, options.requests, options.warmup
@@ -388,13 +411,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if options.http:
         base.require_static_manifest()
     notes = ensure_summaries(options.refresh)
-    people = choose_people()
+    people = [p for p in choose_people() if not options.users or p.key in options.users]
     for person in people:
         print(f"{person.key:<10} {person.user.username} ({person.organisation.name})")
     print("In-process selectors...", flush=True)
-    rows = measure_in_process(people, options.runs)
+    rows = measure_in_process(people, options)
     print("In-process views...", flush=True)
-    rows += measure_views(people, options.runs)
+    rows += measure_views(people, options)
     if options.http:
         print("HTTP through gunicorn...", flush=True)
         log_path = Path(os.environ.get("TMPDIR", "/tmp")) / "asb-bench-dashboards-gunicorn.log"

@@ -527,6 +527,9 @@ def prompts_for(*, viewer: Viewer, limit: int = 5) -> list[CaseReviewExplanation
     return list(
         rules.case_review_explanations(viewer)
         .filter(explained_at__isnull=True, incident__recorded_by=viewer.user)
+        # Each prompt shows its report's date: read with the prompts (the filter joins the
+        # incident already), not one query a prompt on every page.
+        .select_related("incident")
         .order_by("prompted_at")[:limit]
     )
 

@@ -21,6 +21,7 @@ from asb_cases.selectors import transfers_awaiting_viewer
 from community_trigger.selectors import alerts_open
 from notifications.selectors import notifications_for
 from partners.models import Membership, Notification, User
+from partners.paging import Page, page_of
 from victims.selectors import ContactDue, VictimRow, contact_standards
 
 # How far ahead "due soon" looks, and how many rows each section lists before "and N more".
@@ -29,6 +30,8 @@ CLOCKS_AHEAD = dt.timedelta(days=14)
 CLOCKS_BEHIND = dt.timedelta(days=30)
 SHARES_NEW = dt.timedelta(days=14)
 LIMIT = 10
+# A force's team has thousands of officers: the team table shows a page of them at a time.
+OFFICERS_PER_PAGE = 25
 
 # A tool or power whose clocks still matter.
 LIVE_OUTCOMES = (
@@ -58,6 +61,16 @@ class OfficerLine:
     tasks_due: int = 0
     contact_overdue: int = 0
 
+    @property
+    def rank(self) -> tuple:
+        """Who needs a supervisor's eye first: the most overdue (tasks and victims' contact),
+        then the most due this week, then the most open cases; then by name."""
+        return (
+            -(self.tasks_overdue + self.contact_overdue),
+            -self.tasks_due,
+            -self.open_cases,
+        )
+
 
 @dataclass
 class MyWork:
@@ -76,7 +89,9 @@ class MyWork:
     notices: list[Notification]
     recent_cases: list
     updates: list = field(default_factory=list)
+    # The whole team, most in need first, and the page of it the table shows.
     officers: list[OfficerLine] = field(default_factory=list)
+    officers_page: Page | None = None
 
     @property
     def tasks_overdue(self) -> int:
@@ -152,13 +167,18 @@ def _tasks(
 
 def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
     start, end = today - CLOCKS_BEHIND, today + CLOCKS_AHEAD
+    # Expiring on a local day in the range: from its first local midnight to the one after
+    # its last, so the expiry time's own index serves it (a local date of each row would not).
+    zone = timezone.get_current_timezone()
+    expires_from = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    expires_before = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     actions = (
         rules.case_actions(viewer)
         .filter(
             _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
             Q(review_on__range=(start, end))
             | Q(appeal_by__range=(start, end))
-            | Q(expires_at__date__range=(start, end)),
+            | Q(expires_at__gte=expires_from, expires_at__lt=expires_before),
             outcome__in=LIVE_OUTCOMES,
         )
         .exclude(case__status=CaseStatus.CLOSED)
@@ -277,7 +297,8 @@ def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, i
         membership__role__in=("case_officer", "supervisor"),
         is_active=True,
     ).order_by("first_name", "last_name", "username")
-    for user in members:
+    # Only what the table shows of each (display_name): a force has thousands.
+    for user in members.only("id", "first_name", "last_name", "username"):
         lines[user.pk] = OfficerLine(officer=user)
     for row in (
         rules.cases_led(viewer)
@@ -314,18 +335,24 @@ def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, i
             rules.victims_owed_contact(viewer)
             .filter(contact_due_on__lte=today + TASKS_AHEAD)
             .values("contact_officer_id")
-            .annotate(due=Count("pk"), overdue=Count("pk", filter=Q(contact_due_on__lt=today)))
+            # Counting the date (never null here), not the key: the covering index answers
+            # without reading the table.
+            .annotate(
+                due=Count("contact_due_on"),
+                overdue=Count("contact_due_on", filter=Q(contact_due_on__lt=today)),
+            )
             .order_by()
         ):
             victims_total += row["due"]
             if row["contact_officer_id"] in lines:
                 lines[row["contact_officer_id"]].contact_overdue = row["overdue"]
-    return list(lines.values()), tasks_total, victims_total
+    # Stable: officers level on the rank keep the members' alphabetical order.
+    return sorted(lines.values(), key=lambda line: line.rank), tasks_total, victims_total
 
 
-def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
+def my_work_for(*, viewer: Viewer, team: bool = False, params=None) -> MyWork:
     """What is waiting for the viewer (or, with `team`, for their organisation's officers: a
-    supervisor's view)."""
+    supervisor's view; `params`, the request's query, picks the page of the team table)."""
     team = team and viewer.is_supervisor
     today = timezone.localdate()
     officers, tasks_total, victims_total = [], None, None
@@ -370,4 +397,7 @@ def my_work_for(*, viewer: Viewer, team: bool = False) -> MyWork:
         recent_cases=_recent_cases(viewer, team),
         updates=list(notifications_for(user=viewer.user, unread_only=True)[:LIMIT]),
         officers=officers,
+        officers_page=(
+            page_of(officers, params or {}, per_page=OFFICERS_PER_PAGE) if team else None
+        ),
     )

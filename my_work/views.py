@@ -19,5 +19,5 @@ def home(request: HttpRequest) -> HttpResponse:
         # Marking Case Review notices read, and everyone who does not work on cases.
         return partner_views.home(request)
     team = request.GET.get("team") == "1" and viewer.is_supervisor
-    work = my_work_for(viewer=viewer, team=team)
+    work = my_work_for(viewer=viewer, team=team, params=request.GET)
     return render(request, "my_work/home.html", {"work": work, "team": team})

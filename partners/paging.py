@@ -21,20 +21,21 @@ class Page:
     items: list[Any]
     number: int
     per_page: int
-    count: int  # capped at COUNT_CAP + 1
+    count: int  # capped at `cap` + 1
     query: dict[str, Any]
+    cap: int = COUNT_CAP
 
     @property
     def count_is_capped(self) -> bool:
-        return self.count > COUNT_CAP
+        return self.count > self.cap
 
     @property
     def count_label(self) -> str:
-        return f"more than {COUNT_CAP:,}" if self.count_is_capped else f"{self.count:,}"
+        return f"more than {self.cap:,}" if self.count_is_capped else f"{self.count:,}"
 
     @property
     def last_number(self) -> int:
-        return max(1, -(-min(self.count, COUNT_CAP) // self.per_page))
+        return max(1, -(-min(self.count, self.cap) // self.per_page))
 
     @property
     def start_index(self) -> int:
@@ -68,11 +69,38 @@ class Page:
         return result
 
 
-def paginate(queryset: QuerySet, params, *, per_page: int = 50) -> Page:
+def _page_number(params) -> int:
     try:
-        number = max(1, int(params.get("page", 1)))
+        return max(1, int(params.get("page", 1)))
     except (TypeError, ValueError):
-        number = 1
+        return 1
+
+
+def _query(params) -> dict[str, Any]:
+    """The rest of the query string, for the page links (a QueryDict, or a plain dict)."""
+    if hasattr(params, "getlist"):
+        return {key: params.getlist(key) for key in params if key != "page"}
+    return {key: value for key, value in params.items() if key != "page"}
+
+
+def page_of(items: list[Any], params, *, per_page: int = 50) -> Page:
+    """A page of a list already in memory (counted exactly, never capped)."""
+    count = len(items)
+    last = max(1, -(-count // per_page))
+    number = min(_page_number(params), last)
+    offset = (number - 1) * per_page
+    return Page(
+        items=items[offset : offset + per_page],
+        number=number,
+        per_page=per_page,
+        count=count,
+        query=_query(params),
+        cap=max(count, 1),
+    )
+
+
+def paginate(queryset: QuerySet, params, *, per_page: int = 50) -> Page:
+    number = _page_number(params)
     # Counted without the list's ORDER BY, so the database may drive the count from whichever
     # side is cheapest rather than walking the sort index.
     count = queryset.order_by()[: COUNT_CAP + 1].count()
@@ -113,10 +141,7 @@ def paginate_union(
         or not connections[queryset.db].features.supports_slicing_ordering_in_compound
     ):
         return paginate(ordered, params, per_page=per_page)
-    try:
-        number = max(1, int(params.get("page", 1)))
-    except (TypeError, ValueError):
-        number = 1
+    number = _page_number(params)
     capped = [
         ids.order_by()[: COUNT_CAP + 1]
         for ids in count_ids or [branch.values("pk") for branch in branches]

@@ -206,6 +206,13 @@ class PersonDetails(models.Model):
                 opclasses=["", "gin_trgm_ops"],  # the district's: btree_gin's default
                 name="victims_details_district_trgm",
             ),
+            # Records whose person kept their information to the lead agency or withdrew
+            # consent (access.rules.consent_restricted reads them all, once per query).
+            models.Index(
+                fields=["person"],
+                condition=Q(consent_withdrawn_on__isnull=False) | Q(consent_scope="lead_only"),
+                name="victims_details_restricted",
+            ),
         ]
 
     def __str__(self) -> str:

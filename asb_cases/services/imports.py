@@ -35,6 +35,7 @@ from asb_cases.services.incidents import (
 )
 from asb_cases.signals import incidents_recorded
 from partners.audit import audit_event, audit_record_many
+from partners.db_insert import insert_rows
 from partners.models import LocalAuthority, Organisation, User
 from partners.outbox import outbox_enqueue
 from partners.postcodes import normalise_postcode
@@ -321,7 +322,7 @@ class _ImportBatch:
         written: dict[int, Incident | None] = dict(self.incidents)
         try:
             with transaction.atomic():
-                Incident.objects.bulk_create(list(self.incidents.values()), batch_size=500)
+                insert_rows(list(self.incidents.values()))
         except IntegrityError:  # a reference taken meanwhile: find which, one at a time
             for index, incident in self.incidents.items():
                 try:

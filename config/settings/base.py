@@ -192,7 +192,10 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # Sessions are stored with their user so deactivating someone ends every session they have.
 SESSION_ENGINE = "partners.sessions"
 SESSION_COOKIE_AGE = 30 * 60  # 30 minutes idle...
-SESSION_SAVE_EVERY_REQUEST = True  # ...counted from the last request
+# ...counted from the last request to within a minute: a session that did not change is saved
+# again only when its row is a minute or more old (partners.sessions.IDLE_REFRESH), not on
+# every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)  # and never longer than a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -37,36 +36,31 @@ def costs_dashboard(*, viewer: Viewer, period: Period, for_export: bool = False)
     types = dict(ActionType.objects.values_list("id", "name"))
     areas = dict(LocalAuthority.objects.values_list("id", "name"))
 
-    # One pass over the period's summary rows (thousands for the partnership), adding each to
-    # the totals by agency and type, by month and by area; by type and by agency come from the
-    # first.
-    def zero() -> list:
-        return [0, Decimal("0")]
-
-    per_agency_type: dict[Any, list] = defaultdict(zero)
-    per_month: dict[Any, list] = defaultdict(zero)
-    per_area: dict[Any, list] = defaultdict(zero)
-    for month, type_id, organisation_id, area_id, actions, cost in ActionMonth.objects.filter(
+    # The totals by agency and type, by month and by area, each added up by PostgreSQL; by type
+    # and by agency from the first (a few hundred rows). Adding up the period's summary rows
+    # here meant fetching every one (7,000 for the partnership over a year at a million
+    # incidents) as Decimals and adding each to three totals: 30-40 ms of Python a page.
+    rows = ActionMonth.objects.filter(
         summary_rows(viewer), month__gte=period.start, month__lt=period.end
-    ).values_list(
-        "month",
-        "action_type_id",
-        "organisation_id",
-        "local_authority_id",
-        "actions",
-        "cost_pounds",
-    ):
-        for total in (
-            per_agency_type[(organisation_id, type_id)],
-            per_month[month],
-            per_area[area_id],
-        ):
-            total[0] += actions
-            total[1] += cost
-    per_type: dict[Any, list] = defaultdict(zero)
-    per_agency: dict[Any, list] = defaultdict(zero)
+    ).order_by()
+
+    def summed(*keys: str) -> dict[Any, list]:
+        grouped = rows.values(*keys).annotate(used=Sum("actions"), cost=Sum("cost_pounds"))
+        return {
+            (key[0] if len(keys) == 1 else tuple(key)): [used, cost]
+            for *key, used, cost in grouped.values_list(*keys, "used", "cost")
+        }
+
+    per_agency_type = summed("organisation_id", "action_type_id")
+    per_month = summed("month")
+    per_area = summed("local_authority_id")
+    per_type: dict[Any, list] = {}
+    per_agency: dict[Any, list] = {}
     for (organisation_id, type_id), (actions, cost) in per_agency_type.items():
-        for total in (per_type[type_id], per_agency[organisation_id]):
+        for total in (
+            per_type.setdefault(type_id, [0, Decimal("0")]),
+            per_agency.setdefault(organisation_id, [0, Decimal("0")]),
+        ):
             total[0] += actions
             total[1] += cost
 
@@ -157,7 +151,8 @@ def costs_dashboard(*, viewer: Viewer, period: Period, for_export: bool = False)
             empty="No costs recorded in this period.",
         )
     )
-    by_area = sorted(tallied(per_area), key=lambda t: -t[2])
+    # Ties by name: the rows come in no set order.
+    by_area = sorted(tallied(per_area), key=lambda t: (-t[2], areas.get(t[0], "Area not recorded")))
     data.add(
         Table(
             key="by_area",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 
 from access import redaction, rules
 from access.viewer import Viewer
 from reporting.models import HouseholdRank, SummaryState
-from reporting.selectors.scope import Dashboard, _as_of, summary_rows
+from reporting.selectors.scope import Dashboard, _as_of, summary_rows, uuid_url
 from reporting.services import months_before
 from reporting.tables import Column, Link, Table
 
@@ -120,7 +119,7 @@ def households_dashboard(*, viewer: Viewer, months: int, for_export: bool = Fals
                     row.rank,
                     Link(
                         views[row.person_id].name,
-                        reverse("victims:person_detail", args=[row.person.uuid]),
+                        uuid_url("victims:person_detail", row.person.uuid),
                     ),
                     row.incidents,
                     row.as_victim,

@@ -43,15 +43,15 @@ OVER = {
 }
 
 
-def _totals(counts: QuerySet[CaseOwnershipCount], key: str) -> list[dict]:
+def _totals(counts: QuerySet[CaseOwnershipCount], key: str, limit: int | None = None) -> list[dict]:
     """One row per `key` (organisation or officer) with the ownership columns, summed in the
-    database."""
+    database; the first `limit` rows only, if given."""
     over = {
         "over_3": [AgeBand.FROM_3, AgeBand.FROM_6, AgeBand.OVER_12],
         "over_6": [AgeBand.FROM_6, AgeBand.OVER_12],
         "over_12": [AgeBand.OVER_12],
     }
-    return list(
+    totals = (
         counts.values(key)
         .annotate(
             total=Coalesce(Sum("cases"), 0),
@@ -67,6 +67,7 @@ def _totals(counts: QuerySet[CaseOwnershipCount], key: str) -> list[dict]:
         )
         .order_by("-total", key)
     )
+    return list(totals if limit is None else totals[:limit])
 
 
 def _status_cells(row: dict) -> list[int]:
@@ -128,8 +129,16 @@ def _ownership_organisation(
     organisation = viewer.organisation
     limit = _limit(for_export)
     if viewer.is_supervisor:
-        team = _totals(counts.filter(lead_organisation=organisation), "lead_officer_id")
-        shown = team if for_export else team[:PAGE_ROWS]
+        # The page shows the first officers and says how many there are: the rest are counted
+        # in the database, not read (a police force has 1,800 officers, each row eleven sums
+        # converted in Python: 30 ms of a 200 ms page).
+        led = counts.filter(lead_organisation=organisation)
+        shown = _totals(led, "lead_officer_id", None if for_export else PAGE_ROWS)
+        officers_in_all = (
+            len(shown)
+            if for_export or len(shown) < PAGE_ROWS
+            else led.values("lead_officer_id").distinct().count()
+        )
         officers = {
             pk: f"{first} {last}".strip() or username
             for pk, first, last, username in User.objects.filter(
@@ -148,7 +157,7 @@ def _ownership_organisation(
                     ]
                     for row in shown
                 ],
-                total=len(team) if len(team) > len(shown) else None,
+                total=officers_in_all if officers_in_all > len(shown) else None,
                 empty=f"{organisation.name} leads no open cases.",
                 hint="Officers with most open cases first.",
             )

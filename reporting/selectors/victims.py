@@ -18,7 +18,6 @@ from django.db.models import (
 )
 from django.db.models import Case as SqlCase
 from django.db.models.functions import TruncDate
-from django.urls import reverse
 from django.utils import timezone
 
 from access import redaction, rules
@@ -32,6 +31,7 @@ from reporting.selectors.scope import (
     Dashboard,
     _case_link,
     _organisation_names,
+    uuid_url,
 )
 from reporting.tables import Column, Link, Table
 from victims.selectors import contact_due, contact_standards
@@ -207,7 +207,7 @@ def victims_dashboard(*, viewer: Viewer, params=None, for_export: bool = False) 
             [
                 Link(
                     views[link.person_id].name,
-                    reverse("victims:person_detail", args=[link.person.uuid]),
+                    uuid_url("victims:person_detail", link.person.uuid),
                 ),
                 ", ".join(flags),
                 link.case.get_risk_band_display(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -37,27 +38,42 @@ def cell(value, column: Column):
     return value
 
 
+def _cell_html(value, column: Column) -> str:
+    """`conditional_escape(cell(value, column))`, with the common cells first: plain text and
+    counts (most of a table's cells) are formatted and escaped directly, without the lazy
+    wrappers and type checks of the general path (1,600 cells on a supervisor's ownership
+    page: 30 ms of Python)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value) if value else ""
+    if kind is int and column.kind not in ("change", "money"):
+        return f"{value:,}"
+    return conditional_escape(cell(value, column))
+
+
 @register.filter
 def table_body(table: Table) -> SafeString:
     """The rows of a table as GOV.UK table markup, built here rather than by the template
     engine: a hotspot table has hundreds of rows, and rendering each cell through template
     tags costs more than the queries behind it."""
-    numeric = [column.numeric for column in table.columns]
-    header = ' class="govuk-table__header govuk-table__header--numeric"'
+    columns = table.columns
+    if columns[0].numeric:
+        first = '<th scope="row" class="govuk-table__header govuk-table__header--numeric">'
+    else:
+        first = '<th scope="row" class="govuk-table__header">'
+    opening = [first] + [
+        '<td class="govuk-table__cell govuk-table__cell--numeric">'
+        if column.numeric
+        else '<td class="govuk-table__cell">'
+        for column in columns[1:]
+    ]
+    closing = ["</th>"] + ["</td>"] * (len(columns) - 1)
     parts = []
     for row in table.rows:
-        cells = []
-        for index, (column, value) in enumerate(zip(table.columns, row, strict=True)):
-            text = conditional_escape(cell(value, column))
-            if index == 0:
-                css = header if numeric[0] else ' class="govuk-table__header"'
-                cells.append(f'<th scope="row"{css}>{text}</th>')
-            elif numeric[index]:
-                cells.append(
-                    f'<td class="govuk-table__cell govuk-table__cell--numeric">{text}</td>'
-                )
-            else:
-                cells.append(f'<td class="govuk-table__cell">{text}</td>')
+        cells = [
+            f"{start}{_cell_html(value, column)}{end}"
+            for start, column, value, end in zip(opening, columns, row, closing, strict=True)
+        ]
         parts.append(f'<tr class="govuk-table__row">{"".join(cells)}</tr>')
     return mark_safe("\n".join(parts))  # noqa: S308 (every value is escaped above)
 

@@ -22,10 +22,12 @@ def _likes(sql: str) -> int:
 
 
 def _search(officer, term: str) -> tuple[list, str]:
-    cases = case_list_for_viewer(viewer=viewer_for(officer), filters=CaseFilters(q=term))
+    """What a search finds, and all the SQL it ran (it reads the matching people's and the
+    documents' cases first, then the list)."""
     with CaptureQueriesContext(connection) as captured:
+        cases = case_list_for_viewer(viewer=viewer_for(officer), filters=CaseFilters(q=term))
         found = list(cases)
-    return found, captured.captured_queries[-1]["sql"]
+    return found, "\n".join(query["sql"] for query in captured.captured_queries)
 
 
 @pytest.fixture
@@ -60,6 +62,22 @@ def test_only_a_postcode_written_otherwise_adds_a_second_like(cast, case, term, 
     assert _likes(sql) == likes
 
 
+def test_a_term_in_many_documents_keeps_the_subquery(cast, case, monkeypatch):
+    """Over the cap of ids, the document's matches stay a subquery (a common word), and the
+    same cases are found."""
+    from asb_cases import selectors
+
+    other = make_case(cast.owner.officer)
+    monkeypatch.setattr(selectors, "SEARCH_IDS_CAP", 1)
+    found, sql = _search(cast.owner.officer, "DL1 4QT")
+    assert sorted(c.pk for c in found) == sorted([case.pk, other.pk])
+    assert _likes(sql) == 2  # the ids read first, then the subquery in the list itself
+    monkeypatch.setattr(selectors, "SEARCH_IDS_CAP", 5000)
+    found, sql = _search(cast.owner.officer, "DL1 4QT")
+    assert sorted(c.pk for c in found) == sorted([case.pk, other.pk])
+    assert _likes(sql) == 1
+
+
 def test_a_term_found_nowhere_finds_nothing(cast, case):
     found, sql = _search(cast.owner.officer, "Zzyzx")
     assert found == []
@@ -86,6 +104,8 @@ def test_searching_the_case_list_takes_a_fixed_number_of_queries(cast, case):
     assert _queries(client, "/cases/?q=elm") == few
     # A term that names someone also reads those people's cases, once.
     assert _queries(client, "/cases/?q=Smithers") == few + 1
+    # Neither a name nor a document's: the people and the documents read, nothing more.
+    assert _queries(client, "/cases/?q=Zzyzx") <= few
 
 
 def test_the_incident_list_takes_a_fixed_number_of_queries(cast):

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from asb_cases import services
-from asb_cases.models import ActionType, CaseAction
+from asb_cases.models import ActionType, CaseAction, CaseTask
 from tests.conftest import client_for
 from tests.factories import make_case, make_incident, make_person, share_case
 
@@ -100,6 +100,56 @@ def test_a_supervisor_sees_their_team_by_officer(cast):
         "Your team, by officer"
         not in client_for(cast.owner.officer).get("/?team=1").content.decode()
     )
+
+
+def test_a_large_team_is_shown_a_page_at_a_time_most_overdue_first(cast):
+    """A force's supervisor has thousands of officers: the table shows 25 at a time, those
+    with overdue work first, and its pages keep the team view; nobody of another
+    organisation is ever in it."""
+    from access.viewer import viewer_for
+    from my_work.selectors import OFFICERS_PER_PAGE, my_work_for
+    from tests.factories import user_in
+
+    organisation = cast.owner.organisation
+    for i in range(OFFICERS_PER_PAGE + 5):
+        user_in(organisation, first_name=f"Aaron{i:02d}", last_name="Teamtest")
+    late = user_in(organisation, first_name="Zed", last_name="Lastbyname")
+    case = make_case(cast.owner.officer, incidents=[make_incident(cast.owner.officer)])
+    for days in (3, 5):
+        task = services.case_add_task(
+            actor=cast.owner.officer,
+            case=case,
+            title="Visit the neighbour",
+            due_on=timezone.localdate(),
+            assignee=late,
+        )
+        # Set a while ago, and not done since.
+        CaseTask.objects.filter(pk=task.pk).update(
+            due_on=timezone.localdate() - dt.timedelta(days=days)
+        )
+    user_in(cast.partner.organisation, first_name="Other", last_name="Forceofficer")
+
+    work = my_work_for(viewer=viewer_for(cast.owner.supervisor), team=True)
+    members = {line.officer.pk for line in work.officers}
+    assert late.pk in members and cast.owner.officer.pk in members
+    assert work.officers[0].officer == late and work.officers[0].tasks_overdue == 2
+    assert len(work.officers_page.items) == OFFICERS_PER_PAGE
+    assert work.officers_page.count == len(work.officers) > OFFICERS_PER_PAGE
+
+    client = client_for(cast.owner.supervisor)
+    row = 'data-label="Officer">{}<'.format
+    first = client.get("/?team=1").content.decode()
+    assert first.index(row("Zed Lastbyname")) < first.index(row("Aaron00 Teamtest"))
+    assert f"{len(work.officers)} officers, those with the most overdue first" in first
+    assert "?team=1&amp;page=2" in first
+    assert "Forceofficer" not in first
+    second = client.get("/?team=1&page=2").content.decode()
+    assert "Your team, by officer" in second and row("Zed Lastbyname") not in second
+    shown = first.count('data-label="Open cases"') + second.count('data-label="Open cases"')
+    assert shown == len(work.officers)
+    # A page past the end, or not a number, is the last or the first page, never an error.
+    assert client.get("/?team=1&page=99").status_code == 200
+    assert row("Zed Lastbyname") in client.get("/?team=1&page=x").content.decode()
 
 
 def test_people_who_do_not_work_on_cases_keep_the_plain_home_page(cast):

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from partners.audit import SystemActor, audit_record
+from partners.audit import SystemActor, audit_event, audit_record, audit_record_many
 from partners.models import AuditChain, AuditEvent
 
 ACTOR = SystemActor("tests")
@@ -147,3 +147,37 @@ def test_concurrent_writers_take_different_chains_without_waiting():
         call_command("audit_verify")
     finally:
         other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_and_a_rolled_back_savepoint_leave_the_head_on_the_last_event():
+    """The chain's head is stored once per INSERT statement (partners 0014): after batches of
+    events in one transaction, one of them rolled back in a savepoint, and single events, the
+    head is the last kept event and every link verifies."""
+
+    def batch(n: int, tag: str) -> None:
+        audit_record_many(
+            [
+                audit_event(actor=ACTOR, verb="created", action=tag, detail={"n": i})
+                for i in range(n)
+            ]
+        )
+
+    with transaction.atomic():
+        batch(30, "first")
+        try:
+            with transaction.atomic():
+                batch(20, "undone")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        record(2)
+        batch(25, "last")
+    assert not AuditEvent.objects.filter(action="undone").exists()
+    last = AuditEvent.objects.order_by("-chain_seq").first()
+    head = AuditChain.objects.get(chain=last.chain)
+    assert (head.seq, head.head_hash) == (last.chain_seq, last.row_hash)
+    assert AuditEvent.objects.filter(chain=last.chain).count() == 57 == last.chain_seq
+    with transaction.atomic():  # a later transaction carries on from the stored head
+        record(1)
+    call_command("audit_verify")

@@ -1,0 +1,139 @@
+"""`partners.db_insert.insert_rows` writes exactly the rows `bulk_create` writes (ADR 0023):
+the same columns for incidents (with people saved after the incidents were built) and for audit
+events (JSON, addresses, no actor), ids set and instances marked saved."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.forms.models import model_to_dict
+
+from asb_cases.models import Incident, IncidentType
+from partners.audit import SystemActor, audit_event
+from partners.db_insert import insert_rows
+from partners.models import AuditEvent, LocalAuthority
+from tests.factories import OrganisationFactory, user_in
+from victims.models import Person
+
+pytestmark = pytest.mark.django_db
+
+# Columns each write fills in itself: the key, new UUIDs, and the times of writing.
+OWN = {"id", "uuid", "external_ref", "created_at", "updated_at", "reporter", "victim"}
+
+
+def _incidents(officer, tag: str) -> tuple[list[Incident], list[Person]]:
+    organisation = officer.membership.organisation
+    noise = IncidentType.objects.get(code="noise")
+    authority = LocalAuthority.objects.get(code="E06000005")
+    when = dt.datetime(2026, 11, 20, 22, 40, tzinfo=dt.UTC)
+    people = [Person(created_by_organisation=organisation, created_by=officer) for _ in range(3)]
+    incidents = []
+    for n in range(6):
+        person = people[n % 3] if n % 2 else None
+        incidents.append(
+            Incident(
+                reported_to=organisation,
+                recorded_by=officer,
+                external_ref=f"{tag}-{n}",
+                occurred_at=when - dt.timedelta(days=n),
+                reported_at=when,
+                channel="partner_system",
+                category=["personal", "nuisance", "environmental"][n % 3],
+                incident_type=noise,
+                description=f"Fictitious report {n}",
+                hate_motivated=n == 4,
+                protected_characteristic="race" if n == 4 else "",
+                anonymous=person is None,
+                reporter=person,
+                victim=person,
+                address="14 Elm Court",
+                postcode="DL1 4QT",
+                uprn="100110" if n == 2 else "",
+                latitude=Decimal("54.518100") if n % 3 else None,
+                longitude=Decimal("-1.548900") if n % 3 else None,
+                lsoa_code="E01012345",
+                lsoa_vintage=2021,
+                ward_code="",
+                ward_year=None,
+                local_authority=authority if n != 5 else None,
+            )
+        )
+    return incidents, people
+
+
+def test_incidents_are_written_as_bulk_create_writes_them():
+    officer = user_in(OrganisationFactory())
+    by_django, people_a = _incidents(officer, "django")
+    by_insert, people_b = _incidents(officer, "insert")
+    Person.objects.bulk_create(people_a + people_b)  # saved after the incidents were built
+    Incident.objects.bulk_create(by_django)
+    insert_rows(by_insert)
+
+    assert all(i.pk is not None and not i._state.adding for i in by_insert)
+    assert [i.reporter_id for i in by_insert] == [
+        p.pk if p else None for p in (None, people_b[1], None, people_b[0], None, people_b[2])
+    ]
+    stored = {
+        i.external_ref: i
+        for i in Incident.objects.filter(reported_to=officer.membership.organisation)
+    }
+    for a, b in zip(by_django, by_insert, strict=True):
+        row_a = model_to_dict(stored[a.external_ref], exclude=OWN)
+        row_b = model_to_dict(stored[b.external_ref], exclude=OWN)
+        assert row_a == row_b
+        assert (stored[b.external_ref].reporter_id is None) == (b.reporter is None)
+        assert stored[b.external_ref].created_at is not None
+        assert stored[b.external_ref].uuid == b.uuid
+
+
+def test_audit_events_are_written_as_bulk_create_writes_them():
+    officer = user_in(OrganisationFactory())
+    actors = [officer, SystemActor("tests"), None]
+
+    def events(tag: str) -> list[AuditEvent]:
+        return [
+            audit_event(
+                actor=actors[n % 3],
+                verb="created",
+                action=tag,
+                target_type="asb_cases.incident",
+                target_id=str(n),
+                detail={"n": n, "nested": {"ref": f"CRM-{n}"}, "list": [1, "two", None]},
+            )
+            for n in range(6)
+        ]
+
+    by_django, by_insert = events("django"), events("insert")
+    for n, event in enumerate(by_django + by_insert):
+        event.ip_address = "192.0.2.1" if n % 2 else None
+    AuditEvent.objects.bulk_create(by_django)
+    insert_rows(by_insert)
+    assert all(e.pk is not None and not e._state.adding for e in by_insert)
+    fields = [
+        "actor",
+        "actor_label",
+        "organisation",
+        "verb",
+        "target_type",
+        "target_id",
+        "ip_address",
+        "detail",
+    ]
+    stored = {e.pk: e for e in AuditEvent.objects.filter(action__in=["django", "insert"])}
+    for a, b in zip(by_django, by_insert, strict=True):
+        assert model_to_dict(stored[a.pk], fields=fields) == model_to_dict(
+            stored[b.pk], fields=fields
+        )
+        assert (stored[a.pk].occurred_at, stored[b.pk].occurred_at) == (
+            a.occurred_at,
+            b.occurred_at,
+        )
+        assert stored[b.pk].row_hash  # chained by the database like any other
+
+
+def test_an_unsaved_related_instance_is_refused():
+    officer = user_in(OrganisationFactory())
+    incidents, _ = _incidents(officer, "unsaved")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_rows(incidents)
+    assert not Incident.objects.filter(external_ref__startswith="unsaved").exists()
