@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Lower
@@ -670,6 +671,19 @@ def possible_duplicates_for_viewer(
 
 
 # Reference lists and people -----------------------------------------------------------------
+
+
+def reference_tables_digest(models: list) -> str:
+    """A digest of every row of each of these reference tables (incident types,
+    organisations, local authorities: the partnership's, the same for every viewer), in one
+    statement on PostgreSQL: what a cached rendering of their choices depends on. Any change
+    to a row changes it."""
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in models]
+    digest = "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {} t)"
+    with connection.cursor() as cursor:
+        # Table names from the models, quoted: nothing from the request.
+        cursor.execute("SELECT " + ", ".join(digest.format(table) for table in tables))
+        return ":".join(cursor.fetchone())
 
 
 def incident_types_active() -> QuerySet[IncidentType]:

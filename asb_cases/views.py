@@ -97,15 +97,9 @@ def _search_choices_key(form: CaseSearchForm) -> str:
             for name in _SEARCH_CHOICE_FIELDS
         ]
         return hashlib.sha256(repr(choices).encode()).hexdigest()
-    tables = [
-        connection.ops.quote_name(form.fields[name].queryset.model._meta.db_table)
-        for name in _SEARCH_CHOICE_FIELDS
-    ]
-    digest = "(SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM {} t)"
-    with connection.cursor() as cursor:
-        # Table names from the models, quoted: nothing from the request.
-        cursor.execute("SELECT " + ", ".join(digest.format(table) for table in tables))
-        return ":".join(cursor.fetchone())
+    return selectors.reference_tables_digest(
+        [form.fields[name].queryset.model for name in _SEARCH_CHOICE_FIELDS]
+    )
 
 
 def _search_fields_html(form: CaseSearchForm) -> str:
