@@ -68,6 +68,9 @@ class Options:
     end: float
     years: float
     chunk_rows: int
+    restricted: float = 0.03
+    merged: float = 0.01
+    consent_only: bool = False
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
@@ -82,6 +85,21 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--end", default=DEFAULT_END, help="newest activity (ISO 8601)")
     parser.add_argument("--years", type=float, default=3.0, help="span of the incidents")
     parser.add_argument("--chunk-rows", type=int, default=50_000, help="rows per COPY")
+    parser.add_argument(
+        "--restricted",
+        type=float,
+        default=0.03,
+        help="share of people's records whose consent is limited to the lead agency (two "
+        "thirds) or withdrawn (a third)",
+    )
+    parser.add_argument(
+        "--merged", type=float, default=0.01, help="share of people merged into another record"
+    )
+    parser.add_argument(
+        "--consent-only",
+        action="store_true",
+        help="only add the consent restrictions and merges to a database generated without them",
+    )
     args = parser.parse_args(argv)
     if args.organisations < 10:
         parser.error("--organisations must be at least 10")
@@ -103,6 +121,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         end=end.timestamp(),
         years=args.years,
         chunk_rows=args.chunk_rows,
+        restricted=args.restricted,
+        merged=args.merged,
+        consent_only=args.consent_only,
     )
 
 
@@ -2446,11 +2467,98 @@ def summarise(url: str, models: Sequence[Any], view_permission: int) -> None:
     connection.close()
 
 
+# Consent and merges --------------------------------------------------------------------------
+
+# Which records: a hash of the id spread over 10,000 buckets, so the same seedless choice is
+# made again on a database generated earlier (--consent-only) and across shapes.
+_BUCKET = "(({column} * 2654435761) %% 10000)"  # in statements with parameters
+
+
+def restrict_and_merge(url: str, restricted: float, merged: float) -> tuple[int, int, int]:
+    """Limit some people's consent to the lead agency, withdraw others', and merge some records
+    into another the same organisation holds (as `victims.services.person_merge` would: the
+    duplicate points at the survivor, a `PersonMerge` row says who did it). Production data has
+    all three, and `access.rules.consent_restricted` reads them on every page that shows people.
+    Returns (limited, withdrawn, merged)."""
+    import psycopg2
+
+    limited_below = int(restricted * 10_000 * 2 / 3)
+    withdrawn_below = int(restricted * 10_000)
+    merged_below = int(merged * 10_000)
+    bucket = _BUCKET.format(column="d.id")
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM victims_personmerge)")
+        if cursor.fetchone()[0]:
+            raise SystemExit("This database already has merges: restrictions were added before")
+        cursor.execute(
+            f"""UPDATE victims_persondetails d
+                SET consent_scope = 'lead_only', consent_given_on = d.created_at::date
+                WHERE {bucket} < %s""",
+            [limited_below],
+        )
+        limited = cursor.rowcount
+        cursor.execute(
+            f"""UPDATE victims_persondetails d
+                SET consent_given_on = d.created_at::date,
+                    consent_withdrawn_on = d.created_at::date + 30
+                WHERE {bucket} >= %s AND {bucket} < %s""",
+            [limited_below, withdrawn_below],
+        )
+        withdrawn = cursor.rowcount
+        # Pairs of records one organisation holds (the only merges the service allows): each
+        # chosen record is merged into the next record its organisation created.
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE merge_pairs AS
+                SELECT duplicate, survivor, organisation_id, created_by_id, merged_at
+                FROM (
+                    SELECT d.person_id AS duplicate, d.organisation_id, d.created_by_id,
+                           lead(d.person_id) OVER per_org AS survivor,
+                           greatest(d.created_at, lead(d.created_at) OVER per_org)
+                               + interval '1 day' AS merged_at,
+                           {_BUCKET.format(column="d.person_id")} AS bucket,
+                           row_number() OVER per_org AS position
+                    FROM victims_persondetails d
+                    WHERE d.created_by_id IS NOT NULL
+                    WINDOW per_org AS (PARTITION BY d.organisation_id ORDER BY d.person_id)
+                ) candidates
+                WHERE survivor IS NOT NULL AND bucket < %s AND position %% 2 = 1""",
+            [merged_below * 2],
+        )
+        cursor.execute(
+            """UPDATE victims_person p SET merged_into_id = m.survivor
+               FROM merge_pairs m WHERE p.id = m.duplicate"""
+        )
+        merges = cursor.rowcount
+        cursor.execute(
+            """INSERT INTO victims_personmerge
+                   (survivor_id, duplicate_id, reason, merged_by_id, organisation_id, merged_at,
+                    repointed)
+               SELECT survivor, duplicate, 'Same person: benchmark data', created_by_id,
+                      organisation_id, merged_at, '[]'::jsonb
+               FROM merge_pairs"""
+        )
+    return limited, withdrawn, merges
+
+
+def add_consent_and_merges(url: str, options: Options, timings: Timings) -> None:
+    started = time.perf_counter()
+    limited, withdrawn, merges = restrict_and_merge(url, options.restricted, options.merged)
+    timings.step(
+        f"consent limited to the lead agency on {limited:,} records, withdrawn on "
+        f"{withdrawn:,}; {merges:,} records merged",
+        started,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     options = parse_options(argv)
     timings = Timings()
     began = time.perf_counter()
     url = options.database_url
+    if options.consent_only:
+        add_consent_and_merges(url, options, timings)
+        vacuum_analyze(url)
+        return
     print(
         f"Generating {database_name(url)}: {options.incidents:,} incidents, {options.cases:,} "
         f"cases, {options.organisations} organisations, {options.users:,} users, "
@@ -2506,6 +2614,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     restore_after_load(url, deferred, timings)
     reset_sequences()
     timings.step("indexes, constraints and sequences", started)
+    add_consent_and_merges(url, options, timings)
     started = time.perf_counter()
     vacuum_analyze(url)
     timings.step("VACUUM (ANALYZE)", started)
