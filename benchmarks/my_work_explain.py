@@ -61,7 +61,7 @@ def main() -> None:
 
         return wrapper
 
-    for name in ("_tasks", "_victims_due", "_victim_rows", "_clocks", "_recent_cases", "_officers"):
+    for name in ("_tasks", "_victims_due", "_victim_rows", "_clocks", "_recent_cases", "_team"):
         setattr(selectors, name, timed(name, getattr(selectors, name)))
 
     for label, user, team in (("officer", officer, False), ("supervisor", supervisor, True)):

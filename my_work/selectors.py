@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
 from access import redaction, rules
@@ -21,7 +23,7 @@ from asb_cases.selectors import transfers_awaiting_viewer
 from community_trigger.selectors import alerts_open
 from notifications.selectors import notifications_for
 from partners.models import Membership, Notification, User
-from partners.paging import Page, page_of
+from partners.paging import Page, last_page, page_read, requested_page
 from victims.selectors import ContactDue, VictimRow, contact_standards
 
 # How far ahead "due soon" looks, and how many rows each section lists before "and N more".
@@ -64,7 +66,8 @@ class OfficerLine:
     @property
     def rank(self) -> tuple:
         """Who needs a supervisor's eye first: the most overdue (tasks and victims' contact),
-        then the most due this week, then the most open cases; then by name."""
+        then the most due this week, then the most open cases; then by name. The team table
+        is ranked so in the database (_TEAM_SQL): this is its definition, for the tests."""
         return (
             -(self.tasks_overdue + self.contact_overdue),
             -self.tasks_due,
@@ -89,7 +92,7 @@ class MyWork:
     notices: list[Notification]
     recent_cases: list
     updates: list = field(default_factory=list)
-    # The whole team, most in need first, and the page of it the table shows.
+    # The page of the team the table shows (most in need first), and the table's paging.
     officers: list[OfficerLine] = field(default_factory=list)
     officers_page: Page | None = None
 
@@ -287,32 +290,91 @@ def _victim_rows(viewer: Viewer, due: _VictimsDue, today: dt.date) -> list[Victi
     return rows
 
 
-def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, int]:
-    """The supervisor's team, by officer: open cases led, tasks overdue and due this week,
-    victims whose contact is overdue; with how many tasks and victims are due in all (the
-    team's lists count from these). The members, and three grouped queries."""
-    lines: dict[int, OfficerLine] = {}
-    members = User.objects.filter(
-        membership__organisation_id=viewer.organisation_id,
-        membership__role__in=("case_officer", "supervisor"),
-        is_active=True,
-    ).order_by("first_name", "last_name", "username")
-    # Only what the table shows of each (display_name): a force has thousands.
-    for user in members.only("id", "first_name", "last_name", "username"):
-        lines[user.pk] = OfficerLine(officer=user)
-    for row in (
-        rules.cases_led(viewer)
+@dataclass(frozen=True)
+class _Team:
+    """A page of the supervisor's team table, how many officers the whole table has, and how
+    many tasks and victims are due in all (the team's lists count from these)."""
+
+    lines: list[OfficerLine]
+    number: int
+    members: int
+    tasks_total: int
+    victims_total: int
+
+
+# The team table ranked in the database, so a force's thousands of officers are counted and
+# sorted there and only a page of them is read: the members, and what each is waiting on
+# (each read through access.rules and compiled by the ORM), joined and numbered in the order
+# of OfficerLine.rank, then by name (as the members are listed). The totals come in the same
+# statement, with one row even when the page is empty. Plain SQL that SQLite runs too.
+_TEAM_SQL = """
+WITH members (id, first_name, last_name, username) AS ({members}),
+    cases (officer_id, open_cases) AS ({cases}),
+    tasks (officer_id, overdue, due) AS ({tasks}),
+    victims (officer_id, due, overdue) AS ({victims}),
+    lines AS (
+        SELECT m.id, m.first_name, m.last_name, m.username,
+            COALESCE(c.open_cases, 0) AS open_cases,
+            COALESCE(t.overdue, 0) AS tasks_overdue,
+            COALESCE(t.due, 0) AS tasks_due,
+            COALESCE(v.overdue, 0) AS contact_overdue,
+            ROW_NUMBER() OVER (
+                ORDER BY COALESCE(t.overdue, 0) + COALESCE(v.overdue, 0) DESC,
+                    COALESCE(t.due, 0) DESC,
+                    COALESCE(c.open_cases, 0) DESC,
+                    m.first_name, m.last_name, m.username
+            ) AS place
+        FROM members m
+        LEFT JOIN cases c ON c.officer_id = m.id
+        LEFT JOIN tasks t ON t.officer_id = m.id
+        LEFT JOIN victims v ON v.officer_id = m.id
+    ),
+    page AS (SELECT * FROM lines WHERE place > %s AND place <= %s)
+SELECT totals.members, totals.tasks, totals.victims,
+    page.id, page.first_name, page.last_name, page.username,
+    page.open_cases, page.tasks_overdue, page.tasks_due, page.contact_overdue
+FROM (
+    SELECT (SELECT COUNT(*) FROM members) AS members,
+        (SELECT COALESCE(SUM(overdue + due), 0) FROM tasks) AS tasks,
+        (SELECT COALESCE(SUM(due), 0) FROM victims) AS victims
+) totals
+LEFT JOIN page ON 1 = 1
+ORDER BY page.place
+"""
+
+
+def _statement(queryset: QuerySet) -> tuple[str, tuple]:
+    """The queryset's SQL and parameters; a rule that allows nothing, as a statement of as
+    many columns that returns no row."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        columns = len(queryset.query.values_select) + len(queryset.query.annotation_select)
+        return "SELECT " + ", ".join(["CAST(NULL AS INTEGER)"] * columns) + " WHERE 1 = 0", ()
+    return sql, tuple(params)
+
+
+def _team_parts(viewer: Viewer, today: dt.date) -> dict[str, QuerySet]:
+    """The members of the supervisor's team (its case officers and supervisors), and by
+    officer: open cases led, tasks overdue and due this week, victims whose contact is due
+    (and overdue). The tasks are those of anyone in the organisation and the victims those
+    of any contact officer, so that the totals are the team's lists' whole counts."""
+    return {
+        "members": User.objects.filter(
+            membership__organisation_id=viewer.organisation_id,
+            membership__role__in=("case_officer", "supervisor"),
+            is_active=True,
+        )
+        .order_by()
+        .values_list("id", "first_name", "last_name", "username"),
+        "cases": rules.cases_led(viewer)
         .filter(lead_officer__isnull=False)
         .exclude(status=CaseStatus.CLOSED)
         .values("lead_officer_id")
         .annotate(n=Count("pk"))
         .order_by()
-    ):
-        if row["lead_officer_id"] in lines:
-            lines[row["lead_officer_id"]].open_cases = row["n"]
-    tasks_total = 0
-    for row in (
-        rules.case_tasks(viewer)
+        .values_list("lead_officer_id", "n"),
+        "tasks": rules.case_tasks(viewer)
         .filter(
             _assigned(viewer, team=True),
             status=CaseTask.Status.OPEN,
@@ -324,30 +386,55 @@ def _officers(viewer: Viewer, today: dt.date) -> tuple[list[OfficerLine], int, i
             due=Count("pk", filter=Q(due_on__gte=today)),
         )
         .order_by()
-    ):
-        tasks_total += row["overdue"] + row["due"]
-        if row["assignee_id"] in lines:
-            lines[row["assignee_id"]].tasks_overdue = row["overdue"]
-            lines[row["assignee_id"]].tasks_due = row["due"]
-    victims_total = 0
-    if viewer.sees_people:
-        for row in (
-            rules.victims_owed_contact(viewer)
-            .filter(contact_due_on__lte=today + TASKS_AHEAD)
-            .values("contact_officer_id")
-            # Counting the date (never null here), not the key: the covering index answers
-            # without reading the table.
-            .annotate(
-                due=Count("contact_due_on"),
-                overdue=Count("contact_due_on", filter=Q(contact_due_on__lt=today)),
-            )
-            .order_by()
-        ):
-            victims_total += row["due"]
-            if row["contact_officer_id"] in lines:
-                lines[row["contact_officer_id"]].contact_overdue = row["overdue"]
-    # Stable: officers level on the rank keep the members' alphabetical order.
-    return sorted(lines.values(), key=lambda line: line.rank), tasks_total, victims_total
+        .values_list("assignee_id", "overdue", "due"),
+        "victims": rules.victims_owed_contact(viewer)
+        .filter(contact_due_on__lte=today + TASKS_AHEAD)
+        .values("contact_officer_id")
+        # Counting the date (never null here), not the key: the covering index answers
+        # without reading the table.
+        .annotate(
+            due=Count("contact_due_on"),
+            overdue=Count("contact_due_on", filter=Q(contact_due_on__lt=today)),
+        )
+        .order_by()
+        .values_list("contact_officer_id", "due", "overdue"),
+    }
+
+
+def _team_read(viewer: Viewer, today: dt.date, number: int) -> _Team:
+    """Page `number` of the team table, most in need first, in one statement."""
+    statements = {name: _statement(part) for name, part in _team_parts(viewer, today).items()}
+    sql = _TEAM_SQL.format(**{name: statement for name, (statement, _) in statements.items()})
+    # The parameters in the order the parts come in the statement.
+    params = [
+        value for name in ("members", "cases", "tasks", "victims") for value in statements[name][1]
+    ]
+    offset = (number - 1) * OFFICERS_PER_PAGE
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, offset, offset + OFFICERS_PER_PAGE])
+        rows = cursor.fetchall()
+    members, tasks_total, victims_total = rows[0][:3]
+    lines = [
+        OfficerLine(
+            officer=User(id=row[3], first_name=row[4], last_name=row[5], username=row[6]),
+            open_cases=row[7],
+            tasks_overdue=row[8],
+            tasks_due=row[9],
+            contact_overdue=row[10],
+        )
+        for row in rows
+        if row[3] is not None  # the totals' row of an empty page
+    ]
+    return _Team(lines, number, members, int(tasks_total), int(victims_total))
+
+
+def _team(viewer: Viewer, today: dt.date, params) -> _Team:
+    """The page of the team table the query asks for; one past the end is the last."""
+    team = _team_read(viewer, today, requested_page(params))
+    last = last_page(team.members, OFFICERS_PER_PAGE)
+    if team.number > last:
+        team = _team_read(viewer, today, last)
+    return team
 
 
 def my_work_for(*, viewer: Viewer, team: bool = False, params=None) -> MyWork:
@@ -355,9 +442,10 @@ def my_work_for(*, viewer: Viewer, team: bool = False, params=None) -> MyWork:
     supervisor's view; `params`, the request's query, picks the page of the team table)."""
     team = team and viewer.is_supervisor
     today = timezone.localdate()
-    officers, tasks_total, victims_total = [], None, None
+    table, tasks_total, victims_total = None, None, None
     if team:
-        officers, tasks_total, victims_total = _officers(viewer, today)
+        table = _team(viewer, today, params or {})
+        tasks_total, victims_total = table.tasks_total, table.victims_total
     tasks, tasks_more = _tasks(viewer, team, today, tasks_total)
     victims_due = _victims_due(viewer, team, today, victims_total)
     shares = rules.case_shares(viewer).select_related("case", "case__lead_organisation")
@@ -396,8 +484,16 @@ def my_work_for(*, viewer: Viewer, team: bool = False, params=None) -> MyWork:
         ),
         recent_cases=_recent_cases(viewer, team),
         updates=list(notifications_for(user=viewer.user, unread_only=True)[:LIMIT]),
-        officers=officers,
+        officers=table.lines if table else [],
         officers_page=(
-            page_of(officers, params or {}, per_page=OFFICERS_PER_PAGE) if team else None
+            page_read(
+                table.lines,
+                params or {},
+                number=table.number,
+                count=table.members,
+                per_page=OFFICERS_PER_PAGE,
+            )
+            if table
+            else None
         ),
     )

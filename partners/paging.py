@@ -99,6 +99,28 @@ def page_of(items: list[Any], params, *, per_page: int = 50) -> Page:
     )
 
 
+def requested_page(params) -> int:
+    """The page number the query asks for: 1 when it names none, or not a number."""
+    return _page_number(params)
+
+
+def last_page(count: int, per_page: int) -> int:
+    return max(1, -(-count // per_page))
+
+
+def page_read(items: list[Any], params, *, number: int, count: int, per_page: int) -> Page:
+    """A page the caller read itself (the rows from `(number - 1) * per_page` of a list of
+    `count`, counted exactly and never capped), as `page_of` would give it."""
+    return Page(
+        items=items,
+        number=number,
+        per_page=per_page,
+        count=count,
+        query=_query(params),
+        cap=max(count, 1),
+    )
+
+
 def paginate(queryset: QuerySet, params, *, per_page: int = 50) -> Page:
     number = _page_number(params)
     # Counted without the list's ORDER BY, so the database may drive the count from whichever

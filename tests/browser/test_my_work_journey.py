@@ -7,7 +7,8 @@ import datetime as dt
 from django.utils import timezone
 
 from asb_cases import services
-from tests.factories import make_case, make_incident, make_person
+from my_work.selectors import OFFICERS_PER_PAGE
+from tests.factories import make_case, make_incident, make_person, user_in
 
 
 def at_375_px(person) -> None:
@@ -45,9 +46,17 @@ def test_an_officer_and_a_supervisor_start_their_day_on_my_work(journey, cast):
     person.follow("Check the CCTV request")
     assert person.page.url.endswith(f"/cases/{case.uuid}/#tasks")
 
+    # A team larger than a page of the table, whose second page is the supervisor's too.
+    for i in range(OFFICERS_PER_PAGE):
+        user_in(cast.owner.organisation, first_name=f"Member{i:02d}", last_name="Teamjourney")
     supervisor = journey()
     supervisor.sign_in("supervisor@test-housing")
     supervisor.follow("My team's work")
     team = supervisor.page.locator("table", has_text="Your team, by officer").inner_text()
-    assert officer.display_name in team
+    assert officer.display_name in team  # their task is due: on the first page
+    at_375_px(supervisor)
+    supervisor.follow("Page 2")  # axe at desktop width, then at 375 px
+    assert "team=1" in supervisor.page.url and "page=2" in supervisor.page.url
+    second = supervisor.page.locator("table", has_text="Your team, by officer").inner_text()
+    assert "Teamjourney" in second and officer.display_name not in second
     at_375_px(supervisor)

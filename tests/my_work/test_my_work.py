@@ -130,26 +130,140 @@ def test_a_large_team_is_shown_a_page_at_a_time_most_overdue_first(cast):
     user_in(cast.partner.organisation, first_name="Other", last_name="Forceofficer")
 
     work = my_work_for(viewer=viewer_for(cast.owner.supervisor), team=True)
-    members = {line.officer.pk for line in work.officers}
-    assert late.pk in members and cast.owner.officer.pk in members
+    team = work.officers_page.count
+    assert team == OFFICERS_PER_PAGE + 5 + 1 + 2  # and the cast's officer and supervisor
     assert work.officers[0].officer == late and work.officers[0].tasks_overdue == 2
-    assert len(work.officers_page.items) == OFFICERS_PER_PAGE
-    assert work.officers_page.count == len(work.officers) > OFFICERS_PER_PAGE
+    assert work.officers_page.items == work.officers
+    assert len(work.officers) == OFFICERS_PER_PAGE
 
     client = client_for(cast.owner.supervisor)
     row = 'data-label="Officer">{}<'.format
     first = client.get("/?team=1").content.decode()
     assert first.index(row("Zed Lastbyname")) < first.index(row("Aaron00 Teamtest"))
-    assert f"{len(work.officers)} officers, those with the most overdue first" in first
+    assert f"{team} officers, those with the most overdue first" in first
     assert "?team=1&amp;page=2" in first
     assert "Forceofficer" not in first
     second = client.get("/?team=1&page=2").content.decode()
     assert "Your team, by officer" in second and row("Zed Lastbyname") not in second
     shown = first.count('data-label="Open cases"') + second.count('data-label="Open cases"')
-    assert shown == len(work.officers)
+    assert shown == team
     # A page past the end, or not a number, is the last or the first page, never an error.
     assert client.get("/?team=1&page=99").status_code == 200
     assert row("Zed Lastbyname") in client.get("/?team=1&page=x").content.decode()
+
+
+def test_the_team_table_is_ranked_as_sorting_the_members_by_rank_would_with_ties(cast):
+    """The table is ranked in the database, page by page: the same officers, numbers and order
+    as reading every member alphabetically and sorting them (stably) by OfficerLine.rank, with
+    ties on what is overdue, what is due, open cases and the whole name; nobody inactive, of
+    another role or of another organisation."""
+    from access.viewer import viewer_for
+    from asb_cases.models import Case, CasePerson
+    from my_work.selectors import OFFICERS_PER_PAGE, OfficerLine, my_work_for
+    from partners.models import Membership, User
+    from tests.factories import user_in
+
+    organisation = cast.owner.organisation
+    today = timezone.localdate()
+    people = {
+        name: user_in(organisation, first_name=first, last_name=last)
+        for name, first, last in (
+            ("task_late", "Bea", "Overdue"),
+            ("victim_late", "Cal", "Overdue"),
+            ("both_late", "Dee", "Overdue"),
+            ("due", "Eve", "Due"),
+            ("twin_a", "Sam", "Tied"),
+            ("twin_b", "Sam", "Tied"),
+        )
+    }
+    for i in range(OFFICERS_PER_PAGE):
+        user_in(organisation, first_name=f"Filler{i:02d}", last_name="Teamtest")
+    gone = user_in(organisation, first_name="Gone", last_name="Inactive")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    analyst = user_in(organisation, role=Membership.Role.ANALYST, first_name="Ann", last_name="A")
+    user_in(cast.partner.organisation, first_name="Other", last_name="Forceofficer")
+
+    lead = cast.owner.officer
+
+    def task(assignee, days: int) -> None:
+        case = make_case(lead, incidents=[make_incident(lead)])
+        added = services.case_add_task(
+            actor=lead, case=case, title="Visit", due_on=today, assignee=lead
+        )
+        # Set a while ago (to someone who may since have changed role), and not done since.
+        CaseTask.objects.filter(pk=added.pk).update(
+            due_on=today + dt.timedelta(days=days), assignee=assignee
+        )
+
+    def victim_late(officer) -> None:
+        victim = make_person(officer, given_name="Vic", family_name="Late")
+        case = make_case(officer, incidents=[make_incident(officer, victim=victim)])
+        CasePerson.objects.filter(case=case, role="victim").update(
+            contact_due_on=today - dt.timedelta(days=2)
+        )
+
+    task(people["task_late"], -3)  # overdue 1, like victim_late's, who leads a case more
+    victim_late(people["victim_late"])
+    task(people["both_late"], -1)
+    victim_late(people["both_late"])  # overdue 2
+    task(people["due"], 2)  # level with the twins: by name
+    task(people["twin_a"], 1)
+    task(people["twin_b"], 1)  # the twins level on everything, the whole name too: by username
+    task(analyst, -1)  # counted in the team's tasks, not a line of the table
+
+    viewer = viewer_for(cast.owner.supervisor)
+    members = User.objects.filter(
+        membership__organisation=organisation,
+        membership__role__in=("case_officer", "supervisor"),
+        is_active=True,
+    ).order_by("first_name", "last_name", "username")
+    open_tasks = CaseTask.objects.filter(status=CaseTask.Status.OPEN)
+
+    def line(user) -> OfficerLine:
+        contact = CasePerson.objects.filter(
+            contact_organisation=organisation, contact_officer=user, contact_due_on__lt=today
+        )
+        return OfficerLine(
+            officer=user,
+            open_cases=Case.objects.filter(lead_organisation=organisation, lead_officer=user)
+            .exclude(status="closed")
+            .count(),
+            tasks_overdue=open_tasks.filter(assignee=user, due_on__lt=today).count(),
+            tasks_due=open_tasks.filter(
+                assignee=user, due_on__gte=today, due_on__lte=today + dt.timedelta(days=7)
+            ).count(),
+            contact_overdue=contact.count(),
+        )
+
+    expected = sorted((line(user) for user in members), key=lambda line: line.rank)
+    shown = []
+    for number in (1, 2):
+        work = my_work_for(viewer=viewer, team=True, params={"page": str(number)})
+        assert work.officers_page.number == number
+        assert work.officers_page.count == len(expected)
+        shown += work.officers
+    numbers = lambda line: (  # noqa: E731
+        line.officer.pk,
+        line.open_cases,
+        line.tasks_overdue,
+        line.tasks_due,
+        line.contact_overdue,
+    )
+    assert [numbers(line) for line in shown] == [numbers(line) for line in expected]
+    assert [line.officer.display_name for line in shown] == [
+        line.officer.display_name for line in expected
+    ]
+    twins = sorted([people["twin_a"], people["twin_b"]], key=lambda user: user.username)
+    assert [line.officer for line in shown[:6]] == [
+        people["both_late"],
+        people["victim_late"],
+        people["task_late"],
+        people["due"],
+        *twins,
+    ]
+    team = my_work_for(viewer=viewer, team=True)
+    assert len(team.tasks) == 6 and team.tasks_more == 0  # the analyst's too
+    assert len(team.victims) == 2 and team.victims_more == 0
 
 
 def test_people_who_do_not_work_on_cases_keep_the_plain_home_page(cast):
