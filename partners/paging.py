@@ -83,34 +83,19 @@ def _query(params) -> dict[str, Any]:
     return {key: value for key, value in params.items() if key != "page"}
 
 
-def page_of(items: list[Any], params, *, per_page: int = 50) -> Page:
-    """A page of a list already in memory (counted exactly, never capped)."""
-    count = len(items)
-    last = max(1, -(-count // per_page))
-    number = min(_page_number(params), last)
-    offset = (number - 1) * per_page
-    return Page(
-        items=items[offset : offset + per_page],
-        number=number,
-        per_page=per_page,
-        count=count,
-        query=_query(params),
-        cap=max(count, 1),
-    )
-
-
 def requested_page(params) -> int:
     """The page number the query asks for: 1 when it names none, or not a number."""
     return _page_number(params)
 
 
 def last_page(count: int, per_page: int) -> int:
+    """The last page's number of a list of `count` (1 when it is empty)."""
     return max(1, -(-count // per_page))
 
 
 def page_read(items: list[Any], params, *, number: int, count: int, per_page: int) -> Page:
     """A page the caller read itself (the rows from `(number - 1) * per_page` of a list of
-    `count`, counted exactly and never capped), as `page_of` would give it."""
+    `count`, counted exactly and never capped)."""
     return Page(
         items=items,
         number=number,
