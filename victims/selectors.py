@@ -345,16 +345,21 @@ def people_strong_matches(
     keys = {strong_match_key(*person) for person in people if person[2] is not None}
     if not keys:
         return {}
-    found: dict[StrongMatchKey, dict[int, Person]] = {}
-    for details in PersonDetails.objects.filter(
+    # The stored keys narrow the rows (a family name's Soundex is that of its normalised
+    # form); the names are compared exactly below. Rows as tuples, and only the people found
+    # loaded as models: a batch of 500 read ~750 details with their people as models (70 ms).
+    found: dict[StrongMatchKey, set[int]] = {}
+    for given, family, born, person_id, merged_into_id in PersonDetails.objects.filter(
         date_of_birth__in={key[2] for key in keys},
         given_name_key__in={key[0] for key in keys},
-    ).select_related("person__merged_into"):
-        key = strong_match_key(details.given_name, details.family_name, details.date_of_birth)
+        family_name_key__in={matching.soundex(key[1]) for key in keys},
+    ).values_list("given_name", "family_name", "date_of_birth", "person_id", "person__merged_into"):
+        key = strong_match_key(given, family, born)
         if key in keys:
-            person = details.person.merged_into or details.person
-            found.setdefault(key, {})[person.pk] = person
-    return {key: next(iter(by_pk.values())) for key, by_pk in found.items() if len(by_pk) == 1}
+            found.setdefault(key, set()).add(merged_into_id or person_id)
+    unique = {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
+    by_pk = Person.objects.in_bulk(set(unique.values()))
+    return {key: by_pk[pk] for key, pk in unique.items() if pk in by_pk}
 
 
 # The person page ------------------------------------------------------------------------------
