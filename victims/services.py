@@ -24,6 +24,7 @@ from partners.audit import (
     audit_record_many,
     changes_between,
 )
+from partners.db_insert import insert_rows
 from partners.models import AuditEvent, Organisation, User
 from partners.postcodes import is_valid_postcode, normalise_postcode
 from partners.roles import is_partnership_admin
@@ -120,7 +121,7 @@ def people_create(*, actor: User | SystemActor, details: list[PersonDetails]) ->
     if not details:
         return
     new_people = [d.person for d in details if d.person.pk is None]
-    Person.objects.bulk_create(new_people, batch_size=1_000)
+    insert_rows(new_people)  # one statement, less Python per row (partners.db_insert)
     for each in details:
         each.person = each.person  # now saved: sets person_id and keeps the cached person
     held = set(

@@ -365,14 +365,7 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
     refs = {item.data.external_ref.strip() for item in items} - {""}
     results: dict[int, ImportResult] = {}
     with transaction.atomic():
-        existing = {
-            incident.external_ref: incident
-            # "<> ''" as well: the partial unique index on (reported_to, external_ref) serves a
-            # long IN list only when the query repeats its condition.
-            for incident in Incident.objects.filter(reported_to=organisation, external_ref__in=refs)
-            .exclude(external_ref="")
-            .select_related("reporter", "victim", "incident_type")
-        }
+        existing = _existing_incidents(organisation, refs)
         known = victim_selectors.people_strong_matches(
             people=[
                 (details.given_name, details.family_name, details.date_of_birth)
@@ -480,6 +473,28 @@ def incidents_import(*, actor: User, items: list[IncidentImport]) -> list[Import
                 kwargs={"person_ids": sorted(victims)},
             )
     return [results[index] for index in range(len(items))]
+
+
+def _existing_incidents(organisation: Organisation, refs: set[str]) -> dict[str, Incident]:
+    """The organisation's incidents with these references, by reference, with their people
+    and type. First their ids alone: "<> ''" as well, as the partial unique index on
+    (reported_to, external_ref) serves a long IN list only when the query repeats its
+    condition; read with the joins and the default order, the planner expected 2,000 rows of
+    500 references and gathered parallel workers for none (20 ms, against 2 ms)."""
+    ids = list(
+        Incident.objects.filter(reported_to=organisation, external_ref__in=refs)
+        .exclude(external_ref="")
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return {}
+    return {
+        incident.external_ref: incident
+        for incident in Incident.objects.filter(pk__in=ids).select_related(
+            "reporter", "victim", "incident_type"
+        )
+    }
 
 
 def _remember(people: _People, created: dict, new_details: list[PersonDetails]) -> None:
