@@ -997,6 +997,11 @@ class Browser:
         self._measure = urllib.request.build_opener(cookies, _NoRedirect)
 
     def sign_in(self, username: str, password: str) -> None:
+        from partners.models import User
+
+        # Everyone who signs in with a password has an authenticator: made now if this user
+        # has none (an --http-only run makes no in-process request that would have made it).
+        authenticator(User.objects.get(username=username))
         with self._follow.open(self.base + "/sign-in/", timeout=30) as response:
             page = response.read().decode()
         match = self.TOKEN.search(page)
@@ -1015,8 +1020,6 @@ class Browser:
             match = self.TOKEN.search(page)
             if match is None:
                 raise SystemExit("No CSRF token on /sign-in/two-factor/")
-            from partners.models import User
-
             code = authenticator_code(User.objects.get(username=username))
             form = urllib.parse.urlencode(
                 {"csrfmiddlewaretoken": match.group(1), "code": code}
