@@ -117,7 +117,9 @@ def make_case(officer: User, *, incidents=None, **overrides):
     return services.case_open(actor=officer, incidents=incidents, **(details | overrides))
 
 
-def share_case(case, *, by: User, with_organisation, level: str = "view"):
+def share_case(
+    case, *, by: User, with_organisation, level: str = "view", include_people: bool = True
+):
     from asb_cases import services
 
     return services.case_share_with_partner(
@@ -127,4 +129,5 @@ def share_case(case, *, by: User, with_organisation, level: str = "view"):
         access_level=level,
         purpose="Joint working on the problem",
         legal_basis="cda_1998_s115",
+        include_people=include_people,
     )

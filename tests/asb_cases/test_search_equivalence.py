@@ -1,6 +1,6 @@
-"""Case search reads the named people and their cases in one query (and, for many of them,
-narrows those cases to the statuses asked for once): every viewer finds exactly the cases the
-search found before, whoever the people are (consent-restricted, merged, another agency's
+"""Case search narrows the named people's cases to the statuses asked for once, when they are
+many (rather than in the list's count and its page each): every viewer finds exactly the cases
+the search found before, whoever the people are (consent-restricted, merged, another agency's
 record) and however the viewer sees the case (owner, shares with or without people, an
 unrelated agency)."""
 
@@ -17,7 +17,7 @@ from access.viewer import viewer_for
 from asb_cases import selectors, services
 from asb_cases.models import Case, CasePerson
 from asb_cases.selectors import CaseFilters, case_list_for_viewer
-from tests.factories import make_case, make_person
+from tests.factories import make_case, make_person, share_case
 from victims.models import Person, PersonDetails
 
 pytestmark = pytest.mark.django_db
@@ -47,18 +47,6 @@ def _before(viewer, term: str, statuses: list[str]) -> list[int]:
     return sorted(cases.values_list("pk", flat=True))
 
 
-def _share(case, by, organisation, level: str, include_people: bool) -> None:
-    services.case_share_with_partner(
-        actor=by,
-        case=case,
-        organisation=organisation,
-        access_level=level,
-        purpose="Joint working on the problem",
-        legal_basis="cda_1998_s115",
-        include_people=include_people,
-    )
-
-
 @pytest.fixture
 def world(cast):
     """The owner's cases naming people of every kind, shared in every way; one closed."""
@@ -84,11 +72,21 @@ def world(cast):
     ):
         for someone in named:
             services.case_add_person(actor=owner, case=case, person=someone, role="witness")
-    _share(cases[0], owner, cast.partner.organisation, "view", include_people=True)
-    _share(cases[1], owner, cast.partner.organisation, "view", include_people=True)
-    _share(cases[2], owner, cast.partner.organisation, "contribute", include_people=True)
-    _share(cases[3], owner, cast.contributor.organisation, "contribute", include_people=False)
-    _share(cases[4], owner, cast.contributor.organisation, "view", include_people=True)
+    partner, contributor = cast.partner.organisation, cast.contributor.organisation
+    for case, organisation, level, include_people in [
+        (cases[0], partner, "view", True),
+        (cases[1], partner, "view", True),
+        (cases[2], partner, "contribute", True),
+        (cases[3], contributor, "contribute", False),
+        (cases[4], contributor, "view", True),
+    ]:
+        share_case(
+            case,
+            by=owner,
+            with_organisation=organisation,
+            level=level,
+            include_people=include_people,
+        )
     Case.objects.filter(pk=cases[4].pk).update(
         status="closed", closure_reason="resolved", closed_at=cases[4].opened_at
     )
