@@ -52,6 +52,10 @@ from victims.selectors import ContactDue, contact_due, contact_standards
 # its own before the list's count and page use them.
 NAMED_CASES_NARROWED_ABOVE = 200
 
+# A search by name reads the details of an organisation seeing people on at most this many
+# cases as its own and those cases' people's (`_readable_details`).
+PEOPLE_CASES_READ_APART = 2000
+
 REFERENCE_RE = re.compile(r"^ASB-\d{4}-\d{6}$", re.IGNORECASE)
 
 
@@ -118,6 +122,25 @@ class CaseFilters:
         }
 
 
+def _readable_details(viewer: Viewer) -> list[QuerySet[PersonDetails]]:
+    """The details the viewer may read (`rules.person_details`), as the reads a search finds
+    names in. An organisation that sees people on few cases reads them as two parts: its own
+    records, and the records of the people on those cases (the rule narrowed to them). Read
+    whole, a common surname's records of every agency are checked against the rule one by one:
+    24,722 "Smith" records (60 ms) for a partner seeing people on 55 cases, at 1M. The two
+    parts are the rule's own two branches, each still checked by the rule, so together they are
+    the same records; for an organisation seeing people on many cases the narrowing would name
+    most people, and the rule is read whole."""
+    people_cases = rules.cases(viewer, rules.PEOPLE).order_by().values_list("pk", flat=True)
+    if len(people_cases[: PEOPLE_CASES_READ_APART + 1]) > PEOPLE_CASES_READ_APART:
+        return [rules.person_details(viewer)]
+    on_those_cases = CasePerson.objects.filter(case_id__in=people_cases).values("person_id")
+    return [
+        rules.person_details_own(viewer),
+        rules.person_details(viewer, person_ids=on_those_cases),
+    ]
+
+
 def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """The cases the viewer's organisation may see, filtered and ordered; empty for roles that
     do not see case records. The default order comes from the permission rows' own index
@@ -151,14 +174,15 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
             # of the links' read either: with consent restrictions in the data the details are
             # estimated at one row, and the planner scanned all 620,000 case links against
             # each of the police's 2,436 "Jackson"s (minutes, at 1M).
-            named_people = set(
-                rules.person_details(viewer)
-                .filter(words)
-                .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
-                .filter(full_name__contains=lowered)
-                .order_by()
-                .values_list("person_id", flat=True)
-            )
+            named_people = set()
+            for readable in _readable_details(viewer):
+                named_people.update(
+                    readable.filter(words)
+                    .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
+                    .filter(full_name__contains=lowered)
+                    .order_by()
+                    .values_list("person_id", flat=True)
+                )
             # Their cases, read once too (as a subquery the list's count and its page each
             # scanned the case links for the same people again), from the links' covering
             # index.

@@ -70,7 +70,9 @@ class Options:
     chunk_rows: int
     restricted: float = 0.03
     merged: float = 0.01
+    shares_without_people: float = 0.25
     consent_only: bool = False
+    people_grants_only: bool = False
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
@@ -96,9 +98,21 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         "--merged", type=float, default=0.01, help="share of people merged into another record"
     )
     parser.add_argument(
+        "--shares-without-people",
+        type=float,
+        default=0.25,
+        help="share of case shares that do not include the people on the case",
+    )
+    parser.add_argument(
         "--consent-only",
         action="store_true",
         help="only add the consent restrictions and merges to a database generated without them",
+    )
+    parser.add_argument(
+        "--people-grants-only",
+        action="store_true",
+        help="only grant who may see the people on each case (view_case_people) to a database "
+        "generated without those grants",
     )
     args = parser.parse_args(argv)
     if args.organisations < 10:
@@ -123,7 +137,9 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         chunk_rows=args.chunk_rows,
         restricted=args.restricted,
         merged=args.merged,
+        shares_without_people=args.shares_without_people,
         consent_only=args.consent_only,
+        people_grants_only=args.people_grants_only,
     )
 
 
@@ -2226,8 +2242,10 @@ def transfer_rows(world: World, plan: Plan, ids: Ids, rng: random.Random) -> Ite
 
 
 def permission_rows(plan: Plan, ids: Ids) -> Iterator[tuple]:
-    """What asb_cases.access.desired_permissions gives: the lead all four, an active share
-    view (and contribute), a pending transfer's receiver view."""
+    """What access.grants.desired_permissions gives, but for seeing people: the lead view,
+    change, contribute and share, an active share view (and contribute), a pending transfer's
+    receiver view. Who may see the people on a case (view_case_people) is granted after the
+    load by `grant_people`, from the shares' and transfers' rows."""
     lead_perms = ("view_case", "change_case", "contribute_case", "share_case")
     share_perms = (("view_case",), ("view_case", "contribute_case"))
     permission = ids.permission
@@ -2540,6 +2558,75 @@ def restrict_and_merge(url: str, restricted: float, merged: float) -> tuple[int,
     return limited, withdrawn, merges
 
 
+# Who may see people -------------------------------------------------------------------------
+
+
+def grant_people(url: str, shares_without_people: float) -> tuple[int, int]:
+    """Grant view_case_people as `access.grants.desired_permissions` does: to the lead, to an
+    organisation an active share including people was made with, and to the receiver of a
+    pending transfer (which sees the case, and who is on it, while it decides). Some shares
+    leave the people out (`CaseShare.include_people`), chosen by a hash of the share's id.
+    Without these grants no organisation sees another's records of a person on a shared case,
+    nor the people on the cases it leads through the rule's shared branch: every page and
+    search showing people was measured without the rule's most common answer.
+    Returns (shares without people, permission rows granted)."""
+    import psycopg2
+
+    bucket = _BUCKET.format(column="s.id")
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT EXISTS (
+                   SELECT 1 FROM asb_cases_casegroupobjectpermission p
+                   JOIN auth_permission a ON a.id = p.permission_id
+                   WHERE a.codename = 'view_case_people')"""
+        )
+        if cursor.fetchone()[0]:
+            raise SystemExit("This database already has people grants")
+        cursor.execute(
+            f"UPDATE asb_cases_caseshare s SET include_people = ({bucket} >= %s)",
+            [int(shares_without_people * 10_000)],
+        )
+        cursor.execute("SELECT count(*) FROM asb_cases_caseshare WHERE NOT include_people")
+        without = cursor.fetchone()[0]
+        cursor.execute(
+            """INSERT INTO asb_cases_casegroupobjectpermission
+                   (content_object_id, group_id, permission_id, case_updated_at)
+               SELECT wanted.case_id, wanted.group_id, a.id, c.updated_at
+               FROM (
+                   SELECT c.id AS case_id, o.group_id
+                   FROM asb_cases_case c
+                   JOIN partners_organisation o ON o.id = c.lead_organisation_id
+                   UNION
+                   SELECT s.case_id, o.group_id
+                   FROM asb_cases_caseshare s
+                   JOIN partners_organisation o ON o.id = s.organisation_id
+                   WHERE s.revoked_at IS NULL AND s.include_people
+                   UNION
+                   SELECT t.case_id, o.group_id
+                   FROM asb_cases_ownershiptransfer t
+                   JOIN partners_organisation o ON o.id = t.to_organisation_id
+                   WHERE t.status = 'pending'
+               ) wanted
+               JOIN asb_cases_case c ON c.id = wanted.case_id
+               JOIN auth_permission a ON a.codename = 'view_case_people'
+               JOIN django_content_type t
+                   ON t.id = a.content_type_id AND t.app_label = 'asb_cases' AND t.model = 'case'
+               ORDER BY wanted.case_id, wanted.group_id"""
+        )
+        granted = cursor.rowcount
+    return without, granted
+
+
+def add_people_grants(url: str, options: Options, timings: Timings) -> None:
+    started = time.perf_counter()
+    without, granted = grant_people(url, options.shares_without_people)
+    timings.step(
+        f"view_case_people granted on {granted:,} cases and organisations; "
+        f"{without:,} shares without people",
+        started,
+    )
+
+
 def add_consent_and_merges(url: str, options: Options, timings: Timings) -> None:
     started = time.perf_counter()
     limited, withdrawn, merges = restrict_and_merge(url, options.restricted, options.merged)
@@ -2557,6 +2644,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     url = options.database_url
     if options.consent_only:
         add_consent_and_merges(url, options, timings)
+        vacuum_analyze(url)
+        return
+    if options.people_grants_only:
+        add_people_grants(url, options, timings)
         vacuum_analyze(url)
         return
     print(
@@ -2614,6 +2705,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     restore_after_load(url, deferred, timings)
     reset_sequences()
     timings.step("indexes, constraints and sequences", started)
+    add_people_grants(url, options, timings)
     add_consent_and_merges(url, options, timings)
     started = time.perf_counter()
     vacuum_analyze(url)

@@ -1,8 +1,9 @@
-"""Case search narrows the named people's cases to the statuses asked for once, when they are
-many (rather than in the list's count and its page each): every viewer finds exactly the cases
-the search found before, whoever the people are (consent-restricted, merged, another agency's
-record) and however the viewer sees the case (owner, shares with or without people, an
-unrelated agency)."""
+"""Case search narrows the named people's cases to the statuses asked for once, when they are many
+(rather than in the list's count and its page each), and reads the details of an organisation
+seeing people on few cases as its own and those cases' people's (rather than the rule whole):
+every viewer finds exactly the cases the search found before, whoever the people are (consent-
+restricted, merged, another agency's record) and however the viewer sees the case (owner, shares
+with or without people, an unrelated agency)."""
 
 from __future__ import annotations
 
@@ -93,11 +94,13 @@ def world(cast):
     return cases
 
 
+@pytest.mark.parametrize("read_apart", [2000, 0])
 @pytest.mark.parametrize("narrowed_above", [200, 0])
 def test_search_finds_what_it_found_before_for_every_viewer(
-    cast, world, monkeypatch, narrowed_above
+    cast, world, monkeypatch, narrowed_above, read_apart
 ):
     monkeypatch.setattr(selectors, "NAMED_CASES_NARROWED_ABOVE", narrowed_above)
+    monkeypatch.setattr(selectors, "PEOPLE_CASES_READ_APART", read_apart)
     agencies = [cast.owner, cast.partner, cast.contributor, cast.unrelated]
     found_any = False
     for agency in agencies:
