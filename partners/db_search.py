@@ -6,15 +6,16 @@ same lookups run unindexed or the code falls back to plain Python.
 - the `ilike` lookup: `icontains` written as `ILIKE`, which a `gin_trgm_ops` index serves
   (Django writes `icontains` as `UPPER(column) LIKE UPPER(...)`, which no index on the column
   serves); `icontains` itself on other databases;
-- the `trigram_similar` lookup (pg_trgm's `%`), as django.contrib.postgres would register it.
+- the `trigram_similar` lookup (pg_trgm's `%`), as django.contrib.postgres would register it;
+- the `in_ids` lookup: `__in` for many integer ids, sent to PostgreSQL as one array.
 """
 
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.lookups import TrigramSimilar
-from django.db.models import CharField, TextField
-from django.db.models.lookups import IContains
+from django.db.models import CharField, ForeignKey, IntegerField, Lookup, TextField
+from django.db.models.lookups import IContains, In
 
 
 class PostgresGinIndex(GinIndex):
@@ -45,7 +46,31 @@ class ContainsIgnoringCase(IContains):
         return f"{lhs_sql} ILIKE {rhs_sql}", [*params, *rhs_params]
 
 
+class InIds(Lookup):
+    """`field__in_ids=ids`: the integer field (or foreign key) is one of these ids. On
+    PostgreSQL the ids are one array parameter, `= ANY('{...}'::bigint[])`: Django's `__in`
+    prepares every value and sends each as a parameter of its own, which for the 30,000 cases
+    a common surname names cost about a second of Python a statement, and PostgreSQL as long
+    again to plan the 30,000 constants. `__in` itself on other databases."""
+
+    lookup_name = "in_ids"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return sorted({int(value) for value in self.rhs})
+
+    def as_sql(self, compiler, connection):
+        return In(self.lhs, self.rhs).as_sql(compiler, connection)
+
+    def as_postgresql(self, compiler, connection):
+        lhs_sql, params = self.process_lhs(compiler, connection)
+        ids = "{" + ",".join(map(str, self.rhs)) + "}"
+        return f"{lhs_sql} = ANY(%s::bigint[])", [*params, ids]
+
+
 def register_lookups() -> None:
     for field in (CharField, TextField):
         field.register_lookup(ContainsIgnoringCase)
         field.register_lookup(TrigramSimilar)
+    for field in (IntegerField, ForeignKey):
+        field.register_lookup(InIds)

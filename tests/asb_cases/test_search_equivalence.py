@@ -1,9 +1,10 @@
 """Case search narrows the named people's cases to the statuses asked for once, when they are many
-(rather than in the list's count and its page each), and reads the details of an organisation
-seeing people on few cases as its own and those cases' people's (rather than the rule whole):
-every viewer finds exactly the cases the search found before, whoever the people are (consent-
-restricted, merged, another agency's record) and however the viewer sees the case (owner, shares
-with or without people, an unrelated agency)."""
+(rather than in the list's count and its page each), then lists them for the permission rows
+with the cases matching the document, when those are not too many (rather than as a subquery),
+and reads the details of an organisation seeing people on few cases as its own and those cases'
+people's (rather than the rule whole): every viewer finds exactly the cases the search found
+before, whoever the people are (consent-restricted, merged, another agency's record) and however
+the viewer sees the case (owner, shares with or without people, an unrelated agency)."""
 
 from __future__ import annotations
 
@@ -94,12 +95,14 @@ def world(cast):
     return cases
 
 
+@pytest.mark.parametrize("listed", [5000, 0])
 @pytest.mark.parametrize("read_apart", [2000, 0])
 @pytest.mark.parametrize("narrowed_above", [200, 0])
 def test_search_finds_what_it_found_before_for_every_viewer(
-    cast, world, monkeypatch, narrowed_above, read_apart
+    cast, world, monkeypatch, narrowed_above, read_apart, listed
 ):
     monkeypatch.setattr(selectors, "NAMED_CASES_NARROWED_ABOVE", narrowed_above)
+    monkeypatch.setattr(selectors, "DOCUMENT_MATCHES_LISTED", listed)
     monkeypatch.setattr(selectors, "PEOPLE_CASES_READ_APART", read_apart)
     agencies = [cast.owner, cast.partner, cast.contributor, cast.unrelated]
     found_any = False
