@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 
 from access import redaction, rules
@@ -175,17 +175,31 @@ def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
     zone = timezone.get_current_timezone()
     expires_from = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
     expires_before = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    if team:
+        # The organisation's open cases by the lead column (access.rules.cases_led: the lead
+        # holds every permission on them), as one set read from the open cases' index, rather
+        # than a permission row and a case row looked up for each of a force's thousand
+        # actions with a date near (11,000 buffers at 1M); the cases of the rows kept are
+        # then read by key.
+        open_led = rules.cases_led(viewer).exclude(status=CaseStatus.CLOSED)
+        actions = CaseAction.objects.filter(case_id__in=open_led.values("pk")).prefetch_related(
+            Prefetch("case", queryset=rules.cases_led(viewer))
+        )
+    else:
+        actions = (
+            rules.case_actions(viewer)
+            .filter(case__lead_officer_id=viewer.user.pk)
+            .exclude(case__status=CaseStatus.CLOSED)
+            .select_related("case")
+        )
     actions = (
-        rules.case_actions(viewer)
-        .filter(
-            _mine(viewer, team, "case__lead_officer_id", "case__lead_organisation_id"),
+        actions.filter(
             Q(review_on__range=(start, end))
             | Q(appeal_by__range=(start, end))
             | Q(expires_at__gte=expires_from, expires_at__lt=expires_before),
             outcome__in=LIVE_OUTCOMES,
         )
-        .exclude(case__status=CaseStatus.CLOSED)
-        .select_related("case", "action_type")
+        .select_related("action_type")
         .order_by("review_on", "id")[: LIMIT * 3]
     )
     clocks = []
