@@ -406,3 +406,35 @@ def test_the_tools_and_powers_clocks_are_those_the_case_actions_rule_gives(cast)
     assert {case for _, case, *_ in seen["test-police"]} == {partner_case.pk}
     assert closed.pk not in {case for _, case, *_ in seen["test-housing"]}
     assert seen["test-borough"] == []
+
+
+def test_the_victims_list_shows_each_victim_their_case_and_the_date_their_contact_is_due(cast):
+    """The rows come from the stored dates (CasePerson.contact_due_on): the person as the
+    viewer may see them, a link to them on their case, the case's risk, the date (overdue or
+    not) and, for a team, the case's lead officer."""
+    from django.urls import reverse
+
+    from asb_cases.models import CasePerson
+
+    late, soon = fill(cast, 2)
+    today = timezone.localdate()
+    CasePerson.objects.filter(case=late, role="victim").update(
+        contact_due_on=today - dt.timedelta(days=2)
+    )
+    CasePerson.objects.filter(case=soon, role="victim").update(
+        contact_due_on=today + dt.timedelta(days=3)
+    )
+    for user, path in ((cast.owner.officer, "/"), (cast.owner.supervisor, "/?team=1")):
+        page = client_for(user).get(path).content.decode()
+        section = page[page.index('data-testid="my-work-victims"') :]
+        section = section[: section.index("</ul>")]
+        for case, name in ((late, "Victim0 Testcase"), (soon, "Victim1 Testcase")):
+            person = CasePerson.objects.get(case=case, role="victim").person
+            link = reverse("asb_cases:case_victim", args=[case.uuid, person.uuid])
+            assert f'href="{link}">{name}</a>' in section
+        assert section.index("Victim0") < section.index("Victim1")  # the most urgent first
+        assert section.count("Overdue</strong>") == 1
+        assert f"Overdue since {today - dt.timedelta(days=2):%-d %b %Y}" in section
+        assert f"Next contact by {today + dt.timedelta(days=3):%-d %b %Y}" in section
+        assert f"Case {late.reference} · {late.get_risk_band_display().lower()} risk" in section
+        assert (cast.owner.officer.display_name in section) == path.endswith("team=1")
