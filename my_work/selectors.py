@@ -224,6 +224,9 @@ def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
     )
     clocks = []
     for action in actions:
+        if action.case is None:
+            # A team's case whose lead changed between the two reads: not the team's now.
+            continue
         for what, on in (
             ("Review due", action.review_on),
             ("Appeal period ends", action.appeal_by),
