@@ -475,8 +475,13 @@ class ContactDue:
     def label(self) -> str:
         if self.due_on is None:
             return "No standard"
-        when = f"{self.due_on:%-d %b %Y}"
-        return f"Overdue since {when}" if self.overdue else f"Next contact by {when}"
+        return contact_due_label(self.due_on, self.overdue)
+
+
+def contact_due_label(due_on: dt.date, overdue: bool) -> str:
+    """A contact date as the victims' lists say it."""
+    when = f"{due_on:%-d %b %Y}"
+    return f"Overdue since {when}" if overdue else f"Next contact by {when}"
 
 
 def contact_due(

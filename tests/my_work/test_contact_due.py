@@ -71,10 +71,7 @@ def computed(viewer, team: bool, today: dt.date) -> list[tuple]:
 
 
 def stored(work) -> list[tuple]:
-    return [
-        (row.case.pk, row.person.pk, row.contact.due_on, row.contact.overdue)
-        for row in work.victims
-    ]
+    return [(row.case.pk, row.person.pk, row.due_on, row.overdue) for row in work.victims]
 
 
 def contact(officer, case, person, when: dt.datetime, *, made_contact: bool = True):

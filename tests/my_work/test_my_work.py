@@ -305,3 +305,136 @@ def test_the_tasks_list_shows_ten_and_counts_the_rest(cast):
     # A partner that sees the shared cases sees none of the owner's tasks, so nothing more.
     partner = my_work_for(viewer=viewer_for(cast.partner.officer))
     assert partner.tasks == [] and partner.tasks_more == 0
+
+
+def test_the_tools_and_powers_clocks_are_those_the_case_actions_rule_gives(cast):
+    """A team's clocks are read from the cases its organisation leads (access.rules.cases_led)
+    rather than from a permission row per action: for every viewer, the same clocks as
+    access.rules.case_actions on the cases they (or their organisation) lead and that are
+    open; over shared, transferred, partner-led and closed cases, and each kind of date."""
+    from access import rules
+    from access.viewer import viewer_for
+    from asb_cases.models import CaseStatus
+    from my_work.selectors import CLOCKS_AHEAD, CLOCKS_BEHIND, LIVE_OUTCOMES, my_work_for
+
+    today = timezone.localdate()
+    owned = fill(cast, 4)
+    # An appeal period and an expiry near too, and an outcome whose clocks no longer matter.
+    CaseAction.objects.filter(case=owned[0]).update(
+        review_on=None, appeal_by=today - dt.timedelta(days=2)
+    )
+    CaseAction.objects.filter(case=owned[1]).update(
+        review_on=None, expires_at=timezone.now() + dt.timedelta(days=5)
+    )
+    CaseAction.objects.filter(case=owned[2]).update(outcome=CaseAction.Outcome.REFUSED)
+    # A case the partner leads and shares with the owner, with a review near.
+    partner_case = make_case(cast.partner.officer, incidents=[make_incident(cast.partner.officer)])
+    action = services.case_add_action(
+        actor=cast.partner.officer,
+        case=partner_case,
+        action_type=ActionType.objects.get(code="warning-letter"),
+        started_at=timezone.now() - dt.timedelta(days=1),
+    )
+    CaseAction.objects.filter(pk=action.pk).update(review_on=today + dt.timedelta(days=1))
+    share_case(partner_case, by=cast.partner.officer, with_organisation=cast.owner.organisation)
+    # One of the owner's cases now led by the council, which the owner still sees.
+    transferred, closed = fill(cast, 2)
+    transfer = services.case_transfer_propose(
+        actor=cast.owner.officer,
+        case=transferred,
+        to_organisation=cast.contributor.organisation,
+        reason="They hold the tenancy",
+    )
+    services.case_transfer_accept(
+        actor=cast.contributor.supervisor, transfer=transfer, lead_officer=cast.contributor.officer
+    )
+    closed.refresh_from_db()
+    services.case_change_status(
+        actor=cast.owner.officer,
+        case=closed,
+        status=CaseStatus.CLOSED,
+        expected_version=closed.version,
+        closure_reason="resolved",
+    )
+
+    def expected(viewer, team: bool) -> list[tuple]:
+        start, end = today - CLOCKS_BEHIND, today + CLOCKS_AHEAD
+        mine = (
+            {"case__lead_organisation_id": viewer.organisation_id}
+            if team
+            else {"case__lead_officer_id": viewer.user.pk}
+        )
+        clocks = []
+        for action in (
+            rules.case_actions(viewer)
+            .filter(outcome__in=LIVE_OUTCOMES, **mine)
+            .exclude(case__status=CaseStatus.CLOSED)
+            .order_by("review_on", "id")
+        ):
+            expires = timezone.localtime(action.expires_at).date() if action.expires_at else None
+            for what, on in (
+                ("Review due", action.review_on),
+                ("Appeal period ends", action.appeal_by),
+                ("Expires", expires),
+            ):
+                if on is not None and start <= on <= end:
+                    clocks.append((action.pk, action.case_id, what, on, on < today))
+        return sorted(clocks, key=lambda clock: clock[3])
+
+    def shown(viewer, team: bool) -> list[tuple]:
+        work = my_work_for(viewer=viewer, team=team)
+        return [
+            (clock.action.pk, clock.action.case.pk, clock.what, clock.on, clock.overdue)
+            for clock in work.clocks
+        ]
+
+    seen = {}
+    for agency in (cast.owner, cast.partner, cast.contributor, cast.unrelated):
+        for user, team in ((agency.officer, False), (agency.supervisor, False)):
+            viewer = viewer_for(user)
+            assert shown(viewer, team) == expected(viewer, team), user.username
+        viewer = viewer_for(agency.supervisor)
+        seen[agency.organisation.slug] = shown(viewer, True)
+        assert seen[agency.organisation.slug] == expected(viewer, True), agency.organisation
+    # Not vacuous: each kind of date, the transferred case at its new lead, nothing closed.
+    assert {what for _, _, what, _, _ in seen["test-housing"]} == {
+        "Review due",
+        "Appeal period ends",
+        "Expires",
+    }
+    assert {case for _, case, *_ in seen["test-council"]} == {transferred.pk}
+    assert {case for _, case, *_ in seen["test-police"]} == {partner_case.pk}
+    assert closed.pk not in {case for _, case, *_ in seen["test-housing"]}
+    assert seen["test-borough"] == []
+
+
+def test_the_victims_list_shows_each_victim_their_case_and_the_date_their_contact_is_due(cast):
+    """The rows come from the stored dates (CasePerson.contact_due_on): the person as the
+    viewer may see them, a link to them on their case, the case's risk, the date (overdue or
+    not) and, for a team, the case's lead officer."""
+    from django.urls import reverse
+
+    from asb_cases.models import CasePerson
+
+    late, soon = fill(cast, 2)
+    today = timezone.localdate()
+    CasePerson.objects.filter(case=late, role="victim").update(
+        contact_due_on=today - dt.timedelta(days=2)
+    )
+    CasePerson.objects.filter(case=soon, role="victim").update(
+        contact_due_on=today + dt.timedelta(days=3)
+    )
+    for user, path in ((cast.owner.officer, "/"), (cast.owner.supervisor, "/?team=1")):
+        page = client_for(user).get(path).content.decode()
+        section = page[page.index('data-testid="my-work-victims"') :]
+        section = section[: section.index("</ul>")]
+        for case, name in ((late, "Victim0 Testcase"), (soon, "Victim1 Testcase")):
+            person = CasePerson.objects.get(case=case, role="victim").person
+            link = reverse("asb_cases:case_victim", args=[case.uuid, person.uuid])
+            assert f'href="{link}">{name}</a>' in section
+        assert section.index("Victim0") < section.index("Victim1")  # the most urgent first
+        assert section.count("Overdue</strong>") == 1
+        assert f"Overdue since {today - dt.timedelta(days=2):%-d %b %Y}" in section
+        assert f"Next contact by {today + dt.timedelta(days=3):%-d %b %Y}" in section
+        assert f"Case {late.reference} · {late.get_risk_band_display().lower()} risk" in section
+        assert (cast.owner.officer.display_name in section) == path.endswith("team=1")
