@@ -3,6 +3,7 @@ class (the Content-Security-Policy allows no style attributes)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from decimal import Decimal
 
@@ -15,6 +16,14 @@ def test_each_boundary_set_has_every_area_of_both_councils():
     assert len(maps.boundaries("lsoa11").shapes) == 324 + 65
     assert len(maps.boundaries("ward25").shapes) == 51 + 20
     assert all(shape.path.startswith("M") for shape in maps.boundaries("lsoa21").shapes)
+
+
+def test_each_web_worker_reads_every_boundary_set_as_it_starts():
+    import config.wsgi
+
+    maps.boundaries.cache_clear()
+    importlib.reload(config.wsgi)
+    assert maps.boundaries.cache_info().currsize == len(maps.SETS)
 
 
 def test_simplifying_keeps_the_ends_and_drops_points_on_a_line():

@@ -12,14 +12,16 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.db.models import Model
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from access import redaction, rules
 from access.viewer import viewer_for
 from asb_cases import services as case_services
-from asb_cases.models import ActionType
+from asb_cases.models import ActionType, CaseTask, OwnershipTransfer
 from reporting import selectors
 from reporting.models import ActionMonth, CaseOwnershipCount
 from reporting.selectors import ownership as ownership_selectors
@@ -28,6 +30,7 @@ from reporting.tables import Column, Link, Table
 from reporting.templatetags.dashboards import cell, table_body
 from tests.factories import make_case
 from tests.reporting.conftest import refresh
+from victims.models import RiskQuestionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +210,104 @@ def test_table_cells_render_as_before(first):
     ]
     table = Table(key="t", caption="Every kind", columns=columns, rows=rows)
     assert str(table_body(table)) == _old_table_body(table)
+
+
+def _overdue_work(cast, world) -> None:
+    """Two transfers waiting, two overdue tasks and an overdue risk review on the owner's
+    cases, one of the transfers to the partner."""
+    owner = cast.owner.officer
+    for title, to in (("To the partner", cast.partner), ("To the unrelated", cast.unrelated)):
+        case = make_case(owner, title=title)
+        case_services.case_transfer_propose(
+            actor=owner, case=case, to_organisation=to.organisation, reason="Theirs now"
+        )
+    for days in (4, 9):
+        task = case_services.case_add_task(
+            actor=owner,
+            case=world.shared_case,
+            title=f"Overdue by {days}",
+            due_on=timezone.localdate(),
+            assignee=owner,
+        )
+        CaseTask.objects.filter(pk=task.pk).update(
+            due_on=timezone.localdate() - dt.timedelta(days=days)
+        )
+    questionnaire = RiskQuestionnaire.objects.get(version=1)
+    assessment = case_services.case_victim_assess_risk(
+        actor=owner,
+        person=world.zebedee,
+        case=world.shared_case,
+        questionnaire=questionnaire,
+        answers={q.pk: True for q in questionnaire.questions.all()},
+    )
+    type(assessment).objects.filter(pk=assessment.pk).update(
+        next_review_on=timezone.localdate() - dt.timedelta(days=2)
+    )
+    refresh()
+
+
+def _old_lists(viewer) -> dict[str, list[list]]:
+    """The organisation's transfers, tasks and reviews as ownership_dashboard read them before:
+    every column of each row and of the rows joined to it."""
+    today = timezone.localdate()
+    organisation = viewer.organisation
+    transfers = (
+        rules.transfers(viewer)
+        .filter(status=OwnershipTransfer.Status.PENDING)
+        .select_related("case", "from_organisation", "to_organisation")
+        .order_by("proposed_at", "id")
+    )
+    tasks = (
+        rules.case_tasks(viewer)
+        .filter(organisation=organisation, status=CaseTask.Status.OPEN, due_on__lt=today)
+        .select_related("case", "assignee")
+        .order_by("due_on", "id")
+    )
+    reviews = list(
+        ownership_selectors._overdue_reviews(viewer, today)
+        .filter(case__lead_organisation=organisation)
+        .select_related("case", "person")
+    )
+    views = redaction.person_views(viewer, [review.person for review in reviews])
+    return {
+        "transfers": [
+            [t.case.reference, t.from_organisation.name, t.to_organisation.name, t.proposed_at]
+            for t in transfers
+        ],
+        "tasks": [[t.title, t.case.reference, t.assignee.display_name, t.due_on] for t in tasks],
+        "reviews": [
+            [
+                r.case.reference,
+                *([views[r.person_id].name] if viewer.sees_people else []),
+                r.get_band_display(),
+                r.next_review_on,
+            ]
+            for r in reviews
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "who", ["owner.officer", "owner.supervisor", "partner.officer", "unrelated.officer"]
+)
+def test_the_organisation_lists_read_only_their_columns_and_show_the_same_rows(
+    cast, world, who, monkeypatch
+):
+    _overdue_work(cast, world)
+    viewer = viewer_for(_user(cast, who))
+
+    def deferred_load(instance, *args, **kwargs):
+        raise AssertionError(f"a column of {instance!r} was read afterwards, one query a row")
+
+    old = _old_lists(viewer)
+    monkeypatch.setattr(Model, "refresh_from_db", deferred_load)
+    tables = selectors.ownership_dashboard(viewer=viewer, for_export=True).tables
+    shown = {
+        "transfers": [[str(r[0]), r[1], r[2], r[3]] for r in tables["transfers"].rows],
+        "tasks": [[r[0], str(r[1]), r[2], r[3]] for r in tables["tasks"].rows],
+        "reviews": [[str(r[0]), *r[1:-1]] for r in tables["reviews"].rows],
+    }
+    old["transfers"] = [[*r[:3], timezone.localtime(r[3]).date()] for r in old["transfers"]]
+    assert shown == old
+    if who == "owner.supervisor":
+        assert all(old.values()), "the fixture should give the owner's supervisor every list"
