@@ -45,7 +45,10 @@ def test_ownership_shows_drift_unowned_transfers_and_what_is_overdue(cast, world
     old = make_case(owner, title="Seven months old")
     Case.objects.filter(pk=old.pk).update(opened_at=timezone.now() - dt.timedelta(days=213))
     very_old = make_case(owner, title="Fourteen months old", lead_officer=None)
-    Case.objects.filter(pk=very_old.pk).update(opened_at=timezone.now() - dt.timedelta(days=430))
+    # Midday, 430 local days ago: "days waiting" counts local dates, and 430 days of 24 hours
+    # before a late evening in winter is the next local day in summer time.
+    opened = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=430), dt.time(12))
+    Case.objects.filter(pk=very_old.pk).update(opened_at=timezone.make_aware(opened))
     case_services.case_transfer_propose(
         actor=owner, case=old, to_organisation=cast.partner.organisation, reason="Theirs now"
     )
