@@ -11,8 +11,10 @@ foreign keys' ids, already of their Python type) goes in as it is, and every oth
 field's own `get_db_prep_save`, as before. The rows, their ids and their state afterwards are
 those `bulk_create` gives (`tests/partners/test_db_insert.py` compares the two).
 
-Anywhere but PostgreSQL, and for models it does not handle (generated columns, database
-defaults, expressions as values, a primary key already set), it is `bulk_create`.
+Generated columns are left to the database and read back with the ids (`RETURNING`), through
+the same converters, as `bulk_create` does. Anywhere but PostgreSQL, and for models it does not
+handle (database defaults, expressions as values, a primary key already set), it is
+`bulk_create`.
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
         model._default_manager.bulk_create(objs)
         return
     quote = connection.ops.quote_name
-    pk = model._meta.pk
+    # The primary key and any generated columns, in the model's order (bulk_create's too).
+    returning = model._meta.db_returning_fields
     # Only the model's own table and column names and types go into the statement's text.
-    sql = "INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) RETURNING {pk}".format(  # noqa: S608
+    sql = "INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) RETURNING {back}".format(  # noqa: S608
         table=quote(model._meta.db_table),
         names=", ".join(quote(field.column) for field in fields),
         arrays=", ".join(
@@ -67,28 +70,44 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
             "(%s)::{}[]".format(field.db_type(connection).split("(")[0])
             for field in fields
         ),
-        pk=quote(pk.column),
+        back=", ".join(quote(field.column) for field in returning),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, columns)
-        ids = [row[0] for row in cursor.fetchall()]
-    for obj, pk_value in zip(objs, ids, strict=True):
-        setattr(obj, pk.attname, pk_value)
+        rows = cursor.fetchall()
+    readers = [_reader(field, model, connection) for field in returning]
+    for obj, row in zip(objs, rows, strict=True):
+        for field, read, value in zip(returning, readers, row, strict=True):
+            setattr(obj, field.attname, read(value))
         obj._state.adding = False
         obj._state.db = db
 
 
+def _reader(field: models.Field, model: type[models.Model], connection):
+    """What turns a returned value of `field` into the instance's: the backend's and the
+    field's converters, as the compiler applies them to the columns an insert returns."""
+    column = field.get_col(model._meta.db_table)
+    converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+    def read(value):
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return read
+
+
 def _insert_fields(model: type[models.Model], connection) -> list[models.Field] | None:
-    """The columns an insert writes (all but an auto primary key), or None if the model has a
-    kind of column this does not handle."""
+    """The columns an insert writes (all but an auto primary key and generated columns), or
+    None if the model has a kind of column this does not handle."""
     opts = model._meta
     if not isinstance(opts.pk, models.AutoField):  # BigAutoField and SmallAutoField are too
         return None
     fields = []
     for field in opts.concrete_fields:
-        if field.generated or field.has_db_default() or hasattr(field, "get_placeholder"):
+        if field.has_db_default() or hasattr(field, "get_placeholder"):
             return None
-        if field.primary_key:
+        if field.primary_key or field.generated:
             continue
         target = field.target_field if field.is_relation else field
         if target.get_internal_type() not in connection.data_types:

@@ -131,7 +131,7 @@ def people_create(*, actor: User | SystemActor, details: list[PersonDetails]) ->
         ).values_list("person_id", "organisation_id")
     )
     fresh = [d for d in details if (d.person_id, d.organisation_id) not in held]
-    PersonDetails.objects.bulk_create(fresh, batch_size=1_000)
+    insert_rows(fresh)  # the district is generated: read back with the ids
     created = {person.pk for person in new_people}
     audit_record_many(
         [

@@ -1,6 +1,7 @@
 """`partners.db_insert.insert_rows` writes exactly the rows `bulk_create` writes (ADR 0023):
-the same columns for incidents (with people saved after the incidents were built) and for audit
-events (JSON, addresses, no actor), ids set and instances marked saved."""
+the same columns for incidents (with people saved after the incidents were built), for audit
+events (JSON, addresses, no actor) and for person details (a generated column, read back), ids
+set and instances marked saved."""
 
 import datetime as dt
 from decimal import Decimal
@@ -13,7 +14,7 @@ from partners.audit import SystemActor, audit_event
 from partners.db_insert import insert_rows
 from partners.models import AuditEvent, LocalAuthority
 from tests.factories import OrganisationFactory, user_in
-from victims.models import Person
+from victims.models import Person, PersonDetails
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,43 @@ def test_audit_events_are_written_as_bulk_create_writes_them():
             b.occurred_at,
         )
         assert stored[b.pk].row_hash  # chained by the database like any other
+
+
+def test_person_details_are_written_as_bulk_create_writes_them_with_their_district():
+    officer = user_in(OrganisationFactory())
+    organisation = officer.membership.organisation
+    people = [Person(created_by_organisation=organisation, created_by=officer) for _ in range(6)]
+    insert_rows(people)
+
+    def details(person: Person, n: int) -> PersonDetails:
+        return PersonDetails(
+            person=person,
+            organisation=organisation,
+            given_name=f"Alex{n}",
+            family_name="Whitfield",
+            given_name_key="A420",
+            family_name_key="W314",
+            date_of_birth=dt.date(1980, 1, n + 1) if n % 2 else None,
+            postcode=["DL1 4QT", "", "DH1 3LE"][n % 3],
+            email="alex@example.org" if n == 1 else "",
+            consent_given_on=dt.date(2026, 11, 2) if n == 2 else None,
+            created_by=officer,
+        )
+
+    by_django = [details(person, n) for n, person in enumerate(people[:3])]
+    by_insert = [details(person, n) for n, person in enumerate(people[3:])]
+    PersonDetails.objects.bulk_create(by_django)
+    insert_rows(by_insert)
+
+    assert all(d.pk is not None and not d._state.adding for d in by_insert)
+    assert [d.postcode_district for d in by_insert] == ["DL1", "", "DH1"]
+    assert [d.postcode_district for d in by_insert] == [d.postcode_district for d in by_django]
+    stored = {d.pk: d for d in PersonDetails.objects.filter(organisation=organisation)}
+    own = {"id", "person", "created_at", "updated_at"}
+    for a, b in zip(by_django, by_insert, strict=True):
+        assert model_to_dict(stored[a.pk], exclude=own) == model_to_dict(stored[b.pk], exclude=own)
+        assert stored[b.pk].postcode_district == b.postcode_district
+        assert stored[b.pk].person_id == b.person_id
 
 
 def test_an_unsaved_related_instance_is_refused():
