@@ -676,7 +676,10 @@ class CaseAccess:
 
 
 def documents(
-    viewer: Viewer, record: Case | Incident | Application | None = None
+    viewer: Viewer,
+    record: Case | Incident | Application | None = None,
+    *,
+    on: CaseAccess | None = None,
 ) -> QuerySet[Document]:
     """Documents on the cases, incidents and Case Review applications the viewer sees, kept
     like notes: those for all agencies, and their own organisation's kept to itself. A role
@@ -685,14 +688,16 @@ def documents(
     With `record`, the documents on that one record: a document is on exactly one record
     (the constraint `doc_on_exactly_one_record`), so only the part of the rule for that kind
     of record can admit it, and the other two are not built (issue 16: building and compiling
-    the Case Review application's rule for every case page)."""
+    the Case Review application's rule for every case page). With `on` (the viewer's grants
+    on that case, read once by the case page), the case's part is decided from them
+    (`case_q`), not by an EXISTS on the grants."""
     if viewer.system:
         found = Document.objects.all()
     elif not viewer.is_member:
         return Document.objects.none()
     else:
         branches = {
-            "case": lambda: case_q(viewer, VIEW, outer="case_id"),
+            "case": lambda: case_q(viewer, VIEW, outer="case_id", on=on),
             "incident": lambda: incident_q(viewer, outer="incident_id"),
             "application": lambda: application_q(viewer, outer="application_id"),
         }

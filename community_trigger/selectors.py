@@ -528,8 +528,11 @@ def prompts_for(*, viewer: Viewer, limit: int = 5) -> list[CaseReviewExplanation
         rules.case_review_explanations(viewer)
         .filter(explained_at__isnull=True, incident__recorded_by=viewer.user)
         # Each prompt shows its report's date: read with the prompts (the filter joins the
-        # incident already), not one query a prompt on every page.
+        # incident already), not one query a prompt on every page. Only what the banner and
+        # the dashboard show: the prompt's columns and the report's 29 were built and
+        # compiled on every signed-in page, most often to find no prompt (issue 16).
         .select_related("incident")
+        .only("uuid", "due_on", "incident__reported_at")
         .order_by("prompted_at")[:limit]
     )
 

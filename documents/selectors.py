@@ -9,6 +9,7 @@ from django.http import Http404
 
 from access import redaction, rules
 from access.redaction import PersonView
+from access.rules import CaseAccess
 from access.viewer import Viewer
 from asb_cases.models import Case, Incident
 from community_trigger.models import Application
@@ -23,11 +24,14 @@ def _uuid(value) -> UUID:
         raise Http404("No such document") from exc
 
 
-def documents_on(*, viewer: Viewer, record: Case | Incident | Application) -> QuerySet[Document]:
+def documents_on(
+    *, viewer: Viewer, record: Case | Incident | Application, access: CaseAccess | None = None
+) -> QuerySet[Document]:
     """The documents on one record (already fetched through its own viewer-scoped selector)
-    that the viewer may see, newest first."""
+    that the viewer may see, newest first. `access`: the viewer's grants on the case `record`,
+    where the page has read them already (access.rules.documents with `on`)."""
     return (
-        rules.documents(viewer, record)
+        rules.documents(viewer, record, on=access)
         .select_related("organisation", "uploaded_by")
         .order_by("-created_at", "-id")
     )

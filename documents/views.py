@@ -295,7 +295,9 @@ def case_summary(request: HttpRequest, case_uuid) -> HttpResponse:
             "record": record,
             "notes": notes,
             "with_own_notes": with_own_notes,
-            "documents": selectors.documents_on(viewer=request.viewer, record=case),
+            "documents": selectors.documents_on(
+                viewer=request.viewer, record=case, access=record.access
+            ),
             "printed_at": timezone.now(),
         },
     )

@@ -138,7 +138,7 @@ def test_documents_on_one_record_match_the_whole_rule(cast, busy_case):
         for by in (cast.owner.officer, cast.partner.officer, cast.unrelated.officer):
             for visibility in ("all_agencies", "my_organisation"):
                 _document(record, by=by, visibility=visibility)
-    seen = 0
+    seen = seen_on_case = 0
     for who, viewer in _viewers(cast):
         for record in [busy_case, *incidents, unlinked]:
             field = "case" if isinstance(record, Case) else "incident"
@@ -146,4 +146,11 @@ def test_documents_on_one_record_match_the_whole_rule(cast, busy_case):
             whole = rules.documents(viewer).filter(**{field: record})
             assert narrowed == set(whole.values_list("pk", flat=True)), (who, field)
             seen += len(narrowed)
+        # The case page's list, decided from the grants it read once.
+        on = rules.CaseAccess.of(viewer, busy_case)
+        on_case = set(rules.documents(viewer, busy_case, on=on).values_list("pk", flat=True))
+        whole = rules.documents(viewer).filter(case=busy_case).values_list("pk", flat=True)
+        assert on_case == set(whole), (who, "case documents from the grants")
+        seen_on_case += len(on_case)
     assert seen  # some viewers see some documents, so the comparison is not of empty sets
+    assert seen_on_case

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from asb_cases import views as case_views
 from asb_cases.models import IncidentType
@@ -186,10 +187,16 @@ def test_the_prompts_are_read_with_their_reports_in_one_statement(cast):
     statements = _statements(client, "/cases/")
     page = client.get("/cases/").content.decode()
     assert page.count("Record it for the report of") == 3
+    # Each with its report's date and its own deadline, read with the prompts.
+    for explanation in CaseReviewExplanation.objects.select_related("incident"):
+        reported = date_format(timezone.localtime(explanation.incident.reported_at), "j F Y")
+        due = date_format(explanation.due_on, "j F Y")
+        assert f"Record it for the report of {reported}</a> (by {due})" in page
     prompts = [sql for sql in statements if "community_trigger_casereviewexplanation" in sql]
     assert len(prompts) == 1
+    # No prompt or report read again for a column left out.
     assert not [
-        sql for sql in statements if sql.startswith('SELECT "asb_cases_incident"."address"')
+        sql for sql in statements if sql.partition(" FROM ")[2].startswith('"asb_cases_incident"')
     ]
 
 
