@@ -400,13 +400,17 @@ def consent_restricted(outer: str = "person_id") -> Q:
     few people probes a few index entries, where reading the set built a hash of every
     restricted record at every statement (40 ms and more at 1M, issue 16). One EXISTS with the
     four as an OR (before the set) could use no index and scanned every restricted record for
-    every row. `outer` is never null (a person on a case or a record about one)."""
+    every row. `outer` is a foreign key to the person, never null (a person on a case or a
+    record about one)."""
     restricted = PersonDetails.objects.filter(CONSENT_RESTRICTED).order_by()
+    # The record the person was merged into, read with the outer row (its person's column):
+    # inside each EXISTS it was two more joins to plan, twice (probed and hashed).
+    merged_into = f"{outer.removesuffix('_id')}__merged_into_id"
     return (
         Q(Exists(restricted.filter(person_id=OuterRef(outer))))
         | Q(Exists(restricted.filter(person__merged_into_id=OuterRef(outer))))
-        | Q(Exists(restricted.filter(person__merged_people__id=OuterRef(outer))))
-        | Q(Exists(restricted.filter(person__merged_into__merged_people__id=OuterRef(outer))))
+        | Q(Exists(restricted.filter(person_id=OuterRef(merged_into))))
+        | Q(Exists(restricted.filter(person__merged_into_id=OuterRef(merged_into))))
     )
 
 
