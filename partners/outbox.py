@@ -56,30 +56,9 @@ def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict[str, Any]]) ->
     tasks = OutboxTask.objects.bulk_create(
         [OutboxTask(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list]
     )
-    _pending_ids().update(task.pk for task in tasks)
-    transaction.on_commit(_publish_pending)
+    task_ids = [task.pk for task in tasks]
+    transaction.on_commit(lambda: outbox_publish(task_ids=task_ids))
     return tasks
-
-
-def _pending_ids() -> set[int]:
-    """The rows this thread enqueued that no publish has taken yet."""
-    if not hasattr(_local, "pending"):
-        _local.pending = set()
-    return _local.pending
-
-
-def _publish_pending() -> None:
-    """Once a transaction has committed, publish everything it enqueued in one go: its first
-    on-commit callback takes every pending row of the thread, and the others find none left
-    (a bulk import enqueues three kinds of work: one lock, one update and one commit for all
-    three instead of one each). Rows of a transaction or savepoint that was rolled back may be
-    among those taken: they no longer exist, so `outbox_publish` finds nothing to send for them
-    (sequences do not give an id twice)."""
-    pending = _pending_ids()
-    task_ids = sorted(pending)
-    pending.clear()
-    if task_ids:
-        outbox_publish(task_ids=task_ids)
 
 
 def outbox_publish(*, task_ids: list[int]) -> int:

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import redis
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.celery import relay_when_the_worker_starts
@@ -40,42 +39,6 @@ def test_work_is_published_once_the_transaction_commits(
     task.refresh_from_db()
     assert task.dispatched_at is not None
     assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
-
-
-def test_the_work_of_one_transaction_is_published_together(
-    private_redis, celery_broker, django_capture_on_commit_callbacks, settings
-):
-    """Three kinds of work in one transaction (as a bulk import enqueues them) take one lock and
-    one update of the outbox, not one each; work in a savepoint rolled back is not published,
-    and does not stop the rest."""
-    with (
-        celery_broker(private_redis.url),
-        CaptureQueriesContext(connection) as queries,
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        transaction.atomic(),
-    ):
-        first = outbox_enqueue(task_name="partners.ping", kwargs={"value": "one"})
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox_enqueue(task_name="partners.ping", kwargs={"value": "rolled back"})
-            raise RuntimeError("the savepoint fails")
-        second = outbox_enqueue(task_name="partners.pong", kwargs={"value": "two"})
-        third = outbox_enqueue(task_name="partners.ping", kwargs={"value": "three"})
-    assert len(callbacks) == 3
-    locks = [
-        q["sql"] for q in queries.captured_queries if q["sql"].endswith("FOR UPDATE SKIP LOCKED")
-    ]
-    assert len(locks) == 1
-    assert OutboxTask.objects.count() == 3
-    assert set(
-        OutboxTask.objects.filter(dispatched_at__isnull=False).values_list("pk", flat=True)
-    ) == {first.pk, second.pk, third.pk}
-    assert [
-        m["headers"]["task"] for m in queued(private_redis, settings.CELERY_TASK_DEFAULT_QUEUE)
-    ] == [
-        "partners.ping",
-        "partners.pong",
-        "partners.ping",
-    ]
 
 
 def test_rolled_back_work_is_neither_kept_nor_published(private_redis, celery_broker, settings):
