@@ -9,10 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from asb_cases import services as case_services
+from asb_cases.models import CaseTask
 from asb_cases.services import LocationInput
 from reporting import services
 from tests.factories import make_case, make_incident, make_person, share_case
+from victims.models import RiskQuestionnaire
 
 # Real police.uk files, kept beside the project (../shared/data/policeuk).
 POLICEUK = Path(__file__).resolve().parents[3] / "shared" / "data" / "policeuk"
@@ -49,6 +53,35 @@ class World:
 def refresh() -> None:
     services.summaries_refresh()
     services.households_refresh()
+
+
+def overdue_task(officer, case, *, days: int, title: str = "Visit the neighbours"):
+    """An open task on the case, assigned to the officer, that fell due `days` days ago (added
+    due today, then moved back: the service refuses a date in the past)."""
+    task = case_services.case_add_task(
+        actor=officer, case=case, title=title, due_on=timezone.localdate(), assignee=officer
+    )
+    CaseTask.objects.filter(pk=task.pk).update(
+        due_on=timezone.localdate() - dt.timedelta(days=days)
+    )
+    return task
+
+
+def overdue_risk_review(officer, case, person, *, days: int = 2):
+    """A risk assessment of the person on the case, every answer yes, whose review fell due
+    `days` days ago."""
+    questionnaire = RiskQuestionnaire.objects.get(version=1)
+    assessment = case_services.case_victim_assess_risk(
+        actor=officer,
+        person=person,
+        case=case,
+        questionnaire=questionnaire,
+        answers={q.pk: True for q in questionnaire.questions.all()},
+    )
+    type(assessment).objects.filter(pk=assessment.pk).update(
+        next_review_on=timezone.localdate() - dt.timedelta(days=days)
+    )
+    return assessment
 
 
 @pytest.fixture

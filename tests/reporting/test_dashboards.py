@@ -13,14 +13,20 @@ from django.utils import timezone
 
 from access.viewer import viewer_for
 from asb_cases import services as case_services
-from asb_cases.models import ActionType, Case, CaseTask, Incident, Ward
+from asb_cases.models import ActionType, Case, Incident, Ward
 from community_trigger import services as review_services
 from reporting import selectors, services
 from tests.community_trigger.conftest import apply_for
 from tests.conftest import client_for
 from tests.factories import make_case, make_incident, make_person
-from tests.reporting.conftest import ELM_COURT, ELM_LSOA, QUARRY_LANE, refresh
-from victims.models import RiskQuestionnaire
+from tests.reporting.conftest import (
+    ELM_COURT,
+    ELM_LSOA,
+    QUARRY_LANE,
+    overdue_risk_review,
+    overdue_task,
+    refresh,
+)
 from victims.selectors import contact_due, contact_standards
 
 pytestmark = pytest.mark.django_db
@@ -52,25 +58,8 @@ def test_ownership_shows_drift_unowned_transfers_and_what_is_overdue(cast, world
     case_services.case_transfer_propose(
         actor=owner, case=old, to_organisation=cast.partner.organisation, reason="Theirs now"
     )
-    task = case_services.case_add_task(
-        actor=owner,
-        case=world.shared_case,
-        title="Visit the neighbours",
-        due_on=timezone.localdate(),
-        assignee=owner,
-    )
-    CaseTask.objects.filter(pk=task.pk).update(due_on=timezone.localdate() - dt.timedelta(days=4))
-    questionnaire = RiskQuestionnaire.objects.get(version=1)
-    assessment = case_services.case_victim_assess_risk(
-        actor=owner,
-        person=world.zebedee,
-        case=world.shared_case,
-        questionnaire=questionnaire,
-        answers={q.pk: True for q in questionnaire.questions.all()},
-    )
-    type(assessment).objects.filter(pk=assessment.pk).update(
-        next_review_on=timezone.localdate() - dt.timedelta(days=2)
-    )
+    overdue_task(owner, world.shared_case, days=4)
+    overdue_risk_review(owner, world.shared_case, world.zebedee, days=2)
     refresh()
 
     client = client_for(cast.owner.supervisor)

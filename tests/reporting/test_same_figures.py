@@ -29,8 +29,7 @@ from reporting.selectors.scope import default_period, summary_rows, uuid_url
 from reporting.tables import Column, Link, Table
 from reporting.templatetags.dashboards import cell, table_body
 from tests.factories import make_case
-from tests.reporting.conftest import refresh
-from victims.models import RiskQuestionnaire
+from tests.reporting.conftest import overdue_risk_review, overdue_task, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -222,27 +221,8 @@ def _overdue_work(cast, world) -> None:
             actor=owner, case=case, to_organisation=to.organisation, reason="Theirs now"
         )
     for days in (4, 9):
-        task = case_services.case_add_task(
-            actor=owner,
-            case=world.shared_case,
-            title=f"Overdue by {days}",
-            due_on=timezone.localdate(),
-            assignee=owner,
-        )
-        CaseTask.objects.filter(pk=task.pk).update(
-            due_on=timezone.localdate() - dt.timedelta(days=days)
-        )
-    questionnaire = RiskQuestionnaire.objects.get(version=1)
-    assessment = case_services.case_victim_assess_risk(
-        actor=owner,
-        person=world.zebedee,
-        case=world.shared_case,
-        questionnaire=questionnaire,
-        answers={q.pk: True for q in questionnaire.questions.all()},
-    )
-    type(assessment).objects.filter(pk=assessment.pk).update(
-        next_review_on=timezone.localdate() - dt.timedelta(days=2)
-    )
+        overdue_task(owner, world.shared_case, days=days, title=f"Overdue by {days}")
+    overdue_risk_review(owner, world.shared_case, world.zebedee, days=2)
     refresh()
 
 
