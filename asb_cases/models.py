@@ -385,6 +385,11 @@ class Case(models.Model):
             models.Index(fields=["lead_officer", "-updated_at"], name="asb_case_officer_updated"),
             # Ownership dashboards: an organisation's cases by status.
             models.Index(fields=["lead_organisation", "status"], name="asb_case_org_status"),
+            # A search narrowing the cases its names found to the statuses asked for: the
+            # cases of those statuses read from the index alone, checked against the list
+            # (0.8 ms for the police's "Jackson", open, at 1M, where probing 7,011 cases by key
+            # read 26,905 buffers in 9-20 ms).
+            models.Index(fields=["status", "id"], name="asb_case_status_id"),
             models.Index(fields=["-opened_at", "-id"], name="asb_case_opened"),
             # My work: an organisation's (or an officer's) open cases, read from the index
             # alone for the victims due contact and the team's open cases by officer.

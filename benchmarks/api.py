@@ -407,6 +407,14 @@ def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path)
     with case_list.gunicorn(options.database_url, options.workers, log) as base:
         for shape in shapes:
             token = tokens[shape.key]
+            # Every worker serves the list before any request is measured (a worker's first
+            # request is 400-900 ms; case_list.warm_workers).
+            load(
+                lambda _n, t=token: _request(base, t, "/api/v1/cases/"),
+                options.workers * 3,
+                options.workers,
+                {200},
+            )
             for concurrency in options.concurrency:
                 stats = load(
                     lambda _n, t=token: _request(base, t, "/api/v1/cases/"),

@@ -279,6 +279,9 @@ def measure_http(people: Sequence[Person], options: Options, log_path: Path) -> 
             browsers = [base.Browser(server) for _ in range(max(options.concurrency))]
             for browser in browsers:
                 browser.sign_in(person.user.username, base.PASSWORD)
+            for name, path in pages_for(person):
+                if options.wants(name):
+                    base.warm_workers(browsers, lambda _, p=path: p)
             for (name, path), level in (
                 (page, level)
                 for page in pages_for(person)

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import case_list
-from case_list import RESULTS, Browser, Stats, gunicorn, load, timed
+from case_list import RESULTS, Browser, Stats, gunicorn, load, timed, warm_workers
 
 TARGETS_MS = {1: 150.0, 4: 300.0}
 
@@ -156,6 +156,7 @@ def over_http(args, officer, supervisor, levels) -> list[tuple[str, int, Stats]]
             status, _ = browsers[0].get(path)
             if status != 200:
                 raise SystemExit(f"{path} answered {status} for {user.username}")
+            warm_workers(browsers, lambda _n, p=path: p)
             for level in levels:
                 stats = load(browsers[:level], lambda _n, p=path: p, args.requests, args.warmup)
                 rows.append((label, level, stats))
