@@ -224,8 +224,11 @@ def _clocks(viewer: Viewer, team: bool, today: dt.date) -> list[Clock]:
     )
     clocks = []
     for action in actions:
-        if action.case is None:
-            # A team's case whose lead changed between the two reads: not the team's now.
+        try:
+            action.case  # noqa: B018 (read from the prefetch: no query)
+        except Case.DoesNotExist:
+            # A team's case whose lead changed between the two reads: not the team's now
+            # (the prefetch found no case for it, and a case is never null).
             continue
         for what, on in (
             ("Review due", action.review_on),

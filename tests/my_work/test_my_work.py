@@ -408,6 +408,38 @@ def test_the_tools_and_powers_clocks_are_those_the_case_actions_rule_gives(cast)
     assert seen["test-borough"] == []
 
 
+def test_a_team_clock_whose_case_changes_lead_between_the_two_reads_is_left_out(cast):
+    """A team's clocks are read in two statements: the actions on the cases the organisation
+    leads, then those cases by key (my_work.selectors._clocks). A case transferred between
+    the two is not the team's any more: its clock is left out, the others stay, nothing
+    fails. The transfer is made by the database in between, as another request would."""
+    from access.viewer import viewer_for
+    from asb_cases.models import Case
+    from my_work.selectors import my_work_for
+
+    kept, moved = fill(cast, 2)
+    viewer = viewer_for(cast.owner.supervisor)
+    assert {clock.action.case.pk for clock in my_work_for(viewer=viewer, team=True).clocks} == {
+        kept.pk,
+        moved.pk,
+    }
+    moved_at = []
+
+    def transfer_after_the_actions_are_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not moved_at and sql.startswith('SELECT "asb_cases_caseaction"."id"'):
+            moved_at.append(sql)
+            Case.objects.filter(pk=moved.pk).update(
+                lead_organisation=cast.contributor.organisation, lead_officer=None
+            )
+        return result
+
+    with connection.execute_wrapper(transfer_after_the_actions_are_read):
+        work = my_work_for(viewer=viewer, team=True)
+    assert moved_at, "the actions were never read"
+    assert [clock.action.case.pk for clock in work.clocks] == [kept.pk]
+
+
 def test_the_victims_list_shows_each_victim_their_case_and_the_date_their_contact_is_due(cast):
     """The rows come from the stored dates (CasePerson.contact_due_on): the person as the
     viewer may see them, a link to them on their case, the case's risk, the date (overdue or
