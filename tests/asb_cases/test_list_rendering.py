@@ -93,6 +93,12 @@ def test_templates_are_read_through_the_cached_loader():
     assert [type(loader).__module__ for loader in loaders] == ["django.template.loaders.cached"]
 
 
+class _OwnOptionSelect(forms.Select):
+    """A select whose options have a template of their own (Django includes it for each)."""
+
+    option_template_name = "django/forms/widgets/input_option.html"
+
+
 class _Choices(forms.Form):
     plain = forms.ChoiceField(choices=[("", "Any"), ("x", "X & <y>"), (1, "One")])
     grouped = forms.MultipleChoiceField(choices=[("g", [("p", "P"), ("q", "Q")]), ("r", "R")])
@@ -101,14 +107,22 @@ class _Choices(forms.Form):
         choices=[("a", "A")],
         widget=forms.Select(attrs={"class": "k", "disabled": True, "data-x": False}),
     )
+    own_option = forms.ChoiceField(
+        choices=[("o", "O & <p>"), ("v", "V")], widget=_OwnOptionSelect(attrs={"data-y": "z"})
+    )
 
 
 @pytest.mark.parametrize(
-    "data", [None, {"plain": "1", "grouped": ["p", "r"], "either": "true", "marked": "a"}]
+    "data",
+    [
+        None,
+        {"plain": "1", "grouped": ["p", "r"], "either": "true", "marked": "a", "own_option": "v"},
+    ],
 )
 def test_selects_render_what_djangos_own_templates_render(data):
-    """The select widget writes its options in place of an include each; the HTML is
-    Django's own, character for character (options, groups, selection, attributes)."""
+    """The select widget writes its options in one tag rather than an include each; the HTML
+    is Django's own, character for character (options, groups, selection, attributes, and an
+    option with a template of its own)."""
     form = _Choices(data)
     for name, field in form.fields.items():
         bound = form[name]
@@ -116,4 +130,4 @@ def test_selects_render_what_djangos_own_templates_render(data):
         ours = GovUKFormRenderer().render(field.widget.template_name, context)
         djangos = DjangoTemplates().render(field.widget.template_name, context)
         assert ours == djangos
-        assert "<option" in ours
+        assert ("<label" if name == "own_option" else "<option") in ours
