@@ -135,8 +135,9 @@ def _readable_details(viewer: Viewer) -> list[QuerySet[PersonDetails]]:
     parts are the rule's own two branches, each still checked by the rule, so together they are
     the same records; for an organisation seeing people on many cases the narrowing would name
     most people, and the rule is read whole."""
-    people_cases = rules.cases(viewer, rules.PEOPLE).order_by().values_list("pk", flat=True)
-    if len(people_cases[: PEOPLE_CASES_READ_APART + 1]) > PEOPLE_CASES_READ_APART:
+    people_cases = rules.cases(viewer, rules.PEOPLE).order_by().values("pk")
+    # Whether there is a case past the limit, without reading the ones before it.
+    if people_cases[PEOPLE_CASES_READ_APART : PEOPLE_CASES_READ_APART + 1].exists():
         return [rules.person_details(viewer)]
     on_those_cases = CasePerson.objects.filter(case_id__in=people_cases).values("person_id")
     return [
