@@ -55,17 +55,21 @@ def _as_template_string(value) -> str:
     return mark_safe(text) if isinstance(value, SafeData) else conditional_escape(text)  # noqa: S308
 
 
-def _attributes(attrs: dict) -> str:
-    """Django's widgets/attrs.html: ` name="value"` for each attribute, ` name` alone for
-    True, nothing for False."""
-    return "".join(
-        (
-            f" {conditional_escape(name)}"
-            if value is True
-            else f' {conditional_escape(name)}="{_as_template_string(value)}"'
+@register.simple_tag
+def widget_attributes(attrs: dict) -> str:
+    """Django's widgets/attrs.html: ` name="value"` for each attribute in its order, ` name`
+    alone for True, nothing for False (`django.forms.utils.flatatt` sorts them and drops None,
+    so its output differs)."""
+    return mark_safe(  # noqa: S308 (every name and value escaped)
+        "".join(
+            (
+                f" {conditional_escape(name)}"
+                if value is True
+                else f' {conditional_escape(name)}="{_as_template_string(value)}"'
+            )
+            for name, value in attrs.items()
+            if value is not False
         )
-        for name, value in attrs.items()
-        if value is not False
     )
 
 
@@ -84,7 +88,7 @@ def select_options(context, widget) -> str:
             if option["template_name"] == _SELECT_OPTION:
                 parts.append(
                     f'\n  <option value="{_as_template_string(option["value"])}"'
-                    f"{_attributes(option['attrs'])}>{conditional_escape(option['label'])}"
+                    f"{widget_attributes(option['attrs'])}>{conditional_escape(option['label'])}"
                     "</option>\n"
                 )
             else:

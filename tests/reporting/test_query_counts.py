@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from asb_cases import services as case_services
-from asb_cases.models import ActionType, CaseTask
+from asb_cases.models import ActionType
 from tests.conftest import client_for
 from tests.factories import make_case, make_incident, make_person, share_case
-from tests.reporting.conftest import QUARRY_LANE, refresh
+from tests.reporting.conftest import QUARRY_LANE, overdue_task, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -64,10 +64,7 @@ def grow(cast, n: int) -> None:
             started_at=timezone.now() - dt.timedelta(days=1),
             cost_pounds=Decimal("10"),
         )
-        task = case_services.case_add_task(
-            actor=owner, case=case, title=f"Task {i}", due_on=timezone.localdate(), assignee=owner
-        )
-        CaseTask.objects.filter(pk=task.pk).update(due_on=timezone.localdate() - dt.timedelta(1))
+        overdue_task(owner, case, days=1, title=f"Task {i}")
         case_services.case_victim_contact(
             actor=owner,
             case=case,
