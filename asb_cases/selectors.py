@@ -60,6 +60,9 @@ DOCUMENT_MATCHES_LISTED = 5000
 # cases as its own and those cases' people's (`_readable_details`).
 PEOPLE_CASES_READ_APART = 2000
 
+# The case links of at most this many people are read person by person (`_case_links_of`).
+LINKS_PROBED_UP_TO = 10_000
+
 REFERENCE_RE = re.compile(r"^ASB-\d{4}-\d{6}$", re.IGNORECASE)
 
 
@@ -126,24 +129,118 @@ class CaseFilters:
         }
 
 
-def _readable_details(viewer: Viewer) -> list[QuerySet[PersonDetails]]:
-    """The details the viewer may read (`rules.person_details`), as the reads a search finds
-    names in. An organisation that sees people on few cases reads them as two parts: its own
-    records, and the records of the people on those cases (the rule narrowed to them). Read
-    whole, a common surname's records of every agency are checked against the rule one by one:
-    24,722 "Smith" records (60 ms) for a partner seeing people on 55 cases, at 1M. The two
-    parts are the rule's own two branches, each still checked by the rule, so together they are
-    the same records; for an organisation seeing people on many cases the narrowing would name
-    most people, and the rule is read whole."""
+# For each person, their case links read from the links' covering index (person, role) INCLUDE
+# (organisation, case).
+_CASE_LINKS_SQL = """
+    SELECT link.case_id, link.person_id
+    FROM unnest(%s::bigint[]) AS wanted(person_id)
+    CROSS JOIN LATERAL (
+        SELECT case_id, person_id FROM asb_cases_caseperson
+        WHERE person_id = wanted.person_id
+    ) AS link
+"""
+
+
+def _case_links_of(people: set[int]) -> list[tuple[int, int]]:
+    """The (case, person) links of these people. On PostgreSQL, for up to LINKS_PROBED_UP_TO
+    people, each person's links are read from the index: as `person_id = ANY(ids)` the planner
+    estimated three links a person and from about 4,000 people (the police's "Jackson" at 1M)
+    scanned all 620,000 links in parallel instead: 66 ms for 7,071 links, against 15 to 20 ms
+    read person by person (4 buffers a person). For more people the scan is the cheaper: the
+    police's 24,722 "Smith"s read one by one took 300 ms, much of the index not in memory."""
+    if not people:
+        return []
+    if connection.vendor != "postgresql" or len(people) > LINKS_PROBED_UP_TO:
+        return list(
+            CasePerson.objects.filter(person_id__in_ids=people)
+            .order_by()
+            .values_list("case_id", "person_id")
+        )
+    with connection.cursor() as cursor:
+        # One array literal, as `in_ids` sends it (a list would be an ARRAY[...] of 4,000
+        # parameters to parse).
+        cursor.execute(_CASE_LINKS_SQL, ["{" + ",".join(map(str, sorted(people))) + "}"])
+        return cursor.fetchall()
+
+
+def _named_cases(viewer: Viewer, lowered: str, statuses: list[str]) -> tuple[set[int], bool]:
+    """The cases on which someone is named by the term in details the viewer may read
+    (`rules.person_details`), narrowed to `statuses` when they are many; and whether they
+    were many (more than NAMED_CASES_NARROWED_ABOVE).
+
+    Each word must be in the first name or the surname (what the names' trigram indexes
+    serve), then the whole term in the full name. For one word the full name adds no row, but
+    keep it: it is what makes the planner expect few details and check each against the rule
+    (without it the planner expected thousands and built the rule's whole set: 700 ms for the
+    police's "Jackson" at 1M).
+
+    The details are read first, on their own: inside the case query the planner, unable to
+    estimate how many details match, joins every case link against them. Not as a subquery of
+    the links' read either: with consent restrictions in the data the details are estimated at
+    one row, and the planner scanned all 620,000 case links against each of the police's 2,436
+    "Jackson"s (minutes, at 1M). Their cases are read once too, from the links' covering index
+    (as a subquery the list's count and its page each scanned them again).
+
+    Three ways to the same cases, by how much of the rule's work a search can skip:
+
+    - An organisation seeing people on few cases (at most PEOPLE_CASES_READ_APART) reads the
+      rule's own two branches, each still checked by the rule: its own records, and the records
+      of the people on those cases. Read whole, a common surname's records of every agency are
+      checked one by one (24,722 "Smith" records, 60 ms, for a partner seeing people on 55
+      cases at 1M).
+    - An organisation seeing people on many cases, asking for some statuses, finds the cases
+      of everyone recorded by the name first, narrows them to those statuses, and checks against
+      the rule only the records of the people on the cases left. Checking every record named
+      first was most of the police's search: 2,038 other agencies' "Jackson" records checked,
+      for the 131 people on the 133 open cases among them.
+    - Otherwise (no status asked for: every case named stays) the rule is read whole.
+    """
+    words = Q()
+    for word in lowered.split():
+        words &= Q(given_name__ilike=word) | Q(family_name__ilike=word)
+
+    def named(details: QuerySet[PersonDetails]) -> QuerySet:
+        return (
+            details.filter(words)
+            .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
+            .filter(full_name__contains=lowered)
+            .order_by()
+            .values_list("person_id", flat=True)
+        )
+
+    def narrowed(cases: set[int]) -> tuple[set[int], bool]:
+        many = len(cases) > NAMED_CASES_NARROWED_ABOVE
+        if statuses and many:
+            # Narrowed to the statuses asked for once here, rather than by the list's count and
+            # its page each (3,502 cases read twice for 54 open ones, for the police's "Jackson"
+            # at 1M). Joined in the read of the links, the status made the planner drive it
+            # from every open case instead of the few people named. The cases' (status, id)
+            # index answers it from the index alone: 118 open of 7,011 in 0.8 ms, where looking
+            # each up by key read 26,905 buffers (9-20 ms).
+            cases = set(
+                Case.objects.filter(pk__in_ids=cases, status__in=statuses)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        return cases, many
+
     people_cases = rules.cases(viewer, rules.PEOPLE).order_by().values("pk")
     # Whether there is a case past the limit, without reading the ones before it.
-    if people_cases[PEOPLE_CASES_READ_APART : PEOPLE_CASES_READ_APART + 1].exists():
-        return [rules.person_details(viewer)]
-    on_those_cases = CasePerson.objects.filter(case_id__in=people_cases).values("person_id")
-    return [
-        rules.person_details_own(viewer),
-        rules.person_details(viewer, person_ids=on_those_cases),
-    ]
+    if not people_cases[PEOPLE_CASES_READ_APART : PEOPLE_CASES_READ_APART + 1].exists():
+        on_those_cases = CasePerson.objects.filter(case_id__in=people_cases).values("person_id")
+        people = set(named(rules.person_details_own(viewer)))
+        people.update(named(rules.person_details(viewer, person_ids=on_those_cases)))
+        return narrowed({case for case, _ in _case_links_of(people)})
+    if not statuses:
+        readable = set(named(rules.person_details(viewer)))
+        return narrowed({case for case, _ in _case_links_of(readable)})
+    # Everyone recorded by the name, whoever recorded them: only to find which cases could be
+    # named; nobody counts as named until the rule says the viewer may read the record.
+    links = _case_links_of(set(named(PersonDetails.objects.all())))
+    cases, many = narrowed({case for case, _ in links})
+    on_them = {person for case, person in links if case in cases}
+    readable = set(named(rules.person_details(viewer, person_ids=on_them))) if on_them else set()
+    return {case for case, person in links if case in cases and person in readable}, many
 
 
 def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) -> QuerySet[Case]:
@@ -166,54 +263,8 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
                 postcode,
                 postcode.replace(" ", ""),
             )
-            # A person's name is found only in the details the viewer may read of them. Each
-            # word must be in the first name or the surname (what the names' trigram indexes
-            # serve), then the whole term in the full name. For one word the full name adds
-            # no row, but keep it: it is what makes the planner expect few details and check
-            # each against the rule (35 ms for the police's 4,474 "Jackson" records at 1M);
-            # without it the planner expected thousands and built the rule's whole set (700 ms).
-            words = Q()
-            for word in lowered.split():
-                words &= Q(given_name__ilike=word) | Q(family_name__ilike=word)
-            # Read first, on their own: inside the case query the planner, unable to estimate
-            # how many details match, joins every case link against them. Not as a subquery
-            # of the links' read either: with consent restrictions in the data the details are
-            # estimated at one row, and the planner scanned all 620,000 case links against
-            # each of the police's 2,436 "Jackson"s (minutes, at 1M).
-            named_people = set()
-            for readable in _readable_details(viewer):
-                named_people.update(
-                    readable.filter(words)
-                    .annotate(full_name=Lower(Concat("given_name", Value(" "), "family_name")))
-                    .filter(full_name__contains=lowered)
-                    .order_by()
-                    .values_list("person_id", flat=True)
-                )
-            # Their cases, read once too (as a subquery the list's count and its page each
-            # scanned the case links for the same people again), from the links' covering
-            # index.
-            named_cases = (
-                set(
-                    CasePerson.objects.filter(person_id__in_ids=named_people)
-                    .order_by()
-                    .values_list("case_id", flat=True)
-                )
-                if named_people
-                else set()
-            )
-            many_named = len(named_cases) > NAMED_CASES_NARROWED_ABOVE
-            if filters.statuses and many_named:
-                # Narrowed to the statuses asked for once here, rather than by the list's
-                # count and its page each (3,502 cases read twice for 54 open ones, for the
-                # police's "Jackson" at 1M). Joined in the read above, the status made the
-                # planner drive it from every open case instead of the few people named.
-                # The cases' (status, id) index answers it from the index alone: 118 open of
-                # 7,011 in 0.8 ms, where looking each up by key read 26,905 buffers (9-20 ms).
-                named_cases = set(
-                    Case.objects.filter(pk__in_ids=named_cases, status__in=filters.statuses)
-                    .order_by()
-                    .values_list("pk", flat=True)
-                )
+            # A person's name is found only in the details the viewer may read of them.
+            named_cases, many_named = _named_cases(viewer, lowered, filters.statuses)
             in_document = Q(search_document__contains=lowered)
             if postcode_written_otherwise:
                 in_document |= Q(search_document__contains=postcode)

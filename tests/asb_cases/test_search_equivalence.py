@@ -104,6 +104,23 @@ def test_search_finds_what_it_found_before_for_every_viewer(
     monkeypatch.setattr(selectors, "NAMED_CASES_NARROWED_ABOVE", narrowed_above)
     monkeypatch.setattr(selectors, "DOCUMENT_MATCHES_LISTED", listed)
     monkeypatch.setattr(selectors, "PEOPLE_CASES_READ_APART", read_apart)
+    _assert_every_viewer_finds_what_it_found_before(cast)
+
+
+@pytest.mark.parametrize("probed_up_to", [10_000, 1, 0])
+def test_case_links_read_person_by_person_or_together_find_the_same(
+    cast, world, monkeypatch, probed_up_to
+):
+    """The named people's case links, read from the index person by person (PostgreSQL, up to
+    LINKS_PROBED_UP_TO people) or as one `= ANY(ids)`, for an organisation reading the rule
+    whole and one narrowing by status first."""
+    monkeypatch.setattr(selectors, "PEOPLE_CASES_READ_APART", 0)
+    monkeypatch.setattr(selectors, "NAMED_CASES_NARROWED_ABOVE", 0)
+    monkeypatch.setattr(selectors, "LINKS_PROBED_UP_TO", probed_up_to)
+    _assert_every_viewer_finds_what_it_found_before(cast)
+
+
+def _assert_every_viewer_finds_what_it_found_before(cast) -> None:
     agencies = [cast.owner, cast.partner, cast.contributor, cast.unrelated]
     found_any = False
     for agency in agencies:

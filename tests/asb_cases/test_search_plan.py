@@ -125,3 +125,36 @@ def test_the_incident_list_takes_a_fixed_number_of_queries(cast):
     share_case(shared, by=cast.partner.officer, with_organisation=cast.owner.organisation)
     assert _queries(client, "/incidents/") == few
     assert _queries(client, "/incidents/?q=DL1+4QT") == few_search
+
+
+def test_a_status_asked_for_checks_the_rule_only_for_the_people_on_those_cases(cast, monkeypatch):
+    """An organisation seeing people on many cases, asking for open cases, finds the cases of
+    everyone recorded by the name first, and asks the rule only about the people on the open
+    ones: the rule's read names the person on the open case alone."""
+    from asb_cases import selectors, services
+    from asb_cases.models import Case
+
+    monkeypatch.setattr(selectors, "PEOPLE_CASES_READ_APART", 0)
+    monkeypatch.setattr(selectors, "NAMED_CASES_NARROWED_ABOVE", 0)
+    owner = cast.owner.officer
+    open_case, closed_case = make_case(owner), make_case(owner)
+    on_open = make_person(owner, given_name="Ann", family_name="Quorndon")
+    on_closed = make_person(owner, given_name="Bea", family_name="Quorndon")
+    services.case_add_person(actor=owner, case=open_case, person=on_open, role="witness")
+    services.case_add_person(actor=owner, case=closed_case, person=on_closed, role="witness")
+    Case.objects.filter(pk=closed_case.pk).update(
+        status="closed", closure_reason="resolved", closed_at=closed_case.opened_at
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = case_list_for_viewer(
+            viewer=viewer_for(owner), filters=CaseFilters(q="quorndon", statuses=["open"])
+        )
+        assert [case.pk for case in found] == [open_case.pk]
+    rule_reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "victims_persondetails"' in query["sql"] and "EXISTS" in query["sql"]
+    ]
+    assert len(rule_reads) == 1
+    assert f"'{{{on_open.pk}}}'" in rule_reads[0]
+    assert str(on_closed.pk) not in rule_reads[0].split("ANY(")[1].split(")")[0]
