@@ -31,9 +31,8 @@ from collections.abc import Collection
 from functools import reduce
 
 from django.contrib.auth.models import Permission
-from django.db import router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.signals import post_migrate
 
 from access.viewer import Viewer
 from asb_cases.models import (
@@ -90,22 +89,18 @@ _ROLE_PERMISSION = {
 
 
 def case_permission_id(codename: str) -> Value | Subquery:
-    """A case permission's id, as a constant in the statement. The ids are read once per
-    process and database, all of the case's permissions together, and forgotten whenever the
-    permissions may have been created again (`post_migrate`, which both `migrate` and `flush`
-    send; nothing else deletes a permission). As a subquery (auth_permission joined to
-    django_content_type, ordered and limited) PostgreSQL planned it again in every statement
-    and Django compiled it again in every rule: the case page 88 -> 82 ms and the police's case
-    list 54 -> 49 ms in-process at 1M (issue 16). A codename not (yet) in the database is the
-    subquery, read by the statement itself, and not remembered."""
+    """A case permission's id, as a constant in the statement. The ids of the case's
+    permissions are read together once per process and database, and read again whenever
+    the permissions may have been created again (`case_permissions_changed`, on
+    `post_migrate`, which both `migrate` and `flush` send; nothing else deletes a permission).
+    As a subquery (auth_permission joined to django_content_type, ordered and limited)
+    PostgreSQL planned it again in every statement and Django compiled it again in every rule
+    (issue 16). A codename not (yet) in the database is the subquery, read by the statement
+    itself, and not remembered."""
     alias = router.db_for_read(Permission)
     ids = _CASE_PERMISSION_IDS.get(alias)
     if ids is None or codename not in ids:
-        ids = dict(
-            Permission.objects.using(alias)
-            .filter(content_type__app_label="asb_cases", content_type__model="case")
-            .values_list("codename", "id")
-        )
+        ids = _read_case_permission_ids(alias)
         if codename not in ids:
             return _case_permission_subquery(codename)
         _CASE_PERMISSION_IDS[alias] = ids
@@ -116,11 +111,27 @@ def case_permission_id(codename: str) -> Value | Subquery:
 _CASE_PERMISSION_IDS: dict[str, dict[str, int]] = {}
 
 
-def _forget_case_permission_ids(**kwargs) -> None:
+def _read_case_permission_ids(alias: str) -> dict[str, int]:
+    return dict(
+        Permission.objects.using(alias)
+        .filter(content_type__app_label="asb_cases", content_type__model="case")
+        .values_list("codename", "id")
+    )
+
+
+def case_permissions_changed(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """`post_migrate` (connected by asb_cases, after django.contrib.auth has created the
+    permissions): forget the ids, and read them again at once when they exist, so that what
+    follows a migrate or a flush (a test's query count) does not pay for the read. In a
+    savepoint: a database whose permissions table does not exist leaves nothing read."""
     _CASE_PERMISSION_IDS.clear()
-
-
-post_migrate.connect(_forget_case_permission_ids, dispatch_uid="access.rules.permission_ids")
+    try:
+        with transaction.atomic(using=using):
+            ids = _read_case_permission_ids(using)
+    except DatabaseError:
+        return
+    if ids:
+        _CASE_PERMISSION_IDS[using] = ids
 
 
 def _case_permission_subquery(codename: str) -> Subquery:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
+from access import rules
 from asb_cases.models import CaseShare
 from asb_cases.services.contact_due import contact_standards_changed
 from victims.models import ContactStandard
@@ -37,3 +38,6 @@ def connect() -> None:
             dispatch_uid=f"asb_cases.contact_standard_changed.{signal is post_save}",
         )
     consent_withdrawn.connect(_on_consent_withdrawn, dispatch_uid="asb_cases.consent_withdrawn")
+    # The case's permission ids as access.rules keeps them: read again after every migrate
+    # and flush (connected after django.contrib.auth's, which creates the permissions).
+    post_migrate.connect(rules.case_permissions_changed, dispatch_uid="asb_cases.permission_ids")
