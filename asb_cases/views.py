@@ -78,8 +78,10 @@ def _case_url(case: Case) -> str:
 
 # The unfilled search form's HTML, by the choices it offers: the same for every organisation
 # (the choices are the partnership's), rendered once per process rather than nine templates on
-# every visit to the list. A filled-in form is rendered each time.
+# every visit to the list. A filled-in form is rendered each time, from its choice lists held
+# likewise (value and label of each choice, by the same key).
 _SEARCH_FIELDS_HTML: dict[str, str] = {}
+_SEARCH_CHOICES: dict[str, dict[str, list[tuple[str, str]]]] = {}
 _SEARCH_FIELDS_KEPT = 8
 _SEARCH_CHOICE_FIELDS = ("incident_type", "lead_organisation", "area")
 
@@ -103,9 +105,23 @@ def _search_choices_key(form: CaseSearchForm) -> str:
 
 
 def _search_fields_html(form: CaseSearchForm) -> str:
-    if form.is_bound:
-        return ""
+    """The unfilled form's fields as HTML, rendered once per process for the choices it offers;
+    "" for a filled-in form, which the page renders with its values, from the choice lists
+    held for the same choices: three queries and a model instance a choice fewer (the choices
+    still validate against the tables: a value is looked up by its field's queryset)."""
     key = _search_choices_key(form)
+    if form.is_bound:
+        held = _SEARCH_CHOICES.get(key)
+        if held is None:
+            if len(_SEARCH_CHOICES) >= _SEARCH_FIELDS_KEPT:
+                _SEARCH_CHOICES.clear()
+            held = _SEARCH_CHOICES[key] = {
+                name: [(str(value), str(label)) for value, label in form.fields[name].choices]
+                for name in _SEARCH_CHOICE_FIELDS
+            }
+        for name, choices in held.items():
+            form.fields[name].choices = choices
+        return ""
     if key not in _SEARCH_FIELDS_HTML:
         if len(_SEARCH_FIELDS_HTML) >= _SEARCH_FIELDS_KEPT:
             _SEARCH_FIELDS_HTML.clear()

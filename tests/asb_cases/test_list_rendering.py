@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.db import connection
 from django.forms.renderers import DjangoTemplates
+from django.http import QueryDict
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from asb_cases import views
@@ -86,6 +89,40 @@ def test_a_filled_in_form_is_rendered_each_time_with_its_values(cast):
     page = client_for(cast.owner.officer).get("/cases/?q=elm+court").content.decode()
     assert 'value="elm court"' in page
     assert views._SEARCH_FIELDS_HTML == {}
+
+
+def test_a_filled_in_form_renders_its_held_choices_as_it_would_read_them(cast):
+    """A filled-in form is rendered from the choice lists held for its choices: the same HTML
+    as a form reading them (its values selected), without reading the lists again."""
+    views._SEARCH_CHOICES.clear()
+    problem = IncidentType.objects.create(code="held-choice", name="Held & <chosen>", sort_order=1)
+    query = f"q=elm&lead_organisation={cast.partner.organisation.slug}&incident_type={problem.code}"
+    client = client_for(cast.owner.officer)
+    client.get(f"/cases/?{query}")
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(f"/cases/?{query}").content.decode()
+    form = CaseSearchForm(QueryDict(query))
+    assert form.is_valid()
+    read_again = render_to_string("asb_cases/_case_search_fields.html", {"form": form})
+    assert read_again in page
+    assert "selected>Held &amp; &lt;chosen&gt;</option>" in read_again
+    assert f'value="{cast.partner.organisation.slug}" selected>' in read_again
+    whole_lists = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith(
+            (
+                'SELECT "asb_cases_incidenttype"',
+                'SELECT "partners_organisation"',
+                'SELECT "partners_localauthority"',
+            )
+        )
+        and " WHERE " not in query["sql"]
+    ]
+    assert whole_lists == []
+    # A new choice still shows at once: the held lists are by the tables' digest.
+    IncidentType.objects.create(code="held-new", name="Newly held problem", sort_order=2)
+    assert "Newly held problem" in client.get(f"/cases/?{query}").content.decode()
 
 
 def test_templates_are_read_through_the_cached_loader():
