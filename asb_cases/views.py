@@ -76,13 +76,12 @@ def _case_url(case: Case) -> str:
 # Case lists ---------------------------------------------------------------------------------
 
 
-# The unfilled search form's HTML, by the choices it offers: the same for every organisation
-# (the choices are the partnership's), rendered once per process rather than nine templates on
-# every visit to the list. A filled-in form is rendered each time, from its choice lists held
-# likewise (value and label of each choice, by the same key).
-_SEARCH_FIELDS_HTML: dict[str, str] = {}
-_SEARCH_CHOICES: dict[str, dict[str, list[tuple[str, str]]]] = {}
-_SEARCH_FIELDS_KEPT = 8
+# The search form's choice lists (value and label of each choice) and its unfilled HTML, by the
+# choices it offers: the same for every organisation (the choices are the partnership's), read
+# and rendered once per process, together, rather than three lists and nine templates on every
+# visit to the list. A filled-in form is rendered each time, from the lists held.
+_SEARCH_FORMS: dict[str, tuple[dict[str, list[tuple[str, str]]], str]] = {}
+_SEARCH_FORMS_KEPT = 8
 _SEARCH_CHOICE_FIELDS = ("incident_type", "lead_organisation", "area")
 
 
@@ -104,31 +103,38 @@ def _search_choices_key(form: CaseSearchForm) -> str:
     )
 
 
-def _search_fields_html(form: CaseSearchForm) -> str:
-    """The unfilled form's fields as HTML, rendered once per process for the choices it offers;
-    "" for a filled-in form, which the page renders with its values, from the choice lists
-    held for the same choices: three queries and a model instance a choice fewer (the choices
-    still validate against the tables: a value is looked up by its field's queryset)."""
+def _search_form_held(form: CaseSearchForm) -> tuple[dict[str, list[tuple[str, str]]], str]:
+    """The choice lists and the unfilled form's HTML for the choices `form` offers, read and
+    rendered the first time they are asked for, whether by an unfilled form or a filled-in
+    one (so which comes first changes nothing a page reads after)."""
     key = _search_choices_key(form)
-    if form.is_bound:
-        held = _SEARCH_CHOICES.get(key)
-        if held is None:
-            if len(_SEARCH_CHOICES) >= _SEARCH_FIELDS_KEPT:
-                _SEARCH_CHOICES.clear()
-            held = _SEARCH_CHOICES[key] = {
-                name: [(str(value), str(label)) for value, label in form.fields[name].choices]
-                for name in _SEARCH_CHOICE_FIELDS
-            }
-        for name, choices in held.items():
-            form.fields[name].choices = choices
-        return ""
-    if key not in _SEARCH_FIELDS_HTML:
-        if len(_SEARCH_FIELDS_HTML) >= _SEARCH_FIELDS_KEPT:
-            _SEARCH_FIELDS_HTML.clear()
-        _SEARCH_FIELDS_HTML[key] = render_to_string(
-            "asb_cases/_case_search_fields.html", {"form": form}
-        )
-    return mark_safe(_SEARCH_FIELDS_HTML[key])  # noqa: S308 (our own template's output)
+    held = _SEARCH_FORMS.get(key)
+    if held is None:
+        if len(_SEARCH_FORMS) >= _SEARCH_FORMS_KEPT:
+            _SEARCH_FORMS.clear()
+        unfilled = CaseSearchForm()
+        choices = {
+            name: [(str(value), str(label)) for value, label in unfilled.fields[name].choices]
+            for name in _SEARCH_CHOICE_FIELDS
+        }
+        for name, listed in choices.items():
+            unfilled.fields[name].choices = listed
+        html = render_to_string("asb_cases/_case_search_fields.html", {"form": unfilled})
+        held = _SEARCH_FORMS[key] = (choices, html)
+    return held
+
+
+def _search_fields_html(form: CaseSearchForm) -> str:
+    """The unfilled form's fields as HTML, as held; "" for a filled-in form, which the page
+    renders with its values, from the choice lists held: three queries and a model instance a
+    choice fewer (a value chosen still validates against its table: it is looked up by its
+    field's queryset)."""
+    choices, html = _search_form_held(form)
+    if not form.is_bound:
+        return mark_safe(html)  # noqa: S308 (our own template's output)
+    for name, listed in choices.items():
+        form.fields[name].choices = listed
+    return ""
 
 
 @login_required

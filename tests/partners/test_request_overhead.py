@@ -206,7 +206,7 @@ def test_the_prompts_are_read_with_their_reports_in_one_statement(cast):
 def test_the_cached_search_form_reads_no_choice_lists(cast):
     make_case(cast.owner.officer)
     client = client_for(cast.owner.officer)
-    case_views._SEARCH_FIELDS_HTML.clear()
+    case_views._SEARCH_FORMS.clear()
     first = _statements(client, "/cases/")
     second = _statements(client, "/cases/")
     choice_tables = ('FROM "asb_cases_incidenttype"', 'FROM "partners_localauthority"')
@@ -217,6 +217,17 @@ def test_the_cached_search_form_reads_no_choice_lists(cast):
         sql for sql in second if sql.startswith('SELECT "') and any(t in sql for t in choice_tables)
     ]
     assert len(second) == len(first) - 3
+    # A filled-in form (a search) renders from the lists held: the same statements as the
+    # unfilled visit and the search's own, whichever came first.
+    case_views._SEARCH_FORMS.clear()
+    searched_first = _statements(client, "/cases/?q=elm")
+    searched_again = _statements(client, "/cases/?q=elm")
+    assert len(searched_again) == len(searched_first) - 3
+    assert not [
+        sql
+        for sql in searched_again
+        if sql.startswith('SELECT "') and any(t in sql for t in choice_tables)
+    ]
 
 
 @pytest.mark.parametrize("change", ["incident type renamed", "area added", "organisation renamed"])
