@@ -111,12 +111,14 @@ def case_permission_id(codename: str) -> Value | Subquery:
 _CASE_PERMISSION_IDS: dict[str, dict[str, int]] = {}
 
 
-def _read_case_permission_ids(alias: str) -> dict[str, int]:
-    return dict(
-        Permission.objects.using(alias)
-        .filter(content_type__app_label="asb_cases", content_type__model="case")
-        .values_list("codename", "id")
+def _case_permissions() -> QuerySet[Permission]:
+    return Permission.objects.filter(
+        content_type__app_label="asb_cases", content_type__model="case"
     )
+
+
+def _read_case_permission_ids(alias: str) -> dict[str, int]:
+    return dict(_case_permissions().using(alias).values_list("codename", "id"))
 
 
 def case_permissions_changed(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -135,11 +137,7 @@ def case_permissions_changed(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
 
 
 def _case_permission_subquery(codename: str) -> Subquery:
-    return Subquery(
-        Permission.objects.filter(
-            content_type__app_label="asb_cases", content_type__model="case", codename=codename
-        ).values("id")[:1]
-    )
+    return Subquery(_case_permissions().filter(codename=codename).values("id")[:1])
 
 
 def _role_allows(viewer: Viewer, codename: str) -> bool:

@@ -85,6 +85,14 @@ _SEARCH_FORMS_KEPT = 8
 _SEARCH_CHOICE_FIELDS = ("incident_type", "lead_organisation", "area")
 
 
+def _choice_lists(form: CaseSearchForm) -> dict[str, list[tuple[str, str]]]:
+    """The value and label of every choice of the form's lists, read from their tables."""
+    return {
+        name: [(str(value), str(label)) for value, label in form.fields[name].choices]
+        for name in _SEARCH_CHOICE_FIELDS
+    }
+
+
 def _search_choices_key(form: CaseSearchForm) -> str:
     """What the unfilled form's choices depend on. On PostgreSQL, a digest of every row of the
     choices' tables (incident types, organisations, local authorities: each label and order is
@@ -93,11 +101,7 @@ def _search_choices_key(form: CaseSearchForm) -> str:
     list. Any change to those tables changes the key, so a new choice still shows at once.
     Elsewhere (SQLite), the choices themselves."""
     if connection.vendor != "postgresql":
-        choices = [
-            [(str(value), str(label)) for value, label in form.fields[name].choices]
-            for name in _SEARCH_CHOICE_FIELDS
-        ]
-        return hashlib.sha256(repr(choices).encode()).hexdigest()
+        return hashlib.sha256(repr(_choice_lists(form)).encode()).hexdigest()
     return selectors.reference_tables_digest(
         [form.fields[name].queryset.model for name in _SEARCH_CHOICE_FIELDS]
     )
@@ -113,10 +117,7 @@ def _search_form_held(form: CaseSearchForm) -> tuple[dict[str, list[tuple[str, s
         if len(_SEARCH_FORMS) >= _SEARCH_FORMS_KEPT:
             _SEARCH_FORMS.clear()
         unfilled = CaseSearchForm()
-        choices = {
-            name: [(str(value), str(label)) for value, label in unfilled.fields[name].choices]
-            for name in _SEARCH_CHOICE_FIELDS
-        }
+        choices = _choice_lists(unfilled)
         for name, listed in choices.items():
             unfilled.fields[name].choices = listed
         html = render_to_string("asb_cases/_case_search_fields.html", {"form": unfilled})
