@@ -56,9 +56,29 @@ def outbox_enqueue_many(*, task_name: str, kwargs_list: list[dict[str, Any]]) ->
     tasks = OutboxTask.objects.bulk_create(
         [OutboxTask(task_name=task_name, kwargs=kwargs) for kwargs in kwargs_list]
     )
-    task_ids = [task.pk for task in tasks]
-    transaction.on_commit(lambda: outbox_publish(task_ids=task_ids))
+    _publish_after_commit([task.pk for task in tasks])
     return tasks
+
+
+def _publish_after_commit(task_ids: list[int]) -> None:
+    """Publish the rows once the transaction commits, together with every other row this
+    thread recorded before that commit: the first of the transaction's on-commit hooks to run
+    publishes them all and the others find nothing waiting, so a bulk import that records
+    three kinds of work locks, publishes and stamps its rows once, not three times (each a
+    transaction of its own, with its commit). Django drops the hooks of a savepoint rolled back,
+    not the ids they added; the rows of those ids were rolled back too, and an id never comes
+    back (a sequence), so publishing looks for them and finds nothing."""
+    waiting = getattr(_local, "waiting", None)
+    if waiting is None:
+        waiting = _local.waiting = []
+    waiting.extend(task_ids)
+    transaction.on_commit(_publish_waiting)
+
+
+def _publish_waiting() -> None:
+    task_ids, _local.waiting = getattr(_local, "waiting", None) or [], []
+    if task_ids:
+        outbox_publish(task_ids=task_ids)
 
 
 def outbox_publish(*, task_ids: list[int]) -> int:

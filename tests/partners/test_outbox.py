@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import relay_when_the_worker_starts
+from partners import outbox
 from partners.models import OutboxTask
 from partners.outbox import (
     outbox_enqueue,
@@ -65,6 +66,52 @@ def test_work_survives_a_stopped_broker_and_is_relayed_when_it_returns(
         assert outbox_relay(grace=timedelta(0)) == 1
     task.refresh_from_db()
     assert task.dispatched_at is not None
+    assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
+
+
+def test_the_work_of_one_transaction_is_published_together(
+    private_redis, celery_broker, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """Three kinds of work recorded in one transaction (as a bulk import records them) reach
+    the broker in one publish: one lock, one stamp, one commit, not three."""
+    publishes = []
+    publish = outbox.outbox_publish
+    monkeypatch.setattr(
+        outbox,
+        "outbox_publish",
+        lambda *, task_ids: publishes.append(task_ids) or publish(task_ids=task_ids),
+    )
+    with (
+        celery_broker(private_redis.url),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        tasks = [
+            outbox_enqueue(task_name="partners.ping", kwargs={"value": value})
+            for value in ("one", "two", "three")
+        ]
+    assert publishes == [[task.pk for task in tasks]]
+    assert OutboxTask.objects.filter(dispatched_at__isnull=False).count() == 3
+    assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 3
+
+
+def test_work_after_a_savepoint_rolled_back_is_still_published_at_once(
+    private_redis, celery_broker, django_capture_on_commit_callbacks, settings
+):
+    """The first hook of the transaction was dropped with its savepoint; the work recorded
+    after it is published by its own hook, and the rolled-back row is nowhere."""
+    with (
+        celery_broker(private_redis.url),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox_enqueue(task_name="partners.ping", kwargs={"value": "undone"})
+            raise RuntimeError("this part failed")
+        kept = outbox_enqueue(task_name="partners.ping", kwargs={"value": "kept"})
+    kept.refresh_from_db()
+    assert kept.dispatched_at is not None
+    assert list(OutboxTask.objects.values_list("pk", flat=True)) == [kept.pk]
     assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
 
 
