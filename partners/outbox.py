@@ -89,10 +89,7 @@ def outbox_publish(*, task_ids: list[int]) -> int:
 
     url = app.conf.broker_url
     if _publish_paused(url):
-        # Marked, so the relay takes them at once rather than after RELAY_GRACE.
-        OutboxTask.objects.filter(pk__in=task_ids, dispatched_at__isnull=True).update(
-            last_error="Not published: the broker failed moments ago"
-        )
+        _left_to_the_relay(task_ids)
         return 0
     try:
         connection = _request_connection(app)
@@ -102,7 +99,20 @@ def outbox_publish(*, task_ids: list[int]) -> int:
     if failed is not None:
         _pause_publishing(url)
         _drop_request_connection()
+        # The rows after the one the broker failed on were not tried.
+        _left_to_the_relay(task_ids)
     return sent
+
+
+def _left_to_the_relay(task_ids: list[int]) -> None:
+    """Mark the rows not published from the request, so the relay takes them at once rather
+    than after RELAY_GRACE (which leaves young rows to their own publish, over here)."""
+    try:
+        OutboxTask.objects.filter(
+            pk__in=task_ids, dispatched_at__isnull=True, last_error=""
+        ).update(last_error="Not published: the broker failed moments ago")
+    except Exception:  # the database itself failed: the relay finds them after RELAY_GRACE
+        logger.warning("Could not mark work left to the outbox relay", exc_info=True)
 
 
 def outbox_relay(*, grace: timedelta = RELAY_GRACE) -> int:

@@ -115,6 +115,27 @@ def test_work_after_a_savepoint_rolled_back_is_still_published_at_once(
     assert private_redis.queue_length(settings.CELERY_TASK_DEFAULT_QUEUE) == 1
 
 
+def test_work_a_failed_publish_did_not_reach_is_left_to_the_relay_at_once(
+    private_redis, celery_broker, django_capture_on_commit_callbacks
+):
+    """The broker fails on the first of a transaction's rows: the others, never tried, are
+    marked too, so the relay takes them all now instead of leaving them to a publish that is
+    over."""
+    with celery_broker(private_redis.url):
+        private_redis.stop()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            tasks = [
+                outbox_enqueue(task_name="partners.ping", kwargs={"value": value})
+                for value in ("one", "two", "three")
+            ]
+        assert OutboxTask.objects.filter(last_error="").count() == 0
+        private_redis.start()
+        assert outbox_relay() == 3  # with the default grace: the rows are seconds old
+    assert all(
+        task.dispatched_at for task in OutboxTask.objects.filter(pk__in=[task.pk for task in tasks])
+    )
+
+
 def test_a_hung_broker_does_not_hold_the_caller(
     silent_tcp_server, celery_broker, django_capture_on_commit_callbacks
 ):
