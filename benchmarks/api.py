@@ -505,7 +505,8 @@ def render(shapes: Sequence[Shape], rows: Sequence[Row], options: Options, loads
         f"Database `{options.database_url.rsplit('/', 1)[-1]}`; gunicorn {options.workers} sync "
         f"workers; client threads {options.concurrency}; load average "
         f"{loads[0][0]:.2f} at start, {loads[1][0]:.2f} at end. Targets: list p95 ≤ "
-        f"{LIST_TARGET_MS:.0f} ms; bulk ≥ {BULK_TARGET_PER_SECOND:.0f} incidents/s.",
+        f"{LIST_TARGET_MS:.0f} ms; bulk ≥ {BULK_TARGET_PER_SECOND:.0f} incidents/s. "
+        f"{case_list.interpreter()}.",
         "",
         "| shape | organisation | visible cases |",
         "|---|---|---|",

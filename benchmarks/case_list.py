@@ -911,6 +911,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def interpreter() -> str:
+    """The Python the application runs under (the gunicorn of .venv): its version and where it
+    was installed from. How it was built matters: on 2026-12-01 Debian's 3.11.2 spent 11 to
+    26 % less time outside SQL on the case page than a 3.11.7 built from source without
+    profile-guided optimisation (three interleaved pairs of 40 requests in-process)."""
+    python = ROOT / ".venv" / "bin" / "python"
+    if not python.exists():
+        return f"Python {platform.python_version()} ({sys.base_prefix})"
+    described = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import platform, sys; print(platform.python_version(), sys.base_prefix)",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    return f"Python {described[0]} ({described[1]})" if len(described) == 2 else "Python ?"
+
+
 def collectstatic(database_url: str) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -1197,7 +1218,8 @@ def _environment_lines(options: Options) -> list[str]:
         f"- Data: {incidents:,} incidents, {cases:,} cases, {organisations} organisations, "
         f"{users:,} users ({connection.settings_dict['NAME']}, {size}).",
         f"- Code: {options.note or _git_version()}.",
-        f"- Machine: {os.cpu_count()} CPUs{memory}, {platform.platform()}. PostgreSQL {version} "
+        f"- Machine: {os.cpu_count()} CPUs{memory}, {platform.platform()}, {interpreter()}. "
+        f"PostgreSQL {version} "
         f"(shared_buffers {buffers}, work_mem {work_mem}, effective_cache_size {cache}, "
         f"random_page_cost {page_cost}), Redis, gunicorn ({options.workers} sync workers) and "
         "the load generator all share the machine: figures include that contention.",

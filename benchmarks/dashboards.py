@@ -380,6 +380,7 @@ def render(
         f"its tables, charts and map), {options.runs} runs after 3 warm-up, one at a time.",
         *notes,
         f"- Load average (1, 5, 15 min) {before} at the start and {after} at the end.",
+        f"- {base.interpreter()}.",
         f"- Target: p95 ≤ {TARGET_MS:.0f} ms per dashboard page.",
         "",
         "| user | who | organisation | cases it can see |",

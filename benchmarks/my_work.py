@@ -201,7 +201,8 @@ def render(
         f"- gunicorn {args.workers} sync workers, DEBUG=false; {args.requests} measured requests "
         f"per row after {args.warmup} unmeasured. Load average (1, 5, 15 min) "
         f"{', '.join(f'{x:.1f}' for x in loads[0])} at the start, "
-        f"{', '.join(f'{x:.1f}' for x in loads[1])} at the end (2 CPUs shared).",
+        f"{', '.join(f'{x:.1f}' for x in loads[1])} at the end (2 CPUs shared). "
+        f"{case_list.interpreter()}.",
     ]
     if args.note:
         lines.append(f"- {args.note}")
