@@ -105,8 +105,9 @@ def outbox_publish(*, task_ids: list[int]) -> int:
 
 
 def _left_to_the_relay(task_ids: list[int]) -> None:
-    """Mark the rows not published from the request, so the relay takes them at once rather
-    than after RELAY_GRACE (which leaves young rows to their own publish, over here)."""
+    """Mark the rows the request did not publish, so that the relay takes them at once: it
+    leaves unmarked rows younger than RELAY_GRACE to their own transaction's publish, which
+    is this one, over."""
     try:
         OutboxTask.objects.filter(
             pk__in=task_ids, dispatched_at__isnull=True, last_error=""
