@@ -68,15 +68,12 @@ def _publish_after_commit(task_ids: list[int]) -> None:
     transaction of its own, with its commit). Django drops the hooks of a savepoint rolled back,
     not the ids they added; the rows of those ids were rolled back too, and an id never comes
     back (a sequence), so publishing looks for them and finds nothing."""
-    waiting = getattr(_local, "waiting", None)
-    if waiting is None:
-        waiting = _local.waiting = []
-    waiting.extend(task_ids)
+    _local.__dict__.setdefault("waiting", []).extend(task_ids)
     transaction.on_commit(_publish_waiting)
 
 
 def _publish_waiting() -> None:
-    task_ids, _local.waiting = getattr(_local, "waiting", None) or [], []
+    task_ids = _local.__dict__.pop("waiting", [])
     if task_ids:
         outbox_publish(task_ids=task_ids)
 
