@@ -5,11 +5,12 @@ PostgreSQL, but prepares every value of every row through the field's whole chai
 `get_db_prep_save`, `get_db_prep_value`, `get_prep_value`, `to_python`), and checks every
 related object of every row: for a bulk import of 500 incidents and their 750 audit events
 that was most of the request's Python after validation (ADR 0023). `insert_rows` builds the
-same statement column by column: a column of plain values (text, whole numbers, booleans and
-foreign keys' ids, already of their Python type) goes in as it is, and every other column
-(times, UUIDs, decimals, JSON, addresses, and any value of an unexpected type) through the
-field's own `get_db_prep_save`, as before. The rows, their ids and their state afterwards are
-those `bulk_create` gives (`tests/partners/test_db_insert.py` compares the two).
+same statement column by column: a column of plain values (text, whole numbers, booleans,
+UUIDs, times with their zone and foreign keys' ids, already of their Python type) goes in as it
+is, and every other column (naive times, decimals, JSON, addresses, and any value of an
+unexpected type) through the field's own `get_db_prep_save`, as before. The rows, their ids and
+their state afterwards are those `bulk_create` gives (`tests/partners/test_db_insert.py`
+compares the two).
 
 Generated columns are left to the database and read back with the ids (`RETURNING`), through
 the same converters, as `bulk_create` does. Anywhere but PostgreSQL, and for models it does not
@@ -19,6 +20,8 @@ handle (database defaults, expressions as values, a primary key already set), it
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from django.db import connections, models, router
@@ -37,6 +40,8 @@ _AS_IS: dict[type[models.Field], type | tuple[type, ...]] = {
     models.AutoField: int,
     models.BigAutoField: int,
     models.SmallAutoField: int,
+    # PostgreSQL's adapters take these as they are (the backend's adapt_*_value returns them).
+    models.UUIDField: uuid.UUID,
 }
 
 
@@ -52,8 +57,9 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     if connection.vendor != "postgresql" or fields is None or any(o.pk is not None for o in objs):
         model._default_manager.bulk_create(objs)
         return
+    relations = [field for field in model._meta.concrete_fields if field.is_relation]
     for obj in objs:
-        _take_related_ids(obj)
+        _take_related_ids(obj, relations)
     columns = [_column(field, objs, connection) for field in fields]
     if any(hasattr(value, "as_sql") for column in columns for value in column):
         model._default_manager.bulk_create(objs)
@@ -116,11 +122,12 @@ def _insert_fields(model: type[models.Model], connection) -> list[models.Field] 
     return fields
 
 
-def _take_related_ids(obj: models.Model) -> None:
-    """A foreign key set to an instance saved after it was assigned takes its id now (what
-    `bulk_create` does through `_prepare_related_fields_for_save`)."""
-    for field in obj._meta.concrete_fields:
-        if not field.is_relation or not field.is_cached(obj):
+def _take_related_ids(obj: models.Model, relations: list[models.Field]) -> None:
+    """A foreign key (of `relations`, the model's) set to an instance saved after it was
+    assigned takes its id now (what `bulk_create` does through
+    `_prepare_related_fields_for_save`)."""
+    for field in relations:
+        if not field.is_cached(obj):
             continue
         related = field.get_cached_value(obj)
         if related is None:
@@ -146,4 +153,9 @@ def _column(field: models.Field, objs: Sequence[models.Model], connection) -> li
     plain = _AS_IS.get(type(target))
     if plain is not None and all(value is None or type(value) is plain for value in values):
         return values
+    if type(target) is models.DateTimeField and all(
+        value is None or (type(value) is dt.datetime and value.tzinfo is not None)
+        for value in values
+    ):
+        return values  # aware times: a naive one goes through the field (its warning)
     return [field.get_db_prep_save(value, connection) for value in values]

@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -113,6 +114,16 @@ class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know, so a typo in a partner's
     system is an error rather than a value silently dropped."""
 
+    @cached_property
+    def _names(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The fields it accepts, and those of them that take text: read once per serializer
+        (a bulk import checks 500 items with one), as its fields are bound once."""
+        fields = self.fields.items()
+        return (
+            frozenset(name for name, field in fields if not field.read_only),
+            tuple(name for name, field in fields if isinstance(field, serializers.CharField)),
+        )
+
     def to_internal_value(self, data):
         errors: dict[str, Any] = {}
         value = None
@@ -121,14 +132,14 @@ class StrictSerializer(serializers.Serializer):
         except exceptions.ValidationError as exc:
             errors.update(_as_errors(exc.detail))
         if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
+            writable, strings = self._names
             for name in sorted(set(data) - writable):
                 errors[str(name)] = ["This field is not part of the API: remove it."]
-            for name, field in self.fields.items():
+            for name in strings:
                 raw = data.get(name)
                 # DRF's CharField would take 42 for "42": a number is the wrong type.
-                if isinstance(field, serializers.CharField) and raw is not None:
-                    errors.update({} if isinstance(raw, str) else {name: ["Not a valid string."]})
+                if raw is not None and not isinstance(raw, str):
+                    errors[name] = ["Not a valid string."]
         if errors:
             raise exceptions.ValidationError(errors)
         return value

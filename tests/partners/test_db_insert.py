@@ -175,3 +175,31 @@ def test_an_unsaved_related_instance_is_refused():
     with pytest.raises(ValueError, match="unsaved related object"):
         insert_rows(incidents)
     assert not Incident.objects.filter(external_ref__startswith="unsaved").exists()
+
+
+def test_times_and_uuids_go_in_as_they_are_and_a_naive_time_through_its_field():
+    """Aware times and UUIDs are written as they are, and read back equal; a time without its
+    zone still takes the field's way (Django's warning, then the current zone), as
+    `bulk_create` does."""
+    officer = user_in(OrganisationFactory())
+    aware = dt.datetime(2026, 11, 20, 22, 40, 5, 123456, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    naive = dt.datetime(2026, 6, 1, 9, 30)
+
+    def event(tag: str, when: dt.datetime) -> AuditEvent:
+        built = audit_event(actor=officer, verb="created", action=tag, target_type="t")
+        built.occurred_at = when
+        return built
+
+    insert_rows([event("aware", aware)])
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        AuditEvent.objects.bulk_create([event("naive-django", naive)])
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        insert_rows([event("naive-insert", naive)])
+    stored = dict(
+        AuditEvent.objects.filter(action__in=["aware", "naive-django", "naive-insert"]).values_list(
+            "action", "occurred_at"
+        )
+    )
+    assert stored["aware"] == aware
+    assert stored["naive-insert"] == stored["naive-django"]
+    assert stored["naive-insert"].tzinfo is not None
