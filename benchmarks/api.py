@@ -231,14 +231,7 @@ def measure_bulk_in_process(shape: Shape, options: Options, run: str) -> list[Ro
         tag = PAYLOADS.index(payload)
         totals, sql, statements = [], [], 0
         for batch in range(max(options.bulk_batches, 2)):
-            body = json.dumps(
-                {
-                    "incidents": [
-                        incident(f"{run}-inproc-p{tag}-{batch}", n, rng, payload, postcodes)
-                        for n in range(BULK_SIZE)
-                    ]
-                }
-            )
+            body = bulk_body(f"{run}-inproc-p{tag}-{batch}", rng, payload, postcodes)
             clock = case_list._SqlClock()
             with connection.execute_wrapper(clock):
                 started = time.perf_counter()
@@ -400,6 +393,15 @@ def incident(
     return body
 
 
+def bulk_body(
+    run: str, rng: random.Random, payload: str, postcodes: Sequence[str], size: int = BULK_SIZE
+) -> bytes:
+    """The body of one bulk POST: `size` incidents of the payload shape."""
+    return json.dumps(
+        {"incidents": [incident(run, n, rng, payload, postcodes) for n in range(size)]}
+    ).encode()
+
+
 def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path) -> list[Row]:
     tokens = {s.key: create_client(options.database_url, s.organisation.slug, run) for s in shapes}
     writer = tokens[shapes[0].key]
@@ -447,13 +449,7 @@ def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path)
         # worker serves the list above first: a worker's first import builds what it keeps
         # (the serializers' fields, compiled patterns; 0.9 s for 500 against 0.7 after).
         warm = [
-            json.dumps(
-                {
-                    "incidents": [
-                        incident(f"{run}-warm-{w}", n, rng, CRM, postcodes) for n in range(50)
-                    ]
-                }
-            ).encode()
+            bulk_body(f"{run}-warm-{w}", rng, CRM, postcodes, size=50)
             for w in range(options.workers * 3)
         ]
         load(
@@ -469,16 +465,7 @@ def measure_http(shapes: Sequence[Shape], options: Options, run: str, log: Path)
         ]:
             tag = PAYLOADS.index(payload)
             batches = [
-                json.dumps(
-                    {
-                        "incidents": [
-                            incident(
-                                f"{run}-p{tag}-b{concurrency}-{batch}", n, rng, payload, postcodes
-                            )
-                            for n in range(BULK_SIZE)
-                        ]
-                    }
-                ).encode()
+                bulk_body(f"{run}-p{tag}-b{concurrency}-{batch}", rng, payload, postcodes)
                 for batch in range(options.bulk_batches)
             ]
             stats = load(
