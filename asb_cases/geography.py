@@ -73,6 +73,14 @@ def _lsoa21_wards() -> dict[str, str]:
         return {row["LSOA21CD"]: row["WD25CD"] for row in csv.DictReader(handle)}
 
 
+def load() -> None:
+    """Read the boundaries and the ward lookup now rather than on the first address placed (a
+    web worker calls this as it starts: about 150 ms of reading GeoJSON that a partner's first
+    incident with coordinates, sent to that worker, waited for)."""
+    _lsoa_polygons()
+    _lsoa21_wards()
+
+
 def _inside(x: float, y: float, ring: tuple[tuple[float, float], ...]) -> bool:
     inside = False
     j = len(ring) - 1

@@ -26,6 +26,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -110,6 +111,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 # Input ----------------------------------------------------------------------------------------
 
 
+class _SurrogateCheck(ProhibitSurrogateCharactersValidator):
+    """DRF's check that text holds no surrogate code point (U+D800 to U+DFFF, which no UTF-8
+    text can carry), with the same message, without a Python loop over every character:
+    ASCII text holds none, and other text holds one exactly when it cannot be encoded as
+    UTF-8. DRF's loop was about 25 ms of a bulk import of 500 (every text field of every
+    item, character by character)."""
+
+    def __call__(self, value):
+        text = str(value)
+        if text.isascii():
+            return
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            super().__call__(text)  # names the first surrogate, as DRF does
+
+
 class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know, so a typo in a partner's
     system is an error rather than a value silently dropped."""
@@ -117,14 +135,24 @@ class StrictSerializer(serializers.Serializer):
     @cached_property
     def _names(self) -> tuple[frozenset[str], tuple[str, ...]]:
         """The fields it accepts, and those of them that take text: read once per serializer
-        (a bulk import checks 500 items with one), as its fields are bound once."""
+        (a bulk import checks 500 items with one), as its fields are bound once. Their
+        surrogate check is swapped for the equivalent `_SurrogateCheck` here too."""
         fields = self.fields.items()
+        for _, field in fields:
+            if isinstance(field, serializers.CharField):
+                field.validators = [
+                    _SurrogateCheck()
+                    if type(check) is ProhibitSurrogateCharactersValidator
+                    else check
+                    for check in field.validators
+                ]
         return (
             frozenset(name for name, field in fields if not field.read_only),
             tuple(name for name, field in fields if isinstance(field, serializers.CharField)),
         )
 
     def to_internal_value(self, data):
+        writable, strings = self._names  # before the fields run their checks
         errors: dict[str, Any] = {}
         value = None
         try:
@@ -132,7 +160,6 @@ class StrictSerializer(serializers.Serializer):
         except exceptions.ValidationError as exc:
             errors.update(_as_errors(exc.detail))
         if isinstance(data, Mapping):
-            writable, strings = self._names
             for name in sorted(set(data) - writable):
                 errors[str(name)] = ["This field is not part of the API: remove it."]
             for name in strings:
