@@ -276,3 +276,67 @@ def test_on_postgresql_a_name_is_looked_for_in_the_postcode_district_typed(cast,
         "gin (postcode_district, family_name gin_trgm_ops)"
         in (definitions["victims_details_district_trgm"])
     )
+
+
+# Strong matches of a partner system's batch (victims.selectors.people_strong_matches) -----------
+
+
+def _strong_in_python(keys) -> dict:
+    """Every record's key computed in Python: the one person (after merges) a key names."""
+    named: dict = {}
+    for details in PersonDetails.objects.select_related("person"):
+        if details.date_of_birth is None:
+            continue
+        key = selectors.strong_match_key(
+            details.given_name, details.family_name, details.date_of_birth
+        )
+        if key in keys:
+            named.setdefault(key, set()).add(details.person.merged_into_id or details.person_id)
+    return {key: next(iter(ids)) for key, ids in named.items() if len(ids) == 1}
+
+
+def test_strong_matches_of_a_batch_are_those_every_record_would_give(cast, people):
+    from victims.services import person_merge
+
+    # Ivor Lonsdale's two records, merged: one person. Two unrelated Quinn Ashby records with
+    # one birth date: no one (the key names two people).
+    first = make_person(
+        cast.owner.officer,
+        given_name="Quinn",
+        family_name="Ashby",
+        date_of_birth=dt.date(1990, 3, 3),
+    )
+    make_person(
+        cast.partner.officer,
+        given_name="Quinn",
+        family_name="Ashby",
+        date_of_birth=dt.date(1990, 3, 3),
+    )
+    survivor = PersonDetails.objects.filter(given_name="Ivor").get().person
+    duplicate = make_person(
+        cast.contributor.officer, given_name="IVOR", family_name="lonsdale", date_of_birth=BORN
+    )
+    person_merge(
+        actor=cast.contributor.officer, survivor=survivor, duplicate=duplicate, reason="Same"
+    )
+    asked = [
+        ("Ivy", "Lonsdale", BORN),  # two records: the typo's is another key
+        ("ivy", "LONSDALE", BORN),
+        ("Ivor", "Lonsdale", BORN),  # merged: the survivor
+        ("Victor", "Smith", BORN),  # Victor's first name with Ivy Smith's surname: no one
+        ("Ivy", "Lonsdale", dt.date(1970, 1, 1)),
+        ("Quinn", "Ashby", dt.date(1990, 3, 3)),  # two people
+        ("Cristopher", "Lonsdale", BORN),
+        ("Nobody", "Lonsdale", BORN),
+        ("Ivey", "Lonsdale", None),  # no date: never matched
+    ]
+    keys = {selectors.strong_match_key(*person) for person in asked if person[2] is not None}
+    with CaptureQueriesContext(connection) as captured:
+        found = selectors.people_strong_matches(people=asked)
+    assert {key: person.pk for key, person in found.items()} == _strong_in_python(keys)
+    assert found[selectors.strong_match_key("Ivor", "Lonsdale", BORN)] == survivor
+    assert selectors.strong_match_key("Quinn", "Ashby", dt.date(1990, 3, 3)) not in found
+    assert selectors.strong_match_key("Victor", "Smith", BORN) not in found
+    assert len(found) == 4
+    assert first.pk not in {person.pk for person in found.values()}
+    assert len(captured) == 2  # the details, then the people they name
