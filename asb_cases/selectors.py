@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import attrgetter
 from uuid import UUID
 
 from django.db import connection
@@ -346,15 +347,28 @@ def case_list_for_viewer(*, viewer: Viewer, filters: CaseFilters | None = None) 
 
 def case_get_for_viewer(*, viewer: Viewer, case_uuid, codename: str = rules.VIEW) -> Case:
     """One case the viewer may see (or act on, with `codename`); 404 otherwise."""
-    case = (
-        rules.cases(viewer, codename)
-        .filter(uuid=_uuid(case_uuid))
-        .select_related("lead_organisation", "lead_officer", "incident_type", "local_authority")
-        .first()
+    # Unordered: one case has the UUID (`first()` ordered by the cases' default order, which
+    # Django resolved against all 51 columns selected).
+    case = next(
+        iter(
+            rules.cases(viewer, codename)
+            .filter(uuid=_uuid(case_uuid))
+            .select_related("lead_organisation", "lead_officer", "incident_type", "local_authority")
+            .order_by()[:1]
+        ),
+        None,
     )
     if case is None:
         raise Http404("No such case")
     return case
+
+
+def _in_order(rows, *names: str, newest_first: bool = False) -> list:
+    """A section's rows in its model's default order (`names`, then the key), sorted here:
+    the same order as the statement's ORDER BY, which Django resolved against every column
+    selected (up to 88 with the related rows: about a third of the time it took to compile
+    the case page's statements)."""
+    return sorted(rows, key=attrgetter(*names, "pk"), reverse=newest_first)
 
 
 @dataclass
@@ -399,10 +413,12 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
         .select_related("person", "organisation")
         .order_by("role", "added_at")
     )
-    actions = list(
+    actions = _in_order(
         rules.case_actions(viewer, on=access)
         .select_related("action_type", "organisation", "officer", "subject", "gate__rule")
         .prefetch_related("requirements", "breaches")
+        .order_by(),
+        "started_at",
     )
     views = redaction.person_views(
         viewer, [link.person for link in people] + [a.subject for a in actions if a.subject_id]
@@ -411,34 +427,48 @@ def case_record_for_viewer(*, viewer: Viewer, case: Case) -> CaseRecord:
         link.view = views[link.person_id]
     for action in actions:
         action.subject_view = views.get(action.subject_id)
-    locations = list(CaseLocation.objects.filter(case=case).select_related("local_authority"))
+    locations = _in_order(
+        CaseLocation.objects.filter(case=case).select_related("local_authority").order_by(),
+        "added_at",
+    )
     incidents = list(
         rules.case_incidents(viewer, on=access)
         .select_related("reported_to", "incident_type")
         .order_by("-reported_at")
     )
     tasks = list(rules.case_tasks(viewer, on=access).select_related("assignee", "organisation"))
-    shares = list(
-        rules.case_shares(viewer, on=access).select_related(
-            "organisation", "shared_by", "revoked_by"
-        )
+    shares = _in_order(
+        rules.case_shares(viewer, on=access)
+        .select_related("organisation", "shared_by", "revoked_by")
+        .order_by(),
+        "shared_at",
     )
     # Transfers follow their own rule (the organisation that proposed one and the one asked
     # to take the case), not the case's: a partner the case is shared with does not read them.
-    transfers = list(
+    transfers = _in_order(
         rules.transfers(viewer)
         .filter(case=case)
         .select_related("from_organisation", "to_organisation", "proposed_by", "decided_by")
+        .order_by(),
+        "proposed_at",
     )
-    notes = list(rules.case_notes(viewer, on=access).select_related("author", "organisation"))
-    status_changes = list(
-        CaseStatusChange.objects.filter(case=case).select_related("changed_by", "organisation")
+    notes = _in_order(
+        rules.case_notes(viewer, on=access).select_related("author", "organisation").order_by(),
+        "created_at",
+    )
+    status_changes = _in_order(
+        CaseStatusChange.objects.filter(case=case)
+        .select_related("changed_by", "organisation")
+        .order_by(),
+        "changed_at",
     )
     # Closure notices are about a victim: only the organisation that recorded them reads them.
-    closure_notices = list(
-        rules.case_closure_notices(viewer, on=access).select_related(
-            "person", "contact_organisation", "recorded_by"
-        )
+    closure_notices = _in_order(
+        rules.case_closure_notices(viewer, on=access)
+        .select_related("person", "contact_organisation", "recorded_by")
+        .order_by(),
+        "recorded_at",
+        newest_first=True,
     )
     for notice in closure_notices:
         notice.person_view = views.get(notice.person_id)

@@ -154,3 +154,69 @@ def test_documents_on_one_record_match_the_whole_rule(cast, busy_case):
         seen_on_case += len(on_case)
     assert seen  # some viewers see some documents, so the comparison is not of empty sets
     assert seen_on_case
+
+
+def test_the_case_record_keeps_each_sections_default_order_ties_included(cast, busy_case):
+    """The case record reads its sections unordered and sorts them itself (issue 16): the
+    same order as each model's default ordering, rows recorded at the same moment by key, and
+    so the same timeline."""
+    from asb_cases.models import CaseLocation, CaseNote, CaseShare, CaseStatusChange
+    from asb_cases.selectors import _timeline, case_record_for_viewer
+
+    share_case(busy_case, by=cast.owner.officer, with_organisation=cast.partner.organisation)
+    share_case(busy_case, by=cast.owner.officer, with_organisation=cast.contributor.organisation)
+    services.case_add_note(
+        actor=cast.owner.officer, case=busy_case, body="one more", visibility="all_agencies"
+    )
+    for address in ("1 Elm Court", "2 Elm Court"):
+        services.case_add_location(
+            actor=cast.owner.officer,
+            case=busy_case,
+            location=services.LocationInput(address=address, postcode="DL1 4QT"),
+        )
+    moment = timezone.now()
+    # Everything at one moment: only the keys order them.
+    for model, column in (
+        (CaseNote, "created_at"),
+        (CaseShare, "shared_at"),
+        (CaseStatusChange, "changed_at"),
+        (CaseLocation, "added_at"),
+    ):
+        model.objects.filter(case=busy_case).update(**{column: moment})
+    busy_case.actions.update(started_at=moment, created_at=moment)
+    viewer = viewer_for(cast.owner.officer)
+    access = rules.CaseAccess.of(viewer, busy_case)
+    record = case_record_for_viewer(viewer=viewer, case=busy_case)
+
+    def keys(rows):
+        return [row.pk for row in rows]
+
+    actions = list(rules.case_actions(viewer, on=access))
+    shares = list(rules.case_shares(viewer, on=access))
+    transfers = list(rules.transfers(viewer).filter(case=busy_case))
+    locations = list(CaseLocation.objects.filter(case=busy_case))
+    closure_notices = list(rules.case_closure_notices(viewer, on=access))
+    assert len(actions) >= 2 and len(shares) == 2 and len(locations) == 2
+    assert keys(record.actions) == keys(actions)
+    assert keys(record.shares) == keys(shares)
+    assert keys(record.transfers) == keys(transfers)
+    assert keys(record.locations) == keys(locations)
+    assert keys(record.closure_notices) == keys(closure_notices)
+    expected = _timeline(
+        list(
+            rules.case_incidents(viewer, on=access)
+            .select_related("reported_to")
+            .order_by("-reported_at")
+        ),
+        list(CaseStatusChange.objects.filter(case=busy_case)),
+        actions,
+        list(rules.case_notes(viewer, on=access)),
+        shares,
+        transfers,
+        list(rules.case_tasks(viewer, on=access)),
+        closure_notices,
+    )
+    assert [(e["kind"], e["item"].pk) for e in record.timeline] == [
+        (e["kind"], e["item"].pk) for e in expected
+    ]
+    assert len({e["at"] for e in record.timeline if e["kind"] == "note"}) == 1
