@@ -115,8 +115,8 @@ class _SurrogateCheck(ProhibitSurrogateCharactersValidator):
     """DRF's check that text holds no surrogate code point (U+D800 to U+DFFF, which no UTF-8
     text can carry), with the same message, without a Python loop over every character:
     ASCII text holds none, and other text holds one exactly when it cannot be encoded as
-    UTF-8. DRF's loop was about 25 ms of a bulk import of 500 (every text field of every
-    item, character by character)."""
+    UTF-8. DRF's loop, every text field of every item character by character, was about an
+    eighth of the instructions of validating a bulk import of 500 (callgrind)."""
 
     def __call__(self, value):
         text = str(value)
