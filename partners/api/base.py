@@ -132,13 +132,11 @@ class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses fields it does not know, so a typo in a partner's
     system is an error rather than a value silently dropped."""
 
-    @cached_property
-    def _names(self) -> tuple[frozenset[str], tuple[str, ...]]:
-        """The fields it accepts, and those of them that take text: read once per serializer
-        (a bulk import checks 500 items with one), as its fields are bound once. Their
-        surrogate check is swapped for the equivalent `_SurrogateCheck` here too."""
-        fields = self.fields.items()
-        for _, field in fields:
+    def get_fields(self):
+        """The declared fields, as DRF copies them for each serializer, with each text field's
+        surrogate check swapped for the equivalent `_SurrogateCheck`."""
+        fields = super().get_fields()
+        for field in fields.values():
             if isinstance(field, serializers.CharField):
                 field.validators = [
                     _SurrogateCheck()
@@ -146,13 +144,19 @@ class StrictSerializer(serializers.Serializer):
                     else check
                     for check in field.validators
                 ]
+        return fields
+
+    @cached_property
+    def _names(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The fields it accepts, and those of them that take text: read once per serializer
+        (a bulk import checks 500 items with one), as its fields are bound once."""
+        fields = self.fields.items()
         return (
             frozenset(name for name, field in fields if not field.read_only),
             tuple(name for name, field in fields if isinstance(field, serializers.CharField)),
         )
 
     def to_internal_value(self, data):
-        writable, strings = self._names  # before the fields run their checks
         errors: dict[str, Any] = {}
         value = None
         try:
@@ -160,6 +164,7 @@ class StrictSerializer(serializers.Serializer):
         except exceptions.ValidationError as exc:
             errors.update(_as_errors(exc.detail))
         if isinstance(data, Mapping):
+            writable, strings = self._names
             for name in sorted(set(data) - writable):
                 errors[str(name)] = ["This field is not part of the API: remove it."]
             for name in strings:

@@ -11,7 +11,16 @@ from django.utils import timezone
 from access import rules
 from access.viewer import SYSTEM, viewer_for
 from asb_cases import services
-from asb_cases.models import ActionType, Case, Incident
+from asb_cases.models import (
+    ActionType,
+    Case,
+    CaseLocation,
+    CaseNote,
+    CaseShare,
+    CaseStatusChange,
+    Incident,
+)
+from asb_cases.selectors import _timeline, case_record_for_viewer
 from documents.models import Document
 from tests.asb_cases.test_query_counts import fill_case
 from tests.factories import make_case, make_incident, share_case
@@ -160,9 +169,6 @@ def test_the_case_record_keeps_each_sections_default_order_ties_included(cast, b
     """The case record reads its sections unordered and sorts them itself (issue 16): the
     same order as each model's default ordering, rows recorded at the same moment by key, and
     so the same timeline."""
-    from asb_cases.models import CaseLocation, CaseNote, CaseShare, CaseStatusChange
-    from asb_cases.selectors import _timeline, case_record_for_viewer
-
     share_case(busy_case, by=cast.owner.officer, with_organisation=cast.partner.organisation)
     share_case(busy_case, by=cast.owner.officer, with_organisation=cast.contributor.organisation)
     services.case_add_note(

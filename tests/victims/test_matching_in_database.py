@@ -16,6 +16,7 @@ from access.viewer import viewer_for
 from tests.factories import make_person
 from victims import matching, selectors
 from victims.models import PersonDetails
+from victims.services import person_merge
 
 pytestmark = pytest.mark.django_db
 
@@ -296,8 +297,6 @@ def _strong_in_python(keys) -> dict:
 
 
 def test_strong_matches_of_a_batch_are_those_every_record_would_give(cast, people):
-    from victims.services import person_merge
-
     # Ivor Lonsdale's two records, merged: one person. Two unrelated Quinn Ashby records with
     # one birth date: no one (the key names two people).
     first = make_person(
